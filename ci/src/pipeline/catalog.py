@@ -1,0 +1,294 @@
+"""The stage catalog: every pipeline stage declared once, as data.
+
+All three engines (dagger, docker, host) read this module and nothing else to learn what a
+stage is. It is standard-library only, so it imports inside any toolchain container and inside
+the Dagger module runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+REPORTS_DIR = "build/reports"
+SYNTH_DIR = "build/synth"
+# Exit code a step uses to say "ran, but could not check everything" (e.g. pip-audit offline).
+DEGRADED_EXIT = 3
+
+
+def _frozen(mapping: Mapping[str, str] | None = None) -> Mapping[str, str]:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """A container image recipe: a Debian bookworm Python plus one locked uv project.
+
+    `project` is the folder (relative to the repo root) holding the uv project whose lock is
+    installed into `/opt/venv`; the image is rebuilt only when one of `lock_files` changes.
+    """
+
+    name: str
+    base_image: str
+    project: str
+    lock_files: tuple[str, ...]
+    groups: tuple[str, ...] = ()
+    apt_packages: tuple[str, ...] = ()
+    python: str = "3.11"
+
+
+@dataclass(frozen=True)
+class Cache:
+    """A persistent tool cache: a named volume (docker), a cache volume (dagger), a folder (host)."""
+
+    name: str
+    path: str
+    env_var: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """One command of a stage. `degraded_exit` marks an exit code meaning "partially checked"."""
+
+    name: str
+    argv: tuple[str, ...]
+    degraded_exit: int | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A pipeline stage: which toolchain, which steps, what it reads and writes, what it waits for.
+
+    `inputs` are glob patterns (relative to the repo root) of the files the stage reads: they key
+    its cache entry. `outputs` are paths the stage writes and the engines export back to the host.
+    Steps always all run (so a lint run reports both ruff check and ruff format); the stage fails
+    if any step fails.
+    """
+
+    name: str
+    description: str
+    toolchain: str
+    steps: tuple[Step, ...]
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=_frozen)
+    secrets: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    caches: tuple[str, ...] = ()
+    needs: tuple[str, ...] = ()
+
+    @property
+    def report_dir(self) -> str:
+        """Where the stage runner writes this stage's result.json, log and reports."""
+        return f"{REPORTS_DIR}/{self.name}"
+
+    @property
+    def exports(self) -> tuple[str, ...]:
+        """Every path the engines copy back to the host after the stage ran."""
+        return (self.report_dir, *(o for o in self.outputs if o != self.report_dir))
+
+
+class CatalogError(ValueError):
+    """The catalog itself is inconsistent (unknown name, cycle, missing toolchain)."""
+
+
+@dataclass(frozen=True)
+class Catalog:
+    toolchains: Mapping[str, Toolchain]
+    caches: Mapping[str, Cache]
+    stages: Mapping[str, Stage]
+
+    def stage(self, name: str) -> Stage:
+        try:
+            return self.stages[name]
+        except KeyError:
+            known = ", ".join(self.stages)
+            raise CatalogError(
+                f"unknown stage {name!r}: choose one of {known}"
+            ) from None
+
+    def toolchain_of(self, stage: Stage) -> Toolchain:
+        return self.toolchains[stage.toolchain]
+
+    def caches_of(self, stage: Stage) -> tuple[Cache, ...]:
+        return tuple(self.caches[name] for name in stage.caches)
+
+    def closure(self, names: Iterable[str]) -> tuple[str, ...]:
+        """The named stages plus everything they need, in catalog order."""
+        wanted: set[str] = set()
+        todo = [self.stage(name).name for name in names]
+        while todo:
+            name = todo.pop()
+            if name not in wanted:
+                wanted.add(name)
+                todo.extend(self.stages[name].needs)
+        return tuple(name for name in self.stages if name in wanted)
+
+
+def validate(catalog: Catalog) -> Catalog:
+    """Check names, references and acyclicity; raise CatalogError naming the offending stage."""
+    for name, stage in catalog.stages.items():
+        if name != stage.name:
+            raise CatalogError(f"stage registered as {name!r} is named {stage.name!r}")
+        if stage.toolchain not in catalog.toolchains:
+            raise CatalogError(
+                f"stage {name!r} uses unknown toolchain {stage.toolchain!r}: "
+                f"declare it in the catalog's toolchains ({', '.join(catalog.toolchains)})"
+            )
+        for cache in stage.caches:
+            if cache not in catalog.caches:
+                raise CatalogError(f"stage {name!r} uses unknown cache {cache!r}")
+        for need in stage.needs:
+            if need not in catalog.stages:
+                raise CatalogError(
+                    f"stage {name!r} needs unknown stage {need!r}: "
+                    f"known stages are {', '.join(catalog.stages)}"
+                )
+        if not stage.steps:
+            raise CatalogError(f"stage {name!r} has no steps")
+    _check_acyclic(catalog.stages)
+    return catalog
+
+
+def _check_acyclic(stages: Mapping[str, Stage]) -> None:
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name in done:
+            return
+        if name in visiting:
+            cycle = [*visiting[visiting.index(name) :], name]
+            raise CatalogError(
+                "stage catalog has a cycle: " + " -> ".join(cycle) + "; remove one of these needs"
+            )
+        visiting.append(name)
+        for need in stages[name].needs:
+            visit(need)
+        visiting.pop()
+        done.add(name)
+
+    for name in stages:
+        visit(name)
+
+
+def python_cmd(*args: str) -> tuple[str, ...]:
+    return ("python", "-m", *args)
+
+
+PYTHON_TOOLCHAIN = Toolchain(
+    name="python",
+    base_image="python:3.11-slim-bookworm",
+    project=".",
+    lock_files=("pyproject.toml", "uv.lock"),
+    groups=("dev",),
+)
+SECURITY_TOOLCHAIN = Toolchain(
+    name="security",
+    base_image="python:3.11-slim-bookworm",
+    project="ci/toolchains/security",
+    lock_files=("ci/toolchains/security/pyproject.toml", "ci/toolchains/security/uv.lock"),
+    apt_packages=("git",),
+)
+
+CACHES = (
+    Cache("ruff", "/cache/ruff", "RUFF_CACHE_DIR"),
+    Cache("mypy", "/cache/mypy", "MYPY_CACHE_DIR"),
+)
+
+PY_SOURCES = ("app/**/*.py", "infra/**/*.py", "ci/src/**/*.py")
+PROJECT_FILES = ("pyproject.toml", "uv.lock")
+
+STAGES = (
+    Stage(
+        name="lint",
+        description="ruff check and ruff format --check over the whole repository",
+        toolchain="python",
+        steps=(
+            Step("ruff-check", ("ruff", "check", "--output-format=full", ".")),
+            Step("ruff-format", ("ruff", "format", "--check", "--diff", ".")),
+        ),
+        inputs=("**/*.py", "pyproject.toml"),
+        caches=("ruff",),
+    ),
+    Stage(
+        name="typecheck",
+        description="mypy --strict over app, infra and ci",
+        toolchain="python",
+        steps=(Step("mypy", ("mypy", "--strict", "app", "infra", "ci/src")),),
+        inputs=(*PY_SOURCES, *PROJECT_FILES),
+        caches=("mypy",),
+    ),
+    Stage(
+        name="test",
+        description="unit tests with coverage (gate 85%), JUnit XML report",
+        toolchain="python",
+        steps=(
+            Step(
+                "pytest",
+                python_cmd(
+                    "pytest",
+                    "tests/unit",
+                    "-p",
+                    "no:cacheprovider",
+                    "--cov",
+                    "--cov-report=term",
+                    f"--cov-report=xml:{REPORTS_DIR}/test/coverage.xml",
+                    "--cov-fail-under=85",
+                    f"--junitxml={REPORTS_DIR}/test/junit.xml",
+                ),
+            ),
+        ),
+        inputs=(*PY_SOURCES, "tests/**/*", *PROJECT_FILES),
+        env=_frozen({"COVERAGE_FILE": "/tmp/.coverage"}),  # noqa: S108 - container scratch
+    ),
+    Stage(
+        name="synth",
+        description="CloudFormation templates for dev, staging and prod, validated by cfn-lint",
+        toolchain="python",
+        steps=(
+            Step("synth", python_cmd("infra", "synth", "--all", "--out", SYNTH_DIR)),
+            Step("cfn-lint", python_cmd("infra", "lint-templates", SYNTH_DIR)),
+        ),
+        inputs=("infra/**/*", *PROJECT_FILES),
+        outputs=(SYNTH_DIR,),
+    ),
+    Stage(
+        name="scan",
+        description="bandit, pip-audit, secret scan, workflow scan (zizmor), IaC scan (checkov)",
+        toolchain="security",
+        steps=(
+            Step("bandit", python_cmd("pipeline.gates", "bandit")),
+            Step("pip-audit", python_cmd("pipeline.gates", "pip-audit"), degraded_exit=DEGRADED_EXIT),
+            Step("secrets", python_cmd("pipeline.gates", "secrets")),
+            Step("workflows", python_cmd("pipeline.gates", "workflows")),
+            Step("iac", python_cmd("pipeline.gates", "iac")),
+        ),
+        inputs=("**/*", ".github/**/*", ".secrets.baseline"),
+        needs=("synth",),
+    ),
+)
+
+# Files never read as stage inputs nor copied into containers.
+EXCLUDES = (
+    ".git",
+    ".venv",
+    ".pipeline",
+    "build",
+    "ci/sdk",
+    "**/__pycache__",
+    ".mypy_cache",
+    ".ruff_cache",
+    ".pytest_cache",
+    ".coverage",
+)
+
+CATALOG = validate(
+    Catalog(
+        toolchains=MappingProxyType({t.name: t for t in (PYTHON_TOOLCHAIN, SECURITY_TOOLCHAIN)}),
+        caches=MappingProxyType({c.name: c for c in CACHES}),
+        stages=MappingProxyType({s.name: s for s in STAGES}),
+    )
+)
+CI_STAGES = ("lint", "typecheck", "test", "synth", "scan")

@@ -1,0 +1,61 @@
+"""Shared fixtures. Tests that need Docker or the emulator fail (never skip) under CI=true."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def unavailable(what: str, how: str) -> None:
+    """Skip on a developer's machine; fail in CI, where a skip would hide a missing install."""
+    message = f"{what} is not available: {how}"
+    if IN_CI:
+        pytest.fail(message + " (CI=true: this test must run, not skip)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def docker_client() -> Iterator[object]:
+    """A connected docker-py client for the Docker Engine on this machine."""
+    import docker  # imported here: only docker-marked tests pay for it
+
+    try:
+        client = docker.from_env(timeout=30)
+        client.ping()
+    except Exception as exc:  # docker-py raises several unrelated types here
+        unavailable("the Docker Engine", f"{exc}; install docker.io and start dockerd")
+    yield client
+    client.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A real moto server (the local AWS emulator) on a free loopback port, for the session."""
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws_env(monkeypatch: pytest.MonkeyPatch, moto_endpoint: str) -> str:
+    """Fake credentials and the emulator endpoint in the environment; returns the endpoint."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    return moto_endpoint
