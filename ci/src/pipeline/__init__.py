@@ -1,1 +1,1 @@
-"""The Energy Insights delivery pipeline: one stage catalog, three engines (dagger, docker, host)."""
+"""Energy Insights delivery pipeline: one stage catalog, three engines (dagger, docker, host)."""

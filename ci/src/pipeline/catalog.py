@@ -40,7 +40,7 @@ class Toolchain:
 
 @dataclass(frozen=True)
 class Cache:
-    """A persistent tool cache: a named volume (docker), a cache volume (dagger), a folder (host)."""
+    """A persistent tool cache: named volume (docker), cache volume (dagger), folder (host)."""
 
     name: str
     path: str
@@ -104,9 +104,7 @@ class Catalog:
             return self.stages[name]
         except KeyError:
             known = ", ".join(self.stages)
-            raise CatalogError(
-                f"unknown stage {name!r}: choose one of {known}"
-            ) from None
+            raise CatalogError(f"unknown stage {name!r}: choose one of {known}") from None
 
     def toolchain_of(self, stage: Stage) -> Toolchain:
         return self.toolchains[stage.toolchain]
@@ -260,7 +258,9 @@ STAGES = (
         toolchain="security",
         steps=(
             Step("bandit", python_cmd("pipeline.gates", "bandit")),
-            Step("pip-audit", python_cmd("pipeline.gates", "pip-audit"), degraded_exit=DEGRADED_EXIT),
+            Step(
+                "pip-audit", python_cmd("pipeline.gates", "pip-audit"), degraded_exit=DEGRADED_EXIT
+            ),
             Step("secrets", python_cmd("pipeline.gates", "secrets")),
             Step("workflows", python_cmd("pipeline.gates", "workflows")),
             Step("iac", python_cmd("pipeline.gates", "iac")),
@@ -274,6 +274,7 @@ STAGES = (
 EXCLUDES = (
     ".git",
     ".venv",
+    "**/.venv",
     ".pipeline",
     "build",
     "ci/sdk",

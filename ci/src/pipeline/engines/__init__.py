@@ -1,0 +1,1 @@
+"""Engines turn a catalog stage into a running container (dagger, docker) or process (host)."""

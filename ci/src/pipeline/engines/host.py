@@ -1,0 +1,108 @@
+"""The host engine: stages run as processes in the toolchain's venv, in the repository itself.
+
+Nothing is containerized here, and every result says so. Used when neither a Dagger engine nor a
+Docker Engine is reachable, or when asked for with `--engine host`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess  # nosec B404 - runs uv and the stage runner with fixed argv
+import sys
+import time
+from pathlib import Path
+
+from pipeline.catalog import Stage, Toolchain
+from pipeline.engines.base import EngineError, StageContext, runner_argv
+from pipeline.engines.outcome import read_result
+from pipeline.results import StageResult, tail
+
+
+def venv_dir(toolchain: Toolchain, repo: Path) -> Path:
+    return repo / toolchain.project / ".venv"
+
+
+class HostEngine:
+    name = "host"
+    containerized = False
+
+    def toolchain_digest(self, toolchain: Toolchain, repo: Path) -> str:
+        digest = hashlib.sha256(
+            json.dumps(
+                [toolchain.name, toolchain.project, list(toolchain.groups), sys.version],
+            ).encode()
+        )
+        for lock in toolchain.lock_files:
+            path = repo / lock
+            if not path.is_file():
+                raise EngineError(
+                    f"lock file {lock} of toolchain {toolchain.name!r} is missing: "
+                    f"run `uv lock` in {toolchain.project} and commit it"
+                )
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def prepare(self, toolchain: Toolchain, repo: Path) -> str:
+        """Sync the toolchain's venv from its lock (a no-op when it is already in sync)."""
+        uv = shutil.which("uv")
+        if uv is None:
+            raise EngineError(
+                "uv is not on PATH: run ./pipeline, which installs it, or pip install uv"
+            )
+        argv = [uv, "sync", "--frozen", "--quiet", "--project", str(repo / toolchain.project)]
+        if toolchain.project != ".":
+            argv.append("--no-install-project")
+        try:
+            subprocess.run(argv, cwd=repo, check=True, capture_output=True, text=True)  # nosec B603
+        except subprocess.CalledProcessError as exc:
+            raise EngineError(
+                f"cannot sync the {toolchain.name!r} toolchain venv from "
+                f"{toolchain.project}/uv.lock: {tail(exc.stderr, 5)}"
+            ) from exc
+        return str(venv_dir(toolchain, repo))
+
+    def run_stage(self, stage: Stage, ctx: StageContext) -> StageResult:
+        venv = Path(ctx.toolchain_ref)
+        env = {
+            **os.environ,
+            **stage.env,
+            **ctx.secrets,
+            "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            "VIRTUAL_ENV": str(venv),
+            "PYTHONPATH": f"{ctx.repo / 'ci' / 'src'}{os.pathsep}{ctx.repo}",
+        }
+        for cache in ctx.catalog.caches_of(stage):
+            folder = ctx.repo / ".pipeline" / "cache" / "tools" / cache.name
+            folder.mkdir(parents=True, exist_ok=True)
+            env[cache.env_var] = str(folder)
+        # Host paths differ from the container's /tmp scratch; keep coverage data in the repo.
+        if "COVERAGE_FILE" in stage.env:
+            env["COVERAGE_FILE"] = str(ctx.repo / ".pipeline" / f"coverage.{stage.name}")
+        started = time.monotonic()
+        argv = [str(venv / "bin" / "python"), *runner_argv(stage)[1:]]
+        proc = subprocess.Popen(  # nosec B603 - fixed argv
+            argv,
+            cwd=ctx.repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            errors="replace",
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if ctx.on_output is not None:
+                ctx.on_output(stage.name, line.rstrip("\n"))
+        exit_code = proc.wait()
+        return read_result(
+            stage,
+            ctx.repo,
+            exit_code,
+            round(time.monotonic() - started, 3),
+            engine=self.name,
+            image=f"venv:{venv.relative_to(ctx.repo) if venv.is_relative_to(ctx.repo) else venv}",
+            containerized=False,
+        )

@@ -1,0 +1,58 @@
+"""Pick the engine: `auto` tries dagger, then docker, then host."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+
+from pipeline.engines.base import Engine, EngineUnavailable
+from pipeline.engines.host import HostEngine
+
+ENGINE_NAMES = ("auto", "dagger", "docker", "host")
+DAGGER_VERSION = "0.21.11"
+
+
+@dataclass(frozen=True)
+class DaggerCli:
+    """The Dagger engine is driven through `dagger call`: the module schedules stages itself."""
+
+    executable: str
+    name: str = "dagger"
+
+
+def dagger_cli() -> DaggerCli | None:
+    """The Dagger CLI when one is installed (or named by _EXPERIMENTAL_DAGGER_CLI_BIN)."""
+    explicit = os.environ.get("_EXPERIMENTAL_DAGGER_CLI_BIN")
+    found = explicit if explicit and os.access(explicit, os.X_OK) else shutil.which("dagger")
+    return DaggerCli(found) if found else None
+
+
+def docker_engine() -> Engine:
+    from pipeline.engines.docker import DockerEngine  # docker-py only when docker is wanted
+
+    return DockerEngine.connect()
+
+
+def choose(name: str) -> Engine | DaggerCli:
+    """The engine to use for `name`; raise EngineUnavailable saying what is missing."""
+    if name not in ENGINE_NAMES:
+        raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
+    if name in ("auto", "dagger"):
+        cli = dagger_cli()
+        if cli is not None:
+            return cli
+        if name == "dagger":
+            raise EngineUnavailable(
+                "--engine dagger needs the Dagger CLI (v"
+                + DAGGER_VERSION
+                + ") on PATH, and it starts the Dagger engine as a container: install it "
+                "(https://docs.dagger.io/install) or pick --engine docker or --engine host"
+            )
+    if name in ("auto", "docker"):
+        try:
+            return docker_engine()
+        except EngineUnavailable:
+            if name == "docker":
+                raise
+    return HostEngine()

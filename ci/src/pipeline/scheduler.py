@@ -1,0 +1,203 @@
+"""Run a set of catalog stages as a DAG on one engine, independent stages concurrently (anyio)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from functools import partial
+from pathlib import Path
+
+import anyio
+
+from pipeline.catalog import Catalog, Stage
+from pipeline.engines.base import Engine, EngineError, OutputSink, StageContext
+from pipeline.result_cache import ResultCache, export_digest, input_digest
+from pipeline.results import RunReport, StageResult, Status, worst
+from pipeline.sourcefiles import source_files
+
+
+class EventKind(StrEnum):
+    STARTED = "started"
+    FINISHED = "finished"
+    OUTPUT = "output"
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    stage: str
+    result: StageResult | None = None
+    line: str = ""
+
+
+EventSink = Callable[[Event], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    fail_fast: bool = False
+    use_cache: bool = True
+    strict: bool = False  # degraded stages fail the run
+    jobs: int = 4
+    secrets: Mapping[str, str] = field(default_factory=dict)
+
+
+def skipped(stage: Stage, engine: Engine, message: str) -> StageResult:
+    return StageResult(
+        name=stage.name,
+        status=Status.SKIPPED,
+        duration_s=0.0,
+        engine=engine.name,
+        image="",
+        containerized=engine.containerized,
+        message=message,
+    )
+
+
+def run_status(results: Sequence[StageResult], strict: bool) -> Status:
+    overall = worst([r.status for r in results])
+    if strict and overall is Status.DEGRADED:
+        return Status.FAILED
+    return overall
+
+
+class Scheduler:
+    """Runs stages once their needs passed; a stage whose need did not pass is skipped."""
+
+    def __init__(
+        self,
+        catalog: Catalog,
+        engine: Engine,
+        repo: Path,
+        options: RunOptions,
+        on_event: EventSink | None = None,
+        cache: ResultCache | None = None,
+    ) -> None:
+        self.catalog = catalog
+        self.engine = engine
+        self.repo = repo
+        self.options = options
+        self.on_event = on_event or (lambda _event: None)
+        self.cache = cache or ResultCache(repo / ".pipeline" / "cache" / engine.name)
+        self._results: dict[str, StageResult] = {}
+        self._done: dict[str, anyio.Event] = {}
+        self._toolchain_refs: dict[str, str] = {}
+        self._toolchain_locks: dict[str, anyio.Lock] = {}
+        self._files: list[str] = []
+        self._stop = False
+
+    async def run(self, names: Sequence[str]) -> RunReport:
+        started_at = datetime.now(UTC).isoformat(timespec="seconds")
+        started = time.monotonic()
+        ordered = self.catalog.closure(names)
+        self._files = await anyio.to_thread.run_sync(source_files, self.repo)
+        self._done = {name: anyio.Event() for name in ordered}
+        self._toolchain_locks = {t: anyio.Lock() for t in self.catalog.toolchains}
+        limiter = anyio.CapacityLimiter(max(1, self.options.jobs))
+        async with anyio.create_task_group() as group:
+            for name in ordered:
+                group.start_soon(self._run_one, self.catalog.stages[name], limiter)
+        results = tuple(self._results[name] for name in ordered)
+        return RunReport(
+            engine=self.engine.name,
+            status=run_status(results, self.options.strict),
+            duration_s=round(time.monotonic() - started, 3),
+            stages=results,
+            started_at=started_at,
+        )
+
+    async def _run_one(self, stage: Stage, limiter: anyio.CapacityLimiter) -> None:
+        try:
+            for need in stage.needs:
+                await self._done[need].wait()
+            result = await self._decide(stage, limiter)
+        except EngineError as exc:
+            result = StageResult(
+                name=stage.name,
+                status=Status.ERROR,
+                duration_s=0.0,
+                engine=self.engine.name,
+                image="",
+                containerized=self.engine.containerized,
+                message=str(exc),
+            )
+        self._results[stage.name] = result
+        if not result.status.ok and self.options.fail_fast:
+            self._stop = True
+        self.on_event(Event(EventKind.FINISHED, stage.name, result=result))
+        self._done[stage.name].set()
+
+    async def _decide(self, stage: Stage, limiter: anyio.CapacityLimiter) -> StageResult:
+        blocked = [n for n in stage.needs if not self._results[n].status.ok]
+        if blocked:
+            return skipped(stage, self.engine, f"not run: needs {', '.join(blocked)} to pass")
+        async with limiter:
+            if self._stop:
+                return skipped(stage, self.engine, "not run: --fail-fast after an earlier failure")
+            self.on_event(Event(EventKind.STARTED, stage.name))
+            toolchain = self.catalog.toolchain_of(stage)
+            digest = await anyio.to_thread.run_sync(self._digest, stage)
+            if self.options.use_cache:
+                started = time.monotonic()
+                hit = await anyio.to_thread.run_sync(self.cache.lookup, self.repo, stage, digest)
+                if hit is not None:
+                    took = round(time.monotonic() - started, 3)
+                    message = f"cached: inputs unchanged (recorded run took {hit.duration_s:.1f}s)"
+                    return replace(hit, duration_s=took, message=message)
+            ref = await self._prepare(toolchain.name)
+            ctx = StageContext(
+                repo=self.repo,
+                catalog=self.catalog,
+                toolchain_ref=ref,
+                secrets={k: v for k, v in self.options.secrets.items() if k in stage.secrets},
+                on_output=self._sink(),
+            )
+            result = await anyio.to_thread.run_sync(self.engine.run_stage, stage, ctx)
+            result = replace(result, input_digest=digest)
+            if self.options.use_cache:
+                await anyio.to_thread.run_sync(self.cache.store, self.repo, stage, digest, result)
+            return result
+
+    def _digest(self, stage: Stage) -> str:
+        toolchain = self.catalog.toolchain_of(stage)
+        upstream = {
+            need: export_digest(self.repo, self.catalog.stages[need]) for need in stage.needs
+        }
+        return input_digest(
+            self.repo,
+            stage,
+            self._files,
+            self.engine.toolchain_digest(toolchain, self.repo),
+            upstream,
+        )
+
+    async def _prepare(self, toolchain_name: str) -> str:
+        async with self._toolchain_locks[toolchain_name]:
+            if toolchain_name not in self._toolchain_refs:
+                toolchain = self.catalog.toolchains[toolchain_name]
+                self._toolchain_refs[toolchain_name] = await anyio.to_thread.run_sync(
+                    partial(self.engine.prepare, toolchain, self.repo)
+                )
+            return self._toolchain_refs[toolchain_name]
+
+    def _sink(self) -> OutputSink:
+        def sink(stage: str, line: str) -> None:
+            self.on_event(Event(EventKind.OUTPUT, stage, line=line))
+
+        return sink
+
+
+def run_stages(
+    catalog: Catalog,
+    engine: Engine,
+    repo: Path,
+    names: Sequence[str],
+    options: RunOptions,
+    on_event: EventSink | None = None,
+) -> RunReport:
+    """Blocking entry point: run `names` (plus what they need) and return the report."""
+    scheduler = Scheduler(catalog, engine, repo, options, on_event)
+    return anyio.run(scheduler.run, names)

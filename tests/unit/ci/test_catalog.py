@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+import pytest
+
+from pipeline.catalog import (
+    CATALOG,
+    CI_STAGES,
+    Catalog,
+    CatalogError,
+    Stage,
+    Step,
+    validate,
+)
+
+
+def catalog_with(*stages: Stage) -> Catalog:
+    return Catalog(
+        toolchains=CATALOG.toolchains,
+        caches=CATALOG.caches,
+        stages=MappingProxyType({s.name: s for s in stages}),
+    )
+
+
+def stage(name: str, *needs: str, toolchain: str = "python") -> Stage:
+    return Stage(
+        name=name,
+        description=name,
+        toolchain=toolchain,
+        steps=(Step("s", ("true",)),),
+        inputs=("**/*",),
+        needs=needs,
+    )
+
+
+def test_real_catalog_is_valid_and_ci_stages_exist() -> None:
+    assert validate(CATALOG) is CATALOG
+    assert set(CI_STAGES) <= set(CATALOG.stages)
+
+
+def test_scan_needs_synth_so_it_sees_the_templates() -> None:
+    assert "synth" in CATALOG.stages["scan"].needs
+
+
+@pytest.mark.parametrize(
+    ("stages", "message"),
+    [
+        ((stage("a", "b"), stage("b", "a")), "cycle: a -> b -> a"),
+        ((stage("a", "a"),), "cycle: a -> a"),
+        ((stage("a", "c"), stage("b")), "needs unknown stage 'c'"),
+        ((stage("a", toolchain="rust"),), "unknown toolchain 'rust'"),
+        ((replace(stage("a"), steps=()),), "has no steps"),
+        ((replace(stage("a"), caches=("nope",)),), "unknown cache 'nope'"),
+    ],
+)
+def test_invalid_catalogs_are_refused_naming_the_stage(
+    stages: tuple[Stage, ...], message: str
+) -> None:
+    with pytest.raises(CatalogError, match=message):
+        validate(catalog_with(*stages))
+
+
+def test_closure_adds_needs_in_catalog_order() -> None:
+    cat = validate(catalog_with(stage("a"), stage("b", "a"), stage("c", "b"), stage("d")))
+    assert cat.closure(["c"]) == ("a", "b", "c")
+    assert cat.closure(["d", "a"]) == ("a", "d")
+
+
+def test_unknown_stage_lists_the_choices() -> None:
+    with pytest.raises(CatalogError, match="unknown stage 'nope': choose one of lint"):
+        CATALOG.stage("nope")
+
+
+def test_exports_always_include_the_report_dir() -> None:
+    synth = CATALOG.stages["synth"]
+    assert synth.exports == ("build/reports/synth", "build/synth")

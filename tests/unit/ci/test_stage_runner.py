@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import io
+import json
+import sys
+from pathlib import Path
+from types import MappingProxyType
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from pipeline.catalog import CATALOG, Catalog, Stage, Step
+from pipeline.results import Status
+from pipeline.stage_runner import main, run_stage, step_status
+
+PY = sys.executable
+
+
+def _stage(*steps: Step) -> Stage:
+    return Stage(name="demo", description="d", toolchain="python", steps=steps, inputs=())
+
+
+@pytest.mark.parametrize(
+    ("degraded_exit", "code", "expected"),
+    [
+        (None, 0, Status.PASSED),
+        (None, 1, Status.FAILED),
+        (None, 3, Status.FAILED),
+        (3, 3, Status.DEGRADED),
+        (3, 2, Status.FAILED),
+        (3, 0, Status.PASSED),
+    ],
+)
+def test_step_status(degraded_exit: int | None, code: int, expected: Status) -> None:
+    assert step_status(Step("s", ("x",), degraded_exit), code) is expected
+
+
+def test_every_step_runs_and_the_worst_wins(tmp_path: Path) -> None:
+    stage = _stage(
+        Step("fails", (PY, "-c", "import sys; print('bad'); sys.exit(1)")),
+        Step("passes", (PY, "-c", "print('good')")),
+        Step("partial", (PY, "-c", "import sys; print('half'); sys.exit(3)"), degraded_exit=3),
+    )
+    out = io.StringIO()
+    assert run_stage(stage, tmp_path, out) is Status.FAILED
+    result = json.loads((tmp_path / "build/reports/demo/result.json").read_text())
+    assert [(s["name"], s["status"]) for s in result["steps"]] == [
+        ("fails", "failed"),
+        ("passes", "passed"),
+        ("partial", "degraded"),
+    ]
+    assert "bad" in result["steps"][0]["detail"]
+    log = (tmp_path / "build/reports/demo/log.txt").read_text()
+    assert "good" in log
+    assert "half" in out.getvalue()
+    suite = ET.parse(tmp_path / "build/reports/demo/junit.steps.xml").getroot()
+    assert suite.get("tests") == "3"
+    assert suite.get("failures") == "1"
+
+
+def test_degraded_only_is_ok(tmp_path: Path) -> None:
+    stage = _stage(Step("p", (PY, "-c", "raise SystemExit(3)"), degraded_exit=3))
+    assert run_stage(stage, tmp_path, io.StringIO()) is Status.DEGRADED
+
+
+def test_missing_tool_is_a_failed_step_not_a_crash(tmp_path: Path) -> None:
+    stage = _stage(Step("ghost", ("definitely-not-a-tool-xyz",)))
+    assert run_stage(stage, tmp_path, io.StringIO()) is Status.FAILED
+    result = json.loads((tmp_path / "build/reports/demo/result.json").read_text())
+    assert result["steps"][0]["exit_code"] == 127
+    assert "cannot start" in result["steps"][0]["detail"]
+
+
+def test_main_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    good = Catalog(
+        CATALOG.toolchains,
+        CATALOG.caches,
+        MappingProxyType({"demo": _stage(Step("ok", (PY, "-c", "pass")))}),
+    )
+    assert main(["demo"], catalog=good) == 0
+    assert main(["nope"], catalog=good) == 2
+    assert main([], catalog=good) == 2
