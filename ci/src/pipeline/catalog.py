@@ -181,6 +181,7 @@ PYTHON_TOOLCHAIN = Toolchain(
     project=".",
     lock_files=("pyproject.toml", "uv.lock"),
     groups=("dev",),
+    apt_packages=("git",),  # tests and source listing use git
 )
 SECURITY_TOOLCHAIN = Toolchain(
     name="security",

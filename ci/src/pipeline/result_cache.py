@@ -3,16 +3,20 @@
 A stage's input digest covers: the contents of the files its `inputs` globs match, the exports of
 the stages it needs, its toolchain digest, its steps, env and secret *names*. An unchanged digest
 means the recorded result (and the files the stage exported) are reused instead of rerunning it.
-Only passed results are recorded: a failure or a degraded scan is always rerun.
+Passed results are recorded for good; degraded ones (e.g. pip-audit without network) for an hour,
+so a no-op rerun stays fast while the reason (the network) gets a fresh chance soon; they replay
+as degraded, never as a pass. Failures are never recorded: a failing stage always reruns.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -21,6 +25,8 @@ from pipeline.results import StageResult, Status
 from pipeline.sourcefiles import matches
 
 CACHE_SCHEMA = "1"
+DEGRADED_TTL_S = 3600.0
+RECORDED = (Status.PASSED, Status.DEGRADED)
 
 
 def _hash_file(digest: hashlib._Hash, repo: Path, rel: str) -> None:
@@ -69,8 +75,9 @@ def input_digest(
 class ResultCache:
     """Recorded passing results under `<root>/<stage>/<digest>/` (result.json + exported files)."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, clock: Callable[[], float] = time.time) -> None:
         self.root = root
+        self.clock = clock
 
     def _entry(self, stage: Stage, digest: str) -> Path:
         return self.root / stage.name / digest
@@ -85,6 +92,9 @@ class ResultCache:
             recorded = StageResult.from_dict(json.loads(result_file.read_text(encoding="utf-8")))
         except (ValueError, KeyError, TypeError):
             shutil.rmtree(entry, ignore_errors=True)  # unreadable entry: forget it, rerun
+            return None
+        age = self.clock() - result_file.stat().st_mtime
+        if recorded.status is Status.DEGRADED and age > DEGRADED_TTL_S:
             return None
         for export in stage.exports:
             saved = entry / "exports" / export
@@ -101,7 +111,7 @@ class ResultCache:
         return replace(recorded, cached=True)
 
     def store(self, repo: Path, stage: Stage, digest: str, result: StageResult) -> None:
-        if result.status is not Status.PASSED:
+        if result.status not in RECORDED:
             return
         entry = self._entry(stage, digest)
         entry.parent.mkdir(parents=True, exist_ok=True)
@@ -116,6 +126,8 @@ class ResultCache:
                     shutil.copy2(source, staging / "exports" / export)
             payload = json.dumps(replace(result, input_digest=digest).to_dict(), indent=2)
             (staging / "result.json").write_text(payload, encoding="utf-8")
+            now = self.clock()
+            os.utime(staging / "result.json", (now, now))
             if entry.exists():
                 shutil.rmtree(entry)
             staging.rename(entry)  # atomic: a crash never leaves a half-written entry

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from pipeline.catalog import CATALOG
-from pipeline.result_cache import ResultCache, export_digest, input_digest
+from pipeline.result_cache import DEGRADED_TTL_S, ResultCache, export_digest, input_digest
 from pipeline.results import StageResult, Status
 
 LINT = CATALOG.stages["lint"]
@@ -64,11 +66,32 @@ def test_store_and_lookup_restores_exports(tmp_path: Path) -> None:
     assert cache.lookup(repo, SYNTH, "other") is None
 
 
-def test_failed_and_degraded_results_are_never_recorded(tmp_path: Path) -> None:
+def test_failed_results_are_never_recorded(tmp_path: Path) -> None:
     cache = ResultCache(tmp_path / "cache")
-    for status in (Status.FAILED, Status.DEGRADED, Status.ERROR):
+    for status in (Status.FAILED, Status.ERROR, Status.SKIPPED):
         cache.store(tmp_path, SYNTH, "d", _result(status))
         assert cache.lookup(tmp_path, SYNTH, "d") is None
+
+
+@pytest.mark.parametrize(
+    ("status", "age_s", "hit"),
+    [
+        (Status.DEGRADED, DEGRADED_TTL_S - 1, True),
+        (Status.DEGRADED, DEGRADED_TTL_S + 1, False),
+        (Status.PASSED, DEGRADED_TTL_S * 100, True),
+    ],
+)
+def test_degraded_results_expire_and_replay_as_degraded(
+    tmp_path: Path, status: Status, age_s: float, hit: bool
+) -> None:
+    now = [1_000_000.0]
+    cache = ResultCache(tmp_path / "cache", clock=lambda: now[0])
+    cache.store(tmp_path, SYNTH, "d", _result(status))
+    now[0] += age_s
+    found = cache.lookup(tmp_path, SYNTH, "d")
+    assert (found is not None) is hit
+    if found is not None:
+        assert found.status is status
 
 
 def test_corrupt_entry_is_dropped(tmp_path: Path) -> None:

@@ -23,7 +23,9 @@ def _stage(name: str, *needs: str, inputs: tuple[str, ...] = ("src/*.py",)) -> S
 
 
 def _catalog(*stages: Stage) -> Catalog:
-    return Catalog(CATALOG.toolchains, CATALOG.caches, MappingProxyType({s.name: s for s in stages}))
+    return Catalog(
+        CATALOG.toolchains, CATALOG.caches, MappingProxyType({s.name: s for s in stages})
+    )
 
 
 DIAMOND = _catalog(
