@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
+from typing import Any
 
 REPORTS_DIR = "build/reports"
 SYNTH_DIR = "build/synth"
+# The uv that installs every toolchain (images, Dagger containers, ./pipeline's bootstrap).
+UV_VERSION = "0.13.9"
 # Exit code a step uses to say "ran, but could not check everything" (e.g. pip-audit offline).
 DEGRADED_EXIT = 3
 
@@ -87,6 +90,42 @@ class Stage:
     def exports(self) -> tuple[str, ...]:
         """Every path the engines copy back to the host after the stage ran."""
         return (self.report_dir, *(o for o in self.outputs if o != self.report_dir))
+
+
+def stage_to_dict(stage: Stage) -> dict[str, object]:
+    """A JSON-ready form of a stage, to run a stage the in-container catalog does not declare."""
+    return {
+        "name": stage.name,
+        "description": stage.description,
+        "toolchain": stage.toolchain,
+        "steps": [[s.name, list(s.argv), s.degraded_exit] for s in stage.steps],
+        "inputs": list(stage.inputs),
+        "outputs": list(stage.outputs),
+        "env": dict(stage.env),
+        "secrets": list(stage.secrets),
+        "services": list(stage.services),
+        "caches": list(stage.caches),
+        "needs": list(stage.needs),
+    }
+
+
+def stage_from_dict(data: Mapping[str, Any]) -> Stage:
+    try:
+        return Stage(
+            name=str(data["name"]),
+            description=str(data["description"]),
+            toolchain=str(data["toolchain"]),
+            steps=tuple(Step(str(n), tuple(argv), code) for n, argv, code in data["steps"]),
+            inputs=tuple(data["inputs"]),
+            outputs=tuple(data["outputs"]),
+            env=_frozen(data["env"]),
+            secrets=tuple(data["secrets"]),
+            services=tuple(data["services"]),
+            caches=tuple(data["caches"]),
+            needs=tuple(data["needs"]),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise CatalogError(f"not a stage description: {exc!r}") from None
 
 
 class CatalogError(ValueError):
@@ -240,7 +279,7 @@ STAGES = (
             ),
         ),
         inputs=(*PY_SOURCES, "tests/**/*", *PROJECT_FILES),
-        env=_frozen({"COVERAGE_FILE": "/tmp/.coverage"}),  # noqa: S108 - container scratch
+        env=_frozen({"COVERAGE_FILE": "/tmp/.coverage"}),  # noqa: S108 - scratch  # nosec B108
     ),
     Stage(
         name="synth",

@@ -1,23 +1,25 @@
 """The in-container side of every engine: `python -m pipeline.stage_runner STAGE`.
 
-Runs each step of the stage (all of them, so one run reports every problem), streams their output,
-and writes `build/reports/<stage>/result.json`, `log.txt` and a JUnit file with one test case per
-step. Exit status: 0 when the stage passed or is degraded, 1 when it failed, 2 on bad usage.
-Standard library only: it runs inside every toolchain image and on the host.
+Runs each step of the stage (all of them, so one run reports every problem), streams their output
+with the values of the stage's secrets masked, and writes `build/reports/<stage>/result.json`,
+`log.txt` and a JUnit file with one test case per step. Exit status: 0 when the stage passed or
+is degraded, 1 when it failed, 2 on bad usage. Standard library only: it runs inside every
+toolchain image and on the host.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import subprocess  # nosec B404 - running the catalog's own tool commands is the point
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TextIO
 from xml.etree import ElementTree as ET
 
-from pipeline.catalog import CATALOG, Catalog, CatalogError, Stage, Step
+from pipeline.catalog import CATALOG, Catalog, CatalogError, Stage, Step, stage_from_dict
 from pipeline.results import LOG_FILE, RESULT_FILE, Status, StepResult, tail, worst
 
 
@@ -29,8 +31,32 @@ def step_status(step: Step, exit_code: int) -> Status:
     return Status.FAILED
 
 
-def run_step(step: Step, cwd: Path, log: TextIO, out: TextIO) -> StepResult:
-    header = f"==> [{step.name}] {' '.join(step.argv)}\n"
+MASK = "***"
+
+
+class Masker:
+    """Replaces the values of the stage's secrets wherever the runner writes output."""
+
+    def __init__(self, values: Sequence[str]) -> None:
+        # Longest first, so a secret containing another is masked whole.
+        self.values = sorted({v for v in values if v}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for value in self.values:
+            text = text.replace(value, MASK)
+        return text
+
+    @classmethod
+    def for_stage(cls, stage: Stage, environ: Mapping[str, str]) -> Masker:
+        return cls([environ.get(name, "") for name in stage.secrets])
+
+
+def run_step(
+    step: Step, cwd: Path, log: TextIO, out: TextIO, masker: Masker | None = None
+) -> StepResult:
+    masker = masker or Masker(())
+    shown = tuple(masker(arg) for arg in step.argv)
+    header = f"==> [{step.name}] {' '.join(shown)}\n"
     for stream in (log, out):
         stream.write(header)
         stream.flush()
@@ -48,10 +74,11 @@ def run_step(step: Step, cwd: Path, log: TextIO, out: TextIO) -> StepResult:
         message = f"cannot start {step.argv[0]!r}: {exc}\n"
         log.write(message)
         out.write(message)
-        return StepResult(step.name, step.argv, 127, Status.FAILED, 0.0, message.strip())
+        return StepResult(step.name, shown, 127, Status.FAILED, 0.0, masker(message.strip()))
     captured: list[str] = []
     assert proc.stdout is not None
-    for line in proc.stdout:
+    for raw in proc.stdout:
+        line = masker(raw)
         captured.append(line)
         log.write(line)
         out.write(line)
@@ -60,7 +87,7 @@ def run_step(step: Step, cwd: Path, log: TextIO, out: TextIO) -> StepResult:
     duration = round(time.monotonic() - started, 3)
     status = step_status(step, exit_code)
     detail = "" if status is Status.PASSED else tail("".join(captured), 5)
-    return StepResult(step.name, step.argv, exit_code, status, duration, detail)
+    return StepResult(step.name, shown, exit_code, status, duration, detail)
 
 
 def junit_xml(stage: Stage, steps: Sequence[StepResult]) -> str:
@@ -88,11 +115,14 @@ def junit_xml(stage: Stage, steps: Sequence[StepResult]) -> str:
     return ET.tostring(suite, encoding="unicode")
 
 
-def run_stage(stage: Stage, cwd: Path, out: TextIO) -> Status:
+def run_stage(
+    stage: Stage, cwd: Path, out: TextIO, environ: Mapping[str, str] | None = None
+) -> Status:
     report_dir = cwd / stage.report_dir
     report_dir.mkdir(parents=True, exist_ok=True)
+    masker = Masker.for_stage(stage, os.environ if environ is None else environ)
     with (report_dir / LOG_FILE).open("w", encoding="utf-8") as log:
-        steps = [run_step(step, cwd, log, out) for step in stage.steps]
+        steps = [run_step(step, cwd, log, out, masker) for step in stage.steps]
     status = worst([s.status for s in steps])
     result = {"stage": stage.name, "status": status.value, "steps": [_step_dict(s) for s in steps]}
     (report_dir / RESULT_FILE).write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
@@ -113,12 +143,13 @@ def _step_dict(step: StepResult) -> dict[str, object]:
 
 def main(argv: Sequence[str] | None = None, catalog: Catalog = CATALOG) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 1:
-        print("usage: python -m pipeline.stage_runner STAGE", file=sys.stderr)
+    if len(args) not in (1, 2) or (len(args) == 2 and args[0] != "--stage-json"):
+        print("usage: python -m pipeline.stage_runner STAGE | --stage-json JSON", file=sys.stderr)
         return 2
     try:
-        stage = catalog.stage(args[0])
-    except CatalogError as exc:
+        by_json = len(args) == 2
+        stage = stage_from_dict(json.loads(args[1])) if by_json else catalog.stage(args[0])
+    except (CatalogError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     status = run_stage(stage, Path.cwd(), sys.stdout)

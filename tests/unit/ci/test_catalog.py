@@ -76,3 +76,12 @@ def test_unknown_stage_lists_the_choices() -> None:
 def test_exports_always_include_the_report_dir() -> None:
     synth = CATALOG.stages["synth"]
     assert synth.exports == ("build/reports/synth", "build/synth")
+
+
+def test_bootstrap_script_pins_the_catalogs_uv() -> None:
+    from pathlib import Path
+
+    from pipeline.catalog import UV_VERSION
+
+    script = (Path(__file__).resolve().parents[3] / "ci/bootstrap.sh").read_text()
+    assert f'PIPELINE_UV_VERSION="{UV_VERSION}"' in script

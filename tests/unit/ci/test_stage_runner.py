@@ -81,3 +81,26 @@ def test_main_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert main(["demo"], catalog=good) == 0
     assert main(["nope"], catalog=good) == 2
     assert main([], catalog=good) == 2
+
+
+def test_secret_values_are_masked_in_output_log_and_result(tmp_path: Path) -> None:
+    secret = "s3cr3t-value-123"  # a fake secret, planted to be masked  # pragma: allowlist secret
+    stage = Stage(
+        name="demo",
+        description="d",
+        toolchain="python",
+        steps=(Step("leaky", (PY, "-c", f"print('token={secret}'); raise SystemExit(1)")),),
+        inputs=(),
+        secrets=("API_TOKEN",),
+    )
+    out = io.StringIO()
+    assert run_stage(stage, tmp_path, out, environ={"API_TOKEN": secret}) is Status.FAILED
+    written = [
+        out.getvalue(),
+        (tmp_path / "build/reports/demo/log.txt").read_text(),
+        (tmp_path / "build/reports/demo/result.json").read_text(),
+        (tmp_path / "build/reports/demo/junit.steps.xml").read_text(),
+    ]
+    for text in written:
+        assert secret not in text
+    assert "token=***" in written[1]

@@ -3,12 +3,13 @@ same catalog itself, inside the Dagger runtime)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from pipeline.catalog import Catalog, Stage, Toolchain
+from pipeline.catalog import CATALOG, Catalog, Stage, Toolchain, stage_to_dict
 from pipeline.results import StageResult
 
 # Inside every container the repository is at this path and is the working directory.
@@ -43,7 +44,10 @@ class StageContext:
 
 
 def runner_argv(stage: Stage) -> tuple[str, ...]:
-    return ("python", "-m", RUNNER_MODULE, stage.name)
+    """The runner command: by name for catalog stages, as JSON for any other (tests, callers)."""
+    if CATALOG.stages.get(stage.name) == stage:
+        return ("python", "-m", RUNNER_MODULE, stage.name)
+    return ("python", "-m", RUNNER_MODULE, "--stage-json", json.dumps(stage_to_dict(stage)))
 
 
 class Engine(Protocol):

@@ -3,28 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 from pipeline.catalog import Stage
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult, Status, StepResult, tail
 
 
-def read_result(
+def parse_result(
     stage: Stage,
-    repo: Path,
     exit_code: int,
+    result_text: str | None,
+    log_text: str,
     duration_s: float,
     *,
     engine: str,
     image: str,
     containerized: bool,
+    reports: Sequence[str] = (),
 ) -> StageResult:
-    """Turn the stage runner's result.json (exported into `repo`) into a StageResult."""
-    report_dir = repo / stage.report_dir
-    log = report_dir / LOG_FILE
-    log_text = log.read_text(encoding="utf-8", errors="replace") if log.is_file() else ""
+    """The runner's result.json text (None when it wrote none) and log as a StageResult.
+
+    A runner that exited non-zero while its result says ok, or left no readable result, is an
+    ERROR: the engine, not the stage's tools, went wrong.
+    """
+    message = ""
     try:
-        data = json.loads((report_dir / RESULT_FILE).read_text(encoding="utf-8"))
+        if result_text is None:
+            raise ValueError(f"no {RESULT_FILE}")
+        data = json.loads(result_text)
         steps = tuple(
             StepResult(
                 name=s["name"],
@@ -37,35 +44,56 @@ def read_result(
             for s in data["steps"]
         )
         status = Status(data["status"])
-        message = ""
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError) as exc:
         steps = ()
         status = Status.ERROR
         message = f"the stage runner exited {exit_code} without a readable {RESULT_FILE}: {exc}"
     if status.ok and exit_code != 0:
-        message = f"result says {status} but the runner exited {exit_code}"
+        message = f"{RESULT_FILE} says {status.value} but the stage runner exited {exit_code}"
         status = Status.ERROR
-    degraded = [s.name for s in steps if s.status is Status.DEGRADED]
-    if degraded and not message:
+    if status is Status.DEGRADED:
         message = "degraded: " + "; ".join(
             f"{s.name}: {s.detail.splitlines()[-1] if s.detail else 'partial check'}"
             for s in steps
             if s.status is Status.DEGRADED
         )
-    reports = (
-        tuple(p.relative_to(repo).as_posix() for p in sorted(report_dir.rglob("*")) if p.is_file())
-        if report_dir.is_dir()
-        else ()
-    )
     return StageResult(
         name=stage.name,
         status=status,
-        duration_s=duration_s,
+        duration_s=round(duration_s, 3),
         engine=engine,
         image=image,
         containerized=containerized,
         steps=steps,
         log_tail=tail(log_text),
         message=message,
-        reports=reports,
+        reports=tuple(reports),
+    )
+
+
+def read_result(
+    stage: Stage,
+    repo: Path,
+    exit_code: int,
+    duration_s: float,
+    *,
+    engine: str,
+    image: str,
+    containerized: bool,
+) -> StageResult:
+    """The same, from the runner's files as exported into `repo`."""
+    report_dir = repo / stage.report_dir
+    log = report_dir / LOG_FILE
+    result = report_dir / RESULT_FILE
+    files = sorted(p for p in report_dir.rglob("*") if p.is_file()) if report_dir.is_dir() else []
+    return parse_result(
+        stage,
+        exit_code,
+        result.read_text(encoding="utf-8") if result.is_file() else None,
+        log.read_text(encoding="utf-8", errors="replace") if log.is_file() else "",
+        duration_s,
+        engine=engine,
+        image=image,
+        containerized=containerized,
+        reports=[path.relative_to(repo).as_posix() for path in files],
     )

@@ -1,0 +1,236 @@
+"""Run one stage in a fresh container: copy the source in, run, stream, copy exports out, remove.
+
+The source is copied (put_archive), never bind-mounted, so a stage cannot change the host tree
+except through its declared exports, which are copied back and replace the host's old copy.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from pipeline.catalog import Stage
+from pipeline.engines.base import SOURCE_DIR, StageContext
+from pipeline.engines.docker.build_log import LOG
+from pipeline.engines.docker.ca_bundle import CaBundle
+from pipeline.engines.docker.container_spec import (
+    ContainerSpec,
+    container_spec,
+    mask,
+    needed_exports,
+)
+from pipeline.engines.docker.errors import ContainerError, container_error
+from pipeline.engines.docker.source_archive import (
+    UnsafeArchive,
+    remove_path,
+    replace_from_tar,
+    source_tar,
+)
+from pipeline.engines.docker.stage_result import ContainerOutcome, error_result, stage_result
+from pipeline.results import StageResult
+from pipeline.sourcefiles import source_files
+
+OUTPUT_LINES_KEPT = 400
+REMOVE_HINT = "remove it with `docker rm -f {name}`"
+
+
+def run_stage(
+    client: Any,
+    stage: Stage,
+    ctx: StageContext,
+    ca_bundle: CaBundle | None,
+    network_mode: str = "bridge",
+    timeout_s: float | None = None,
+    mount_ca: bool = True,
+) -> StageResult:
+    """Run `stage` in a container from `ctx.toolchain_ref` and return its result (never raises
+    for container trouble: that becomes an ERROR result with the reason). A stage still running
+    after `timeout_s` is killed and reported as ERROR."""
+    started = time.monotonic()
+    if stage.services:
+        return error_result(
+            stage,
+            ctx.toolchain_ref,
+            f"stage {stage.name!r} declares services {', '.join(stage.services)}, which the docker "
+            f"engine does not start yet; run it with `--engine dagger` or drop the services",
+            0.0,
+        )
+    spec = container_spec(stage, ctx, ca_bundle, network_mode=network_mode, mount_ca=mount_ca)
+    output: deque[str] = deque(maxlen=OUTPUT_LINES_KEPT)
+    try:
+        archive = source_tar(
+            ctx.repo,
+            SOURCE_DIR.strip("/"),
+            source_files(ctx.repo),
+            extra_paths=needed_exports(stage, ctx),
+        )
+        exit_code = _run(client, spec, archive, stage, ctx, output, timeout_s)
+    except (ContainerError, OSError, UnsafeArchive) as exc:
+        return error_result(
+            stage,
+            ctx.toolchain_ref,
+            mask(str(exc), spec.secret_values),
+            time.monotonic() - started,
+            "\n".join(output),
+        )
+    outcome = ContainerOutcome(
+        stage=stage,
+        image=ctx.toolchain_ref,
+        exit_code=exit_code,
+        output="\n".join(output),
+        duration_s=time.monotonic() - started,
+        repo=ctx.repo,
+        secret_values=spec.secret_values,
+    )
+    return stage_result(outcome)
+
+
+def _run(
+    client: Any,
+    spec: ContainerSpec,
+    archive: bytes,
+    stage: Stage,
+    ctx: StageContext,
+    output: deque[str],
+    timeout_s: float | None = None,
+) -> int:
+    api = client.api
+    LOG.debug("creating %s", spec.describe())
+    container_id = _create(api, spec)
+    try:
+        _call(f"copying the source into {spec.name}", api.put_archive, container_id, "/", archive)
+        timed_out = threading.Event()
+        watchdog = _start_watchdog(api, container_id, timeout_s, timed_out)
+        try:
+            _call(f"starting {spec.name}", api.start, container_id)
+            _stream_output(api, container_id, spec, stage, ctx, output)
+            status = _call(f"waiting for {spec.name}", api.wait, container_id)
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+        if timed_out.is_set():
+            raise ContainerError(
+                f"docker engine: stage {stage.name!r} did not finish within {timeout_s:g} s and "
+                f"was killed; find what hangs in the log tail or raise the stage timeout"
+            )
+        exit_code = int(status.get("StatusCode", -1))
+        for path in stage.exports:
+            _export(api, container_id, spec.name, path, ctx)
+        return exit_code
+    finally:
+        _remove(api, container_id, spec.name)
+
+
+def _stream_output(
+    api: Any,
+    container_id: str,
+    spec: ContainerSpec,
+    stage: Stage,
+    ctx: StageContext,
+    output: deque[str],
+) -> None:
+    doing = f"reading the output of {spec.name}"
+    chunks = _call(doing, api.logs, container_id, stream=True, follow=True)
+    for line in _lines(_guarded(chunks, doing)):
+        masked = mask(line, spec.secret_values)
+        output.append(masked)
+        if ctx.on_output is not None:
+            ctx.on_output(stage.name, masked)
+
+
+def _start_watchdog(
+    api: Any, container_id: str, timeout_s: float | None, fired: threading.Event
+) -> threading.Timer | None:
+    if timeout_s is None:
+        return None
+
+    def kill() -> None:
+        fired.set()
+        try:
+            api.kill(container_id)
+        except Exception as exc:  # it may have just exited: nothing left to stop
+            LOG.debug("docker engine: kill after timeout: %s", exc)
+
+    timer = threading.Timer(timeout_s, kill)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _create(api: Any, spec: ContainerSpec) -> str:
+    host_config = api.create_host_config(binds=list(spec.binds), network_mode=spec.network_mode)
+    created = _call(
+        f"creating {spec.name} from {spec.image}",
+        api.create_container,
+        spec.image,
+        command=list(spec.command),
+        environment=dict(spec.env),
+        working_dir=spec.working_dir,
+        host_config=host_config,
+        name=spec.name,
+        labels=dict(spec.labels),
+    )
+    return str(created["Id"])
+
+
+def _export(api: Any, container_id: str, name: str, path: str, ctx: StageContext) -> None:
+    import docker.errors
+
+    destination = ctx.repo / path
+    try:
+        chunks, _stat = api.get_archive(container_id, f"{SOURCE_DIR}/{path}")
+        data = b"".join(chunks)
+    except docker.errors.NotFound:
+        remove_path(destination)  # the stage did not produce it this time: no stale copy
+        return
+    except Exception as exc:  # docker-py raises DockerException and requests errors here
+        raise container_error(exc, f"copying {path} out of {name}") from exc
+    replace_from_tar(data, destination)
+
+
+def _remove(api: Any, container_id: str, name: str) -> None:
+    try:
+        api.remove_container(container_id, force=True)
+    except Exception as exc:  # never hide the stage's own outcome behind a cleanup problem
+        LOG.warning(
+            "docker engine: could not remove container %s: %s; %s",
+            name,
+            exc,
+            REMOVE_HINT.format(name=name),
+        )
+
+
+def _call(doing: str, func: Any, *args: Any, **kwargs: Any) -> Any:
+    try:
+        return func(*args, **kwargs)
+    except Exception as exc:  # docker-py raises DockerException and requests errors here
+        raise container_error(exc, doing) from exc
+
+
+def _guarded(chunks: Iterable[bytes], doing: str) -> Iterator[bytes]:
+    try:
+        yield from chunks
+    except Exception as exc:  # docker-py raises DockerException and requests errors here
+        raise container_error(exc, doing) from exc
+
+
+def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
+    """Whole lines from a stream of byte chunks that may split lines (and UTF-8 characters)."""
+    decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+    pending = io.StringIO()
+    for chunk in chunks:
+        text = decoder.decode(chunk)
+        while "\n" in text:
+            head, text = text.split("\n", 1)
+            pending.write(head)
+            yield pending.getvalue().rstrip("\r")
+            pending = io.StringIO()
+        pending.write(text)
+    rest = pending.getvalue() + decoder.decode(b"", final=True)
+    if rest:
+        yield rest.rstrip("\r")

@@ -1,0 +1,536 @@
+"""The Dagger module against a recording stand-in for the SDK: the container chains it builds,
+how it schedules stages, and how stage results become the function's report or error."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType, SimpleNamespace
+from typing import Any
+
+import anyio
+import dagger
+import pytest
+from dagger._exceptions import QueryErrorValue
+from dagger.mod._converter import to_typedef
+
+from pipeline import dagger_plan as plan
+from pipeline import main as module
+from pipeline.catalog import CATALOG, CI_STAGES, EXCLUDES, Catalog, Stage, Step, validate
+from pipeline.main import MissingSecret, Pipeline, StagesFailed, compile_stage, run_stages
+
+# --- the recording stand-in -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class FakeCacheVolume:
+    key: str
+
+
+class FakeSecret:
+    """Holds a plaintext the way dagger.Secret does: never part of its repr."""
+
+    def __init__(self, name: str, plaintext: str) -> None:
+        self.name = name
+        self._plaintext = plaintext
+
+    def __repr__(self) -> str:
+        return f"FakeSecret({self.name!r})"
+
+
+@dataclass(frozen=True)
+class FakeFile:
+    origin: Any  # a FakeDirectory or FakeContainer
+    path: str
+
+    async def contents(self) -> str:
+        assert isinstance(self.origin, FakeContainer), "only container files are read"
+        return await self.origin.read(self.path)
+
+
+@dataclass(frozen=True)
+class FakeDirectory:
+    origin: Any  # a name for host directories, or (container, path)
+    calls: tuple[Call, ...] = ()
+
+    def _then(self, method: str, *args: Any, **kwargs: Any) -> FakeDirectory:
+        return FakeDirectory(self.origin, (*self.calls, Call(method, args, kwargs)))
+
+    def file(self, path: str) -> FakeFile:
+        return FakeFile(self, path)
+
+    def with_directory(self, path: str, source: FakeDirectory, **kw: Any) -> FakeDirectory:
+        return self._then("with_directory", path, source, **kw)
+
+    def with_new_file(self, path: str, contents: str, **kw: Any) -> FakeDirectory:
+        return self._then("with_new_file", path, contents, **kw)
+
+
+@dataclass(frozen=True)
+class Script:
+    """What a stage does when the fake engine "runs" it."""
+
+    status: str = "passed"
+    exit_code: int = 0
+    writes_result: bool = True
+    engine_error: str = ""
+    failed_exec: tuple[str, ...] = ()  # an install exec that failed: the SDK raises ExecError
+
+
+@dataclass
+class FakeClient:
+    scripts: dict[str, Script] = field(default_factory=dict)
+    events: list[tuple[str, str]] = field(default_factory=list)
+    on_start: Callable[[str], Any] | None = None
+
+    def container(self) -> FakeContainer:
+        return FakeContainer(self)
+
+    def cache_volume(self, key: str, **kw: Any) -> FakeCacheVolume:
+        return FakeCacheVolume(key)
+
+    def directory(self) -> FakeDirectory:
+        return FakeDirectory("empty")
+
+    def script(self, stage: str) -> Script:
+        return self.scripts.get(stage, Script())
+
+
+@dataclass(frozen=True)
+class FakeContainer:
+    client: FakeClient
+    calls: tuple[Call, ...] = ()
+
+    def _then(self, method: str, *args: Any, **kwargs: Any) -> FakeContainer:
+        return FakeContainer(self.client, (*self.calls, Call(method, args, kwargs)))
+
+    def from_(self, address: str) -> FakeContainer:
+        return self._then("from_", address)
+
+    def with_exec(self, args: list[str], **kw: Any) -> FakeContainer:
+        return self._then("with_exec", list(args), **kw)
+
+    def with_env_variable(self, name: str, value: str, **kw: Any) -> FakeContainer:
+        return self._then("with_env_variable", name, value, **kw)
+
+    def with_secret_variable(self, name: str, secret: FakeSecret) -> FakeContainer:
+        return self._then("with_secret_variable", name, secret)
+
+    def with_mounted_cache(self, path: str, cache: FakeCacheVolume, **kw: Any) -> FakeContainer:
+        return self._then("with_mounted_cache", path, cache, **kw)
+
+    def with_directory(self, path: str, source: FakeDirectory, **kw: Any) -> FakeContainer:
+        return self._then("with_directory", path, source, **kw)
+
+    def with_file(self, path: str, source: FakeFile, **kw: Any) -> FakeContainer:
+        return self._then("with_file", path, source, **kw)
+
+    def with_workdir(self, path: str, **kw: Any) -> FakeContainer:
+        return self._then("with_workdir", path, **kw)
+
+    def with_(self, callback: Callable[[FakeContainer], FakeContainer]) -> FakeContainer:
+        return callback(self)
+
+    def directory(self, path: str) -> FakeDirectory:
+        return FakeDirectory((self, path))
+
+    def file(self, path: str) -> FakeFile:
+        return FakeFile(self, path)
+
+    @property
+    def stage(self) -> str:
+        last = self.calls[-1]
+        assert last.method == "with_exec"
+        return str(last.args[0][-1])
+
+    async def exit_code(self) -> int:
+        stage = self.stage
+        script = self.client.script(stage)
+        self.client.events.append(("start", stage))
+        if self.client.on_start is not None:
+            await self.client.on_start(stage)
+        await anyio.sleep(0.01)
+        self.client.events.append(("end", stage))
+        if script.failed_exec:
+            raise exec_error(script.failed_exec, script.engine_error)
+        if script.engine_error:
+            raise dagger.DaggerError(script.engine_error)
+        return script.exit_code
+
+    async def read(self, path: str) -> str:
+        script = self.client.script(self.stage)
+        if path.endswith("/result.json"):
+            if not script.writes_result:
+                raise dagger.QueryError(
+                    [QueryErrorValue(f"{path}: no such file")], SimpleNamespace(document=None)
+                )
+            step = {
+                "name": "step",
+                "argv": ["tool"],
+                "exit_code": script.exit_code,
+                "status": script.status,
+                "duration_s": 0.5,
+                "detail": "" if script.status == "passed" else "pip-audit: 3 not audited",
+            }
+            return json.dumps({"stage": self.stage, "status": script.status, "steps": [step]})
+        return f"log of {self.stage}\nlast line of {self.stage}\n"
+
+    async def stdout(self) -> str:
+        return f"runner output of {self.stage} (secrets scrubbed by Dagger)\n"
+
+    async def stderr(self) -> str:
+        return ""
+
+
+def exec_error(cmd: tuple[str, ...], stderr: str) -> dagger.QueryError:
+    value = QueryErrorValue(
+        "process did not complete successfully: exit code: 2",
+        extensions={
+            "_type": "EXEC_ERROR",
+            "cmd": list(cmd),
+            "exitCode": 2,
+            "stdout": "Resolved 120 packages\n",
+            "stderr": stderr,
+        },
+    )
+    return dagger.QueryError([value], SimpleNamespace(document=None))
+
+
+def calls_named(ctr: FakeContainer, method: str) -> list[Call]:
+    return [c for c in ctr.calls if c.method == method]
+
+
+def index_of(ctr: FakeContainer, method: str, first_arg: Any) -> int:
+    for i, call in enumerate(ctr.calls):
+        if call.method == method and call.args and call.args[0] == first_arg:
+            return i
+    raise AssertionError(f"no {method}({first_arg!r}) in {[c.method for c in ctr.calls]}")
+
+
+def env_of(ctr: FakeContainer) -> dict[str, tuple[str, bool]]:
+    return {
+        c.args[0]: (c.args[1], bool(c.kwargs.get("expand")))
+        for c in calls_named(ctr, "with_env_variable")
+    }
+
+
+SOURCE = FakeDirectory("repo")
+
+
+@pytest.fixture
+def client(monkeypatch: pytest.MonkeyPatch) -> FakeClient:
+    fake = FakeClient()
+    monkeypatch.setattr(module, "dag", fake)
+    return fake
+
+
+# --- the chain of each catalog stage ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", list(CATALOG.stages))
+def test_each_stage_compiles_to_the_expected_chain(name: str) -> None:
+    stage = CATALOG.stage(name)
+    toolchain = CATALOG.toolchain_of(stage)
+    fake = FakeClient()
+    ctr = compile_stage(fake, CATALOG, stage, SOURCE)
+
+    assert ctr.calls[0] == Call("from_", (toolchain.base_image,), {})
+    execs = [(i, c.args[0]) for i, c in enumerate(ctr.calls) if c.method == "with_exec"]
+    apt = [i for i, argv in execs if "apt-get" in " ".join(argv)]
+    pip = index_of(
+        ctr, "with_exec", ["python", "-m", "pip", "install", "--no-cache-dir", "uv==0.13.9"]
+    )
+    groups = [arg for group in toolchain.groups for arg in ("--group", group)]
+    sync_argv = ["uv", "sync", "--frozen", "--no-install-project", "--no-default-groups", *groups]
+    sync = index_of(ctr, "with_exec", sync_argv)
+    if toolchain.apt_packages:
+        assert len(apt) == 1
+        assert all(f" {pkg}" in ctr.calls[apt[0]].args[0][-1] for pkg in toolchain.apt_packages)
+        assert apt[0] < pip
+    else:
+        assert apt == []
+    assert pip < sync
+    # lock files land before the sync, the source only after it: the install layer is keyed on
+    # the lock files alone
+    for lock in toolchain.lock_files:
+        i = index_of(ctr, "with_file", f"{plan.TOOLCHAIN_DIR}/{lock}")
+        assert ctr.calls[i].args[1] == FakeFile(SOURCE, lock)
+        assert i < sync
+    source_at = index_of(ctr, "with_directory", "/src")
+    assert ctr.calls[source_at].args[1] is SOURCE
+    assert sync < source_at
+    for call in ctr.calls[:source_at]:
+        for arg in call.args:
+            if isinstance(arg, FakeFile) and arg.origin is SOURCE:
+                assert arg.path in toolchain.lock_files
+    assert index_of(ctr, "with_env_variable", "UV_PROJECT_ENVIRONMENT") < sync
+    assert env_of(ctr)["UV_PROJECT_ENVIRONMENT"] == ("/opt/venv", False)
+
+    env = env_of(ctr)
+    assert env["PATH"] == ("/opt/venv/bin:${PATH}", True)
+    assert env["PYTHONPATH"] == ("/src/ci/src:/src", False)
+    for key, value in stage.env.items():
+        assert env[key] == (value, False)
+    mounts = {c.args[0]: c.args[1] for c in calls_named(ctr, "with_mounted_cache")}
+    for cache in CATALOG.caches_of(stage):
+        assert mounts[cache.path] == FakeCacheVolume(f"pipeline-{cache.name}")
+        assert env[cache.env_var] == (cache.path, False)
+    assert mounts[plan.UV_CACHE.path] == FakeCacheVolume("pipeline-uv")
+
+    workdirs = [c.args[0] for c in calls_named(ctr, "with_workdir")]
+    assert workdirs[-1] == "/src"
+    assert index_of(ctr, "with_workdir", "/src") > source_at
+    last = ctr.calls[-1]
+    assert last == Call(
+        "with_exec",
+        (["python", "-m", "pipeline.stage_runner", name],),
+        {"expect": dagger.ReturnType.ANY},
+    )
+    # nothing is executed between copying the source and running the stage
+    assert [c.method for c in ctr.calls[source_at:-1]].count("with_exec") == 0
+
+
+@pytest.mark.parametrize(
+    ("packages", "apt_execs"),
+    [((), 0), (("git",), 1), (("git", "curl"), 1)],
+)
+def test_debian_packages_install_in_one_layer_only_when_declared(
+    packages: tuple[str, ...], apt_execs: int
+) -> None:
+    toolchain = replace(CATALOG.toolchains["python"], apt_packages=packages)
+    catalog = replace(CATALOG, toolchains=MappingProxyType({"python": toolchain}))
+    ctr = compile_stage(FakeClient(), catalog, CATALOG.stage("lint"), SOURCE)
+    apt = [c.args[0] for c in calls_named(ctr, "with_exec") if "apt-get" in " ".join(c.args[0])]
+    assert len(apt) == apt_execs
+    for argv in apt:
+        assert argv[:2] == ["sh", "-euc"]
+        assert all(f" {pkg}" in argv[2] for pkg in packages)
+
+
+def test_scan_gets_the_templates_synth_produced(client: FakeClient) -> None:
+    runs = anyio.run(run_stages, client, CATALOG, ("scan",), SOURCE)
+    by_name = {r.result.name: r for r in runs}
+    assert list(by_name) == ["synth", "scan"]
+    scan, synth = by_name["scan"].container, by_name["synth"].container
+    assert isinstance(scan, FakeContainer)
+    assert isinstance(synth, FakeContainer)
+    at = index_of(scan, "with_directory", "/src/build/synth")
+    assert scan.calls[at].args[1] == FakeDirectory((synth, "/src/build/synth"))
+    assert at > index_of(scan, "with_directory", "/src")
+    assert client.events.index(("end", "synth")) < client.events.index(("start", "scan"))
+
+
+# --- secrets ----------------------------------------------------------------------------------
+
+
+def secret_catalog() -> Catalog:
+    deploy = Stage(
+        name="deploy",
+        description="needs a token",
+        toolchain="python",
+        steps=(Step("deploy", ("python", "-m", "infra", "deploy")),),
+        inputs=("infra/**/*",),
+        secrets=("DEPLOY_TOKEN",),
+    )
+    return validate(
+        Catalog(
+            toolchains=CATALOG.toolchains,
+            caches=CATALOG.caches,
+            stages=MappingProxyType({"deploy": deploy}),
+        )
+    )
+
+
+def test_secrets_reach_the_container_only_as_secret_variables() -> None:
+    catalog = secret_catalog()
+    plaintext = "s3cr3t-token-value"
+    token = FakeSecret("DEPLOY_TOKEN", plaintext)
+    ctr = compile_stage(
+        FakeClient(),
+        catalog,
+        catalog.stage("deploy"),
+        SOURCE,
+        secrets={"DEPLOY_TOKEN": token},
+    )
+    assert calls_named(ctr, "with_secret_variable") == [
+        Call("with_secret_variable", ("DEPLOY_TOKEN", token), {})
+    ]
+    assert "DEPLOY_TOKEN" not in env_of(ctr)
+    assert plaintext not in repr(ctr.calls)
+
+
+def test_a_stage_with_secrets_reports_the_scrubbed_output_not_its_log_file(
+    client: FakeClient,
+) -> None:
+    catalog = secret_catalog()
+    token = FakeSecret("DEPLOY_TOKEN", "s3cr3t-token-value")
+    runs = anyio.run(
+        lambda: run_stages(client, catalog, ("deploy",), SOURCE, {"DEPLOY_TOKEN": token})
+    )
+    (deploy,) = runs
+    assert deploy.result.status.value == "passed"
+    assert deploy.result.log_tail.startswith("runner output of")
+    assert "log of deploy" not in deploy.result.log_tail
+
+
+def test_a_missing_secret_is_named_before_anything_runs() -> None:
+    catalog = secret_catalog()
+    fake = FakeClient()
+    with pytest.raises(MissingSecret, match="DEPLOY_TOKEN") as err:
+        compile_stage(fake, catalog, catalog.stage("deploy"), SOURCE)
+    assert "env:" in str(err.value)
+    assert fake.events == []
+
+
+# --- ci: concurrency, failure, degraded -------------------------------------------------------
+
+
+def test_ci_runs_independent_stages_concurrently(client: FakeClient) -> None:
+    independent = {"lint", "typecheck", "test", "synth"}
+    started: set[str] = set()
+    all_started = anyio.Event()
+
+    async def barrier(stage: str) -> None:
+        # each independent stage waits until all of them are running: a sequential scheduler
+        # would never get past the first one and time out
+        if stage in independent:
+            started.add(stage)
+            if started == independent:
+                all_started.set()
+            with anyio.fail_after(5):
+                await all_started.wait()
+
+    client.on_start = barrier
+    report = anyio.run(Pipeline().ci, SOURCE)
+
+    starts = [stage for kind, stage in client.events if kind == "start"]
+    first_end = client.events.index(next(e for e in client.events if e[0] == "end"))
+    assert set(starts[:4]) == independent
+    assert first_end >= 4
+    assert client.events.index(("start", "scan")) > client.events.index(("end", "synth"))
+    for name in CI_STAGES:
+        assert f"| {name} | passed |" in report
+    assert "pipeline: passed" in report
+
+
+def test_ci_fails_when_a_stage_result_says_failed_and_still_runs_the_rest(
+    client: FakeClient,
+) -> None:
+    client.scripts["lint"] = Script(status="failed", exit_code=1)
+    with pytest.raises(StagesFailed) as err:
+        anyio.run(Pipeline().ci, SOURCE)
+    report = str(err.value)
+    assert "| lint | failed |" in report
+    assert "last line of lint" in report  # the failing stage's log is shown
+    assert "pipeline: failed" in report
+    assert {stage for kind, stage in client.events if kind == "end"} == set(CI_STAGES)
+
+
+@pytest.mark.parametrize(
+    ("strict", "fails"),
+    [(False, False), (True, True)],
+)
+def test_degraded_fails_only_when_strict(client: FakeClient, strict: bool, fails: bool) -> None:
+    client.scripts["scan"] = Script(status="degraded", exit_code=0)
+    if fails:
+        with pytest.raises(StagesFailed, match=r"\| scan \| degraded \|"):
+            anyio.run(Pipeline().ci, SOURCE, strict)
+    else:
+        report = anyio.run(Pipeline().ci, SOURCE, strict)
+        assert "| scan | degraded |" in report
+        assert "3 not audited" in report
+        assert "pipeline: degraded" in report
+
+
+def test_a_failed_synth_skips_scan(client: FakeClient) -> None:
+    client.scripts["synth"] = Script(status="failed", exit_code=1)
+    with pytest.raises(StagesFailed) as err:
+        anyio.run(Pipeline().scan, SOURCE)
+    assert "| scan | skipped |" in str(err.value)
+    assert ("start", "scan") not in client.events
+
+
+@pytest.mark.parametrize(
+    ("script", "message", "output"),
+    [
+        (
+            Script(engine_error="failed to resolve image: registry unreachable\ndial tcp"),
+            "dagger could not run stage 'typecheck': failed to resolve image: registry unreachable",
+            "dial tcp",
+        ),
+        (
+            Script(failed_exec=("uv", "sync", "--frozen"), engine_error="lock is out of date"),
+            "dagger could not run stage 'typecheck': `uv sync --frozen` exited 2",
+            "lock is out of date",
+        ),
+    ],
+)
+def test_an_engine_error_is_reported_and_the_other_stages_still_run(
+    client: FakeClient, script: Script, message: str, output: str
+) -> None:
+    client.scripts["typecheck"] = script
+    with pytest.raises(StagesFailed) as err:
+        anyio.run(Pipeline().ci, SOURCE)
+    report = str(err.value)
+    assert f"| typecheck | error | 0.0 s | python:3.11-slim-bookworm | {message} |" in report
+    assert output in report  # the log tail of the failed install is shown
+    assert {stage for kind, stage in client.events if kind == "end"} == set(CI_STAGES)
+
+
+def test_a_runner_that_wrote_no_result_is_an_error_showing_its_output(client: FakeClient) -> None:
+    client.scripts["lint"] = Script(exit_code=2, writes_result=False)
+    with pytest.raises(StagesFailed) as err:
+        anyio.run(Pipeline().lint, SOURCE)
+    assert "| lint | error |" in str(err.value)
+    assert "runner output of lint" in str(err.value)
+
+
+@pytest.mark.parametrize("function", ["lint", "typecheck", "test", "synth"])
+def test_each_stage_function_runs_only_its_stage(client: FakeClient, function: str) -> None:
+    report = anyio.run(getattr(Pipeline(), function), SOURCE)
+    assert [stage for kind, stage in client.events if kind == "start"] == [function]
+    assert f"| {function} | passed |" in report
+
+
+def test_reports_collects_every_stage_report_folder(client: FakeClient) -> None:
+    client.scripts["test"] = Script(status="failed", exit_code=1)
+    out = anyio.run(Pipeline().reports, SOURCE)  # does not raise: reports are wanted on failure
+    assert isinstance(out, FakeDirectory)
+    folders = {c.args[0]: c.args[1] for c in out.calls if c.method == "with_directory"}
+    assert set(folders) == set(CI_STAGES)
+    for name, folder in folders.items():
+        assert folder.origin[1] == f"/src/build/reports/{name}"
+    files = {c.args[0]: c.args[1] for c in out.calls if c.method == "with_new_file"}
+    assert "| test | failed |" in files["summary.md"]
+    report = json.loads(files["report.json"])
+    assert report["engine"] == "dagger"
+    assert report["status"] == "failed"
+    assert [s["name"] for s in report["stages"]] == list(CATALOG.closure(CI_STAGES))
+
+
+# --- what Dagger registers --------------------------------------------------------------------
+
+
+def test_the_module_exposes_one_documented_function_per_stage() -> None:
+    obj = Pipeline.__dagger_module__.get_object("Pipeline")
+    assert set(obj.functions) == {*CI_STAGES, "ci", "reports"}
+    for name, fn in obj.functions.items():
+        assert fn.doc, name
+        to_typedef(fn.return_type, name)  # raises for a type Dagger cannot expose
+        params = fn.parameters
+        assert set(params) == {"source", "strict"}
+        for param in params.values():
+            assert param.doc, f"{name}.{param.name} has no Doc"
+            to_typedef(param.resolved_type, f"{name}.{param.name}")
+        assert params["source"].resolved_type is dagger.Directory
+        assert params["source"].default_path == "/"
+        assert params["source"].ignore == list(EXCLUDES)
+        assert params["strict"].default_value == "false"
