@@ -80,6 +80,7 @@ class Stage:
     services: tuple[str, ...] = ()
     caches: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
+    network: bool = False  # needs the network (e.g. a vulnerability database); else isolated
 
     @property
     def report_dir(self) -> str:
@@ -106,6 +107,7 @@ def stage_to_dict(stage: Stage) -> dict[str, object]:
         "services": list(stage.services),
         "caches": list(stage.caches),
         "needs": list(stage.needs),
+        "network": stage.network,
     }
 
 
@@ -123,6 +125,7 @@ def stage_from_dict(data: Mapping[str, Any]) -> Stage:
             services=tuple(data["services"]),
             caches=tuple(data["caches"]),
             needs=tuple(data["needs"]),
+            network=bool(data.get("network", False)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"not a stage description: {exc!r}") from None
@@ -307,6 +310,7 @@ STAGES = (
         ),
         inputs=("**/*", ".github/**/*", ".secrets.baseline"),
         needs=("synth",),
+        network=True,  # pip-audit asks PyPI's vulnerability data
     ),
 )
 

@@ -99,3 +99,9 @@ def test_cache_volumes_are_named_after_the_cache() -> None:
     )
     spec = container_spec(stage, StageContext(Path("/r"), catalog, "img"), None)
     assert spec.binds == ("pipeline-cache-mypy:/cache/mypy:rw",)
+
+
+def test_only_stages_that_declare_network_get_one() -> None:
+    scan, lint = CATALOG.stages["scan"], CATALOG.stages["lint"]
+    assert container_spec(scan, context(scan), None).network_mode == "bridge"
+    assert container_spec(lint, context(lint), None).network_mode == "none"

@@ -71,6 +71,6 @@ def test_the_engine_delegates_to_images_and_containers(tmp_path: Path) -> None:
     result = engine.run_stage(CATALOG.stages["lint"], ctx)
     assert result.status is Status.PASSED
     ((_, kwargs),) = client.api.called("create_container")
-    assert kwargs["host_config"]["network_mode"] == "bridge"
+    assert kwargs["host_config"]["network_mode"] == "none", "lint declares no network"
     engine.close()
     assert client.closed

@@ -92,7 +92,7 @@ def container_spec(
         env=env,
         binds=tuple(binds),
         labels={"pipeline.stage": stage.name, "pipeline.repo": str(Path(ctx.repo).name)},
-        network_mode=network_mode,
+        network_mode=network_mode if stage.network else "none",
         secret_values=tuple(v for v in secret_env.values() if v),
     )
 
