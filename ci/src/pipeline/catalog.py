@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
@@ -59,6 +60,15 @@ class Step:
     degraded_exit: int | None = None
 
 
+class Network(StrEnum):
+    """What network a stage's container gets: none (isolated), the engine's default, or the
+    host's (to reach services on the host's loopback, such as the local AWS emulator)."""
+
+    NONE = "none"
+    DEFAULT = "default"
+    HOST = "host"
+
+
 @dataclass(frozen=True)
 class Stage:
     """A pipeline stage: which toolchain, which steps, what it reads and writes, what it waits for.
@@ -80,7 +90,9 @@ class Stage:
     services: tuple[str, ...] = ()
     caches: tuple[str, ...] = ()
     needs: tuple[str, ...] = ()
-    network: bool = False  # needs the network (e.g. a vulnerability database); else isolated
+    network: Network = Network.NONE
+    params: tuple[str, ...] = ()  # run parameters it receives as env vars (e.g. the target)
+    cacheable: bool = True  # False for stages with effects outside the repo (deploy, smoke)
 
     @property
     def report_dir(self) -> str:
@@ -107,7 +119,9 @@ def stage_to_dict(stage: Stage) -> dict[str, object]:
         "services": list(stage.services),
         "caches": list(stage.caches),
         "needs": list(stage.needs),
-        "network": stage.network,
+        "network": stage.network.value,
+        "params": list(stage.params),
+        "cacheable": stage.cacheable,
     }
 
 
@@ -125,7 +139,9 @@ def stage_from_dict(data: Mapping[str, Any]) -> Stage:
             services=tuple(data["services"]),
             caches=tuple(data["caches"]),
             needs=tuple(data["needs"]),
-            network=bool(data.get("network", False)),
+            network=Network(data.get("network", "none")),
+            params=tuple(data.get("params", ())),
+            cacheable=bool(data.get("cacheable", True)),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"not a stage description: {exc!r}") from None
@@ -310,7 +326,7 @@ STAGES = (
         ),
         inputs=("**/*", ".github/**/*", ".secrets.baseline"),
         needs=("synth",),
-        network=True,  # pip-audit asks PyPI's vulnerability data
+        network=Network.DEFAULT,  # pip-audit asks PyPI's vulnerability data
     ),
 )
 

@@ -92,8 +92,9 @@ def uv_sync_argv(toolchain: Toolchain) -> tuple[str, ...]:
     return ("uv", "sync", "--frozen", "--no-install-project", "--no-default-groups", *groups)
 
 
-def stage_env(stage: Stage) -> tuple[EnvVar, ...]:
-    """The stage's environment: the toolchain venv first on PATH, then the stage's own env."""
+def stage_env(stage: Stage, params: Mapping[str, str] | None = None) -> tuple[EnvVar, ...]:
+    """The stage's environment: the toolchain venv first on PATH, the stage's own env, then the
+    run parameters it declares (e.g. the deploy target)."""
     base = (
         EnvVar("VIRTUAL_ENV", VENV_DIR),
         EnvVar("PATH", f"{VENV_DIR}/bin:${{PATH}}", expand=True),
@@ -101,7 +102,8 @@ def stage_env(stage: Stage) -> tuple[EnvVar, ...]:
         EnvVar("PYTHONUNBUFFERED", "1"),
         EnvVar("PYTHONDONTWRITEBYTECODE", "1"),
     )
-    return base + tuple(EnvVar(k, v) for k, v in sorted(stage.env.items()))
+    declared = {k: v for k, v in (params or {}).items() if k in stage.params}
+    return base + tuple(EnvVar(k, v) for k, v in sorted({**stage.env, **declared}.items()))
 
 
 def needed_outputs(catalog: Catalog, stage: Stage) -> tuple[tuple[str, str], ...]:

@@ -53,6 +53,7 @@ def input_digest(
     files: Sequence[str],
     toolchain_digest: str,
     upstream: Mapping[str, str],
+    params: Mapping[str, str] | None = None,
 ) -> str:
     """The stage's cache key. `upstream` maps each needed stage to its export digest."""
     digest = hashlib.sha256()
@@ -64,6 +65,7 @@ def input_digest(
         "secrets": sorted(stage.secrets),
         "toolchain": toolchain_digest,
         "upstream": sorted(upstream.items()),
+        "params": sorted((params or {}).items()),
     }
     digest.update(json.dumps(header, sort_keys=True).encode())
     for rel in files:

@@ -43,6 +43,7 @@ class RunOptions:
     strict: bool = False  # degraded stages fail the run
     jobs: int = 4
     secrets: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 def skipped(stage: Stage, engine: Engine, message: str) -> StageResult:
@@ -140,7 +141,8 @@ class Scheduler:
             self.on_event(Event(EventKind.STARTED, stage.name))
             toolchain = self.catalog.toolchain_of(stage)
             digest = await anyio.to_thread.run_sync(self._digest, stage)
-            if self.options.use_cache:
+            use_cache = self.options.use_cache and stage.cacheable
+            if use_cache:
                 started = time.monotonic()
                 hit = await anyio.to_thread.run_sync(self.cache.lookup, self.repo, stage, digest)
                 if hit is not None:
@@ -153,13 +155,17 @@ class Scheduler:
                 catalog=self.catalog,
                 toolchain_ref=ref,
                 secrets={k: v for k, v in self.options.secrets.items() if k in stage.secrets},
+                params=self._params(stage),
                 on_output=self._sink(),
             )
             result = await anyio.to_thread.run_sync(self.engine.run_stage, stage, ctx)
             result = replace(result, input_digest=digest)
-            if self.options.use_cache:
+            if use_cache:
                 await anyio.to_thread.run_sync(self.cache.store, self.repo, stage, digest, result)
             return result
+
+    def _params(self, stage: Stage) -> dict[str, str]:
+        return {k: v for k, v in self.options.params.items() if k in stage.params}
 
     def _digest(self, stage: Stage) -> str:
         toolchain = self.catalog.toolchain_of(stage)
@@ -172,6 +178,7 @@ class Scheduler:
             self._files,
             self.engine.toolchain_digest(toolchain, self.repo),
             upstream,
+            self._params(stage),
         )
 
     async def _prepare(self, toolchain_name: str) -> str:

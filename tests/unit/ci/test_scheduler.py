@@ -6,7 +6,8 @@ from types import MappingProxyType
 import pytest
 
 from pipeline.catalog import CATALOG, Catalog, Stage, Step
-from pipeline.results import Status
+from pipeline.engines.base import StageContext
+from pipeline.results import StageResult, Status
 from pipeline.scheduler import Event, EventKind, RunOptions, run_stages, run_status
 from tests.unit.ci.fake_engine import FakeEngine
 
@@ -145,3 +146,32 @@ def test_run_status(statuses: tuple[Status, ...], strict: bool, expected: Status
 
     results = [StageResult(str(i), s, 0.0, "x", "", True) for i, s in enumerate(statuses)]
     assert run_status(results, strict) is expected
+
+
+def test_stages_with_effects_are_never_cached_and_get_their_params(repo: Path) -> None:
+    from dataclasses import replace
+
+    deploy = replace(_stage("deploy"), cacheable=False, params=("PIPELINE_TARGET",))
+    catalog = _catalog(deploy)
+    seen: list[dict[str, str]] = []
+
+    class Recording(FakeEngine):
+        def run_stage(self, stage: Stage, ctx: StageContext) -> StageResult:
+            seen.append(dict(ctx.params))
+            return super().run_stage(stage, ctx)
+
+    options = RunOptions(params={"PIPELINE_TARGET": "local", "UNRELATED": "x"})
+    for _ in range(2):
+        run_stages(catalog, Recording(), repo, ["deploy"], options)
+    assert seen == [{"PIPELINE_TARGET": "local"}] * 2
+
+
+def test_a_param_change_reruns_a_cacheable_stage(repo: Path) -> None:
+    from dataclasses import replace
+
+    catalog = _catalog(replace(_stage("code"), params=("MODE",)))
+    run_stages(catalog, FakeEngine(), repo, ["code"], RunOptions(params={"MODE": "a"}))
+    same, other = FakeEngine(), FakeEngine()
+    run_stages(catalog, same, repo, ["code"], RunOptions(params={"MODE": "a"}))
+    run_stages(catalog, other, repo, ["code"], RunOptions(params={"MODE": "b"}))
+    assert (same.calls, other.calls) == ([], ["code"])

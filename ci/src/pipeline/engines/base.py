@@ -40,6 +40,7 @@ class StageContext:
     catalog: Catalog
     toolchain_ref: str  # the engine's handle for the prepared toolchain (image tag, venv path)
     secrets: Mapping[str, str] = field(default_factory=dict)  # values never logged
+    params: Mapping[str, str] = field(default_factory=dict)  # the stage's run parameters
     on_output: OutputSink | None = None
 
 

@@ -69,6 +69,7 @@ class HostEngine:
         env = {
             **os.environ,
             **stage.env,
+            **ctx.params,
             **ctx.secrets,
             "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
             "VIRTUAL_ENV": str(venv),

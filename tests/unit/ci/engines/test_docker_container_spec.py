@@ -105,3 +105,15 @@ def test_only_stages_that_declare_network_get_one() -> None:
     scan, lint = CATALOG.stages["scan"], CATALOG.stages["lint"]
     assert container_spec(scan, context(scan), None).network_mode == "bridge"
     assert container_spec(lint, context(lint), None).network_mode == "none"
+
+
+def test_host_network_and_params_reach_the_container() -> None:
+    from dataclasses import replace
+
+    from pipeline.catalog import Network
+
+    lint = replace(CATALOG.stages["lint"], network=Network.HOST, params=("PIPELINE_TARGET",))
+    ctx = replace(context(lint), params={"PIPELINE_TARGET": "local"})
+    spec = container_spec(lint, ctx, None)
+    assert spec.network_mode == "host"
+    assert spec.env["PIPELINE_TARGET"] == "local"

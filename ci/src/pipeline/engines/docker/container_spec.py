@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.catalog import Stage
+from pipeline.catalog import Network, Stage
 from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR, VENV_DIR, StageContext, runner_argv
 from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle, container_env
 
@@ -50,6 +50,10 @@ def stage_secrets(stage: Stage, available: Mapping[str, str]) -> dict[str, str]:
     return {name: available[name] for name in stage.secrets if name in available}
 
 
+def _network(network: Network, default_mode: str) -> str:
+    return {Network.NONE: "none", Network.DEFAULT: default_mode, Network.HOST: "host"}[network]
+
+
 def container_spec(
     stage: Stage,
     ctx: StageContext,
@@ -81,6 +85,7 @@ def container_spec(
         if mount_ca:
             binds.append(f"{ca_bundle.path}:{CONTAINER_BUNDLE}:ro")
     env.update(stage.env)
+    env.update(ctx.params)
     secret_env = stage_secrets(stage, ctx.secrets)
     env.update(secret_env)
     suffix = run_id or token_source.token_hex(4)
@@ -92,7 +97,7 @@ def container_spec(
         env=env,
         binds=tuple(binds),
         labels={"pipeline.stage": stage.name, "pipeline.repo": str(Path(ctx.repo).name)},
-        network_mode=network_mode if stage.network else "none",
+        network_mode=_network(stage.network, network_mode),
         secret_values=tuple(v for v in secret_env.values() if v),
     )
 
