@@ -1,0 +1,130 @@
+"""Bearer JWT verification (RS256): issuer, audience, expiry and signature.
+
+On AWS the keys come from the Cognito user pool's JWKS URL; locally from one PEM public key.
+Reasons for a rejection are logged by the caller at debug level only; the client sees a bare 401.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import jwt
+
+from app.settings import AuthSettings
+
+ALGORITHMS = ["RS256"]
+LEEWAY_S = 30
+REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
+
+
+class AuthError(Exception):
+    """Base of authentication failures."""
+
+
+class TokenRejected(AuthError):
+    """The token is missing, malformed, expired, or not ours. The reason is for logs only."""
+
+
+class KeysUnavailable(AuthError):
+    """The JWKS endpoint could not be reached: a dependency outage, not the client's fault."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token subject and its scopes."""
+
+    subject: str
+    scopes: frozenset[str]
+
+
+class KeySource(Protocol):
+    def key_for(self, token: str) -> Any: ...
+
+
+class StaticKey:
+    """One PEM public key (local runs and tests)."""
+
+    def __init__(self, pem: str) -> None:
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+        self._key = load_pem_public_key(pem.encode())
+
+    def key_for(self, token: str) -> Any:
+        return self._key
+
+
+class JwksKeys:
+    """Keys from a JWKS URL (Cognito), cached by PyJWKClient for the life of the process."""
+
+    def __init__(self, url: str) -> None:
+        self._client = jwt.PyJWKClient(url, cache_keys=True, lifespan=3600, timeout=2)
+
+    def key_for(self, token: str) -> Any:
+        try:
+            return self._client.get_signing_key_from_jwt(token).key
+        except jwt.PyJWKClientConnectionError as exc:
+            raise KeysUnavailable("the JWKS endpoint did not answer") from exc
+        except (jwt.PyJWKClientError, jwt.DecodeError) as exc:
+            raise TokenRejected(f"no usable signing key: {type(exc).__name__}") from exc
+
+
+def key_source(settings: AuthSettings) -> KeySource:
+    if settings.public_key_pem is not None:
+        return StaticKey(settings.public_key_pem)
+    assert settings.jwks_url is not None  # guaranteed by load_auth
+    return JwksKeys(settings.jwks_url)
+
+
+def bearer_token(authorization: str | None) -> str:
+    """The token of an `Authorization: Bearer <token>` header."""
+    if not authorization:
+        raise TokenRejected("no Authorization header")
+    scheme, _, token = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise TokenRejected("Authorization is not a bearer token")
+    return token.strip()
+
+
+def scopes_of(claims: Mapping[str, Any]) -> frozenset[str]:
+    raw = claims.get("scope", claims.get("scp", ""))
+    if isinstance(raw, str):
+        return frozenset(raw.split())
+    if isinstance(raw, list):
+        return frozenset(str(s) for s in raw)
+    return frozenset()
+
+
+def audience_matches(claims: Mapping[str, Any], audience: str) -> bool:
+    """`aud` (ID tokens, most IdPs) or Cognito access tokens' `client_id` must name us."""
+    aud = claims.get("aud")
+    if isinstance(aud, str):
+        return aud == audience
+    if isinstance(aud, list):
+        return audience in aud
+    return aud is None and claims.get("client_id") == audience
+
+
+class TokenVerifier:
+    """Checks a bearer token against the configured issuer, audience and keys."""
+
+    def __init__(self, settings: AuthSettings, keys: KeySource | None = None) -> None:
+        self._settings = settings
+        self._keys = keys if keys is not None else key_source(settings)
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._keys.key_for(token),
+                algorithms=ALGORITHMS,
+                issuer=self._settings.issuer,
+                leeway=LEEWAY_S,
+                options={"require": REQUIRED_CLAIMS, "verify_aud": False},
+            )
+        except jwt.PyJWTError as exc:
+            raise TokenRejected(type(exc).__name__) from exc
+        if not audience_matches(claims, self._settings.audience):
+            raise TokenRejected("InvalidAudienceError")
+        return Principal(subject=str(claims["sub"]), scopes=scopes_of(claims))

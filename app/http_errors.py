@@ -1,0 +1,108 @@
+"""One JSON error shape for every 4xx/5xx, and the mapping from domain errors to statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from app.auth import KeysUnavailable, TokenRejected
+from app.observability import logger
+from app.readings import FieldError
+from app.storage.errors import InvalidCursor, StoreUnavailable
+
+RETRY_AFTER_S = "2"
+UNAUTHORIZED_MESSAGE = "a valid bearer token is required"
+
+
+class InvalidInput(Exception):
+    """Client input that passed parsing but broke a rule (ranges, future time, conflicts)."""
+
+    def __init__(self, errors: Sequence[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field}: {e.message}" for e in errors))
+        self.errors = list(errors)
+
+
+class NotFound(Exception):
+    """The addressed site or report does not exist."""
+
+
+def error_body(code: str, message: str, errors: Sequence[FieldError] = ()) -> dict[str, Any]:
+    body: dict[str, Any] = {"error": code, "message": message}
+    if errors:
+        body["errors"] = [{"field": e.field, "message": e.message} for e in errors]
+    return body
+
+
+def field_errors(exc: RequestValidationError) -> list[FieldError]:
+    found: list[FieldError] = []
+    for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            where = err.get("loc", ("body", "?"))[-1]
+            found.append(FieldError("body", f"malformed JSON near position {where}"))
+            continue
+        loc = [str(part) for part in err.get("loc", ())]
+        if loc and loc[0] in ("body", "query", "path", "header"):
+            loc = loc[1:] or loc
+        found.append(FieldError(".".join(loc) or "body", str(err.get("msg", "invalid"))))
+    return found
+
+
+async def on_request_validation(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = field_errors(exc)
+    return JSONResponse(error_body("invalid_input", "the request is invalid", errors), 422)
+
+
+async def on_invalid_input(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, InvalidInput)
+    return JSONResponse(error_body("invalid_input", "the request is invalid", exc.errors), 422)
+
+
+async def on_invalid_cursor(request: Request, exc: Exception) -> JSONResponse:
+    errors = [FieldError("cursor", str(exc))]
+    return JSONResponse(error_body("invalid_input", "the request is invalid", errors), 422)
+
+
+async def on_not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(error_body("not_found", str(exc)), 404)
+
+
+async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = "not_found" if exc.status_code == 404 else "http_error"
+    return JSONResponse(error_body(code, str(exc.detail)), exc.status_code, headers=exc.headers)
+
+
+async def on_token_rejected(request: Request, exc: Exception) -> JSONResponse:
+    logger.debug("token rejected", extra={"reason": str(exc)})
+    return JSONResponse(
+        error_body("unauthorized", UNAUTHORIZED_MESSAGE),
+        401,
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
+    dependency = exc.dependency if isinstance(exc, StoreUnavailable) else "jwks"
+    logger.warning("dependency unavailable", extra={"dependency": dependency, "reason": str(exc)})
+    return JSONResponse(
+        error_body("unavailable", f"{dependency} is unavailable, retry later"),
+        503,
+        headers={"Retry-After": RETRY_AFTER_S},
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, on_request_validation)
+    app.add_exception_handler(InvalidInput, on_invalid_input)
+    app.add_exception_handler(InvalidCursor, on_invalid_cursor)
+    app.add_exception_handler(NotFound, on_not_found)
+    app.add_exception_handler(StarletteHTTPException, on_http_exception)
+    app.add_exception_handler(TokenRejected, on_token_rejected)
+    app.add_exception_handler(StoreUnavailable, on_unavailable)
+    app.add_exception_handler(KeysUnavailable, on_unavailable)

@@ -1,0 +1,29 @@
+"""The one FastAPI app: served by uvicorn locally and by Mangum on Lambda."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from app import http_errors
+from app.middleware import RequestEnvelope
+from app.routes import health, readings, reports, sites
+from app.services import Services
+from app.settings import Settings, load_settings
+
+
+def create_app(settings: Settings | None = None, svc: Services | None = None) -> FastAPI:
+    """Build the app; settings default to the environment (SettingsError names a bad variable)."""
+    if svc is None:
+        svc = Services(settings if settings is not None else load_settings())
+    app = FastAPI(
+        title="Energy Insights API",
+        version=svc.settings.version,
+        docs_url="/docs" if svc.settings.env != "prod" else None,
+        redoc_url=None,
+    )
+    app.state.services = svc
+    http_errors.install(app)
+    for module in (health, sites, readings, reports):
+        app.include_router(module.router)
+    app.add_middleware(RequestEnvelope, version=svc.settings.version, faults=svc.faults)
+    return app

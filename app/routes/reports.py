@@ -1,0 +1,92 @@
+"""POST /sites/{site_id}/reports renders a summary to S3; GET /reports/{id} links to it."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import JSONResponse
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from app.aggregation import Period
+from app.http_errors import NotFound
+from app.readings import Metric
+from app.reports import render_csv, render_json
+from app.routes.auth_dependency import Authenticated
+from app.routes.readings import build_summary
+from app.routes.sites import SiteId
+from app.services import Services, services
+from app.storage.table import ReportRecord, format_ts
+
+router = APIRouter()
+
+ReportId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="32 hex characters")]
+
+
+class ReportRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    metric: Metric
+    period: Period = Period.DAY
+    start: AwareDatetime = Field(alias="from")
+    end: AwareDatetime = Field(alias="to")
+
+
+def record_document(record: ReportRecord) -> dict[str, Any]:
+    return {
+        "report_id": record.report_id,
+        "site_id": record.site_id,
+        "metric": record.metric,
+        "period": record.period,
+        "from": record.start,
+        "to": record.end,
+        "created_at": record.created_at,
+        "bucket_count": record.bucket_count,
+    }
+
+
+@router.post("/sites/{site_id}/reports", status_code=201)
+def create_report(
+    site_id: SiteId,
+    body: ReportRequest,
+    svc: Annotated[Services, Depends(services)],
+    _: Authenticated,
+) -> JSONResponse:
+    document = build_summary(svc, site_id, body.metric, body.period, body.start, body.end)
+    report_id = uuid.uuid4().hex
+    prefix = f"reports/{site_id}/{report_id}"
+    record = ReportRecord(
+        report_id=report_id,
+        site_id=site_id,
+        metric=body.metric.value,
+        period=body.period.value,
+        start=document["from"],
+        end=document["to"],
+        created_at=format_ts(svc.clock()),
+        bucket_count=len(document["buckets"]),
+        csv_key=f"{prefix}/summary.csv",
+        json_key=f"{prefix}/summary.json",
+    )
+    svc.bucket.put(record.csv_key, render_csv(document), "text/csv")
+    svc.bucket.put(record.json_key, render_json(document), "application/json")
+    svc.table.put_report(record)
+    return JSONResponse(
+        record_document(record), status_code=201, headers={"Location": f"/reports/{report_id}"}
+    )
+
+
+@router.get("/reports/{report_id}")
+def get_report(
+    report_id: ReportId, svc: Annotated[Services, Depends(services)], _: Authenticated
+) -> dict[str, Any]:
+    record = svc.table.get_report(report_id)
+    if record is None:
+        raise NotFound(f"report '{report_id}' not found")
+    ttl = svc.settings.report_url_ttl_s
+    return {
+        **record_document(record),
+        "expires_in_s": ttl,
+        "csv_url": svc.bucket.download_url(record.csv_key, ttl),
+        "json_url": svc.bucket.download_url(record.json_key, ttl),
+    }

@@ -1,0 +1,180 @@
+"""Process settings: every environment variable the app reads, parsed once into frozen data.
+
+Errors name the variable, what is wrong and what to do, so a misconfigured deploy fails at
+startup with a readable message instead of at the first request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+PROD_ENV = "prod"
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or malformed (the message names it)."""
+
+
+class Var(StrEnum):
+    """The environment variables the app reads (AWS_* ones are read by boto3 itself)."""
+
+    ENV = "EI_ENV"
+    TABLE = "EI_TABLE_NAME"
+    BUCKET = "EI_REPORTS_BUCKET"
+    VERSION = "EI_VERSION"
+    COMMIT = "EI_COMMIT"
+    DIGEST = "EI_ARTIFACT_DIGEST"
+    JWT_ISSUER = "EI_JWT_ISSUER"
+    JWT_AUDIENCE = "EI_JWT_AUDIENCE"
+    JWT_JWKS_URL = "EI_JWT_JWKS_URL"
+    JWT_PUBLIC_KEY = "EI_JWT_PUBLIC_KEY"
+    FAULT_ERROR_RATE = "EI_FAULT_ERROR_RATE"
+    FAULT_LATENCY_MS = "EI_FAULT_LATENCY_MS"
+    FAULT_LATENCY_RATE = "EI_FAULT_LATENCY_RATE"
+    FAULT_SEED = "EI_FAULT_SEED"
+    FAULT_ALLOW_PROD = "EI_FAULT_ALLOW_PROD"
+    HEALTH_TIMEOUT_S = "EI_HEALTH_TIMEOUT_S"
+    REPORT_URL_TTL_S = "EI_REPORT_URL_TTL_S"
+
+
+@dataclass(frozen=True)
+class AuthSettings:
+    """How bearer tokens are verified: RS256 against a JWKS URL (Cognito) or one PEM key."""
+
+    issuer: str
+    audience: str
+    jwks_url: str | None
+    public_key_pem: str | None
+
+
+@dataclass(frozen=True)
+class FaultSettings:
+    """Drill faults: a fraction of requests fail with 500, a fraction get extra latency."""
+
+    error_rate: float = 0.0
+    latency_ms: int = 0
+    latency_rate: float = 0.0
+    seed: int | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.error_rate > 0 or (self.latency_ms > 0 and self.latency_rate > 0)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the process needs, read once at startup."""
+
+    env: str
+    table_name: str
+    reports_bucket: str
+    version: str
+    commit: str
+    artifact_digest: str
+    auth: AuthSettings
+    faults: FaultSettings
+    health_timeout_s: float = 2.0
+    report_url_ttl_s: int = 300
+
+
+def _required(environ: Mapping[str, str], var: Var) -> str:
+    value = environ.get(var.value, "").strip()
+    if not value:
+        raise SettingsError(f"{var.value} is not set: set it to a non-empty value")
+    return value
+
+
+def _float(environ: Mapping[str, str], var: Var, default: float, low: float, high: float) -> float:
+    raw = environ.get(var.value, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{var.value}={raw!r} is not a number: use e.g. {default}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{var.value}={raw!r} is out of range: use a value in [{low}, {high}]")
+    return value
+
+
+def _int(environ: Mapping[str, str], var: Var, default: int, low: int, high: int) -> int:
+    raw = environ.get(var.value, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{var.value}={raw!r} is not an integer: use e.g. {default}") from None
+    if not low <= value <= high:
+        raise SettingsError(f"{var.value}={raw!r} is out of range: use a value in [{low}, {high}]")
+    return value
+
+
+def _flag(environ: Mapping[str, str], var: Var) -> bool:
+    raw = environ.get(var.value, "").strip().lower()
+    if raw in ("", "0", "false", "no"):
+        return False
+    if raw in ("1", "true", "yes"):
+        return True
+    raise SettingsError(f"{var.value}={raw!r} is not a boolean: use true or false")
+
+
+def load_auth(environ: Mapping[str, str]) -> AuthSettings:
+    jwks_url = environ.get(Var.JWT_JWKS_URL.value, "").strip() or None
+    pem = environ.get(Var.JWT_PUBLIC_KEY.value, "").strip() or None
+    if (jwks_url is None) == (pem is None):
+        raise SettingsError(
+            f"exactly one of {Var.JWT_JWKS_URL.value} (Cognito/JWKS) or "
+            f"{Var.JWT_PUBLIC_KEY.value} (PEM public key) must be set"
+        )
+    if jwks_url is not None and not jwks_url.startswith(("https://", "http://127.0.0.1")):
+        raise SettingsError(f"{Var.JWT_JWKS_URL.value} must be an https:// URL")
+    if pem is not None and "BEGIN PUBLIC KEY" not in pem:
+        raise SettingsError(
+            f"{Var.JWT_PUBLIC_KEY.value} is not a PEM public key: "
+            "it must contain '-----BEGIN PUBLIC KEY-----'"
+        )
+    return AuthSettings(
+        issuer=_required(environ, Var.JWT_ISSUER),
+        audience=_required(environ, Var.JWT_AUDIENCE),
+        jwks_url=jwks_url,
+        public_key_pem=pem,
+    )
+
+
+def load_faults(environ: Mapping[str, str], env: str) -> FaultSettings:
+    seed_raw = environ.get(Var.FAULT_SEED.value, "").strip()
+    faults = FaultSettings(
+        error_rate=_float(environ, Var.FAULT_ERROR_RATE, 0.0, 0.0, 1.0),
+        latency_ms=_int(environ, Var.FAULT_LATENCY_MS, 0, 0, 30_000),
+        latency_rate=_float(environ, Var.FAULT_LATENCY_RATE, 1.0, 0.0, 1.0),
+        seed=_int(environ, Var.FAULT_SEED, 0, 0, 2**32) if seed_raw else None,
+    )
+    if faults.active and env == PROD_ENV and not _flag(environ, Var.FAULT_ALLOW_PROD):
+        names = f"{Var.FAULT_ERROR_RATE.value}/{Var.FAULT_LATENCY_MS.value}"
+        raise SettingsError(
+            f"{names} enable fault injection but {Var.ENV.value}={PROD_ENV}: unset them, or set "
+            f"{Var.FAULT_ALLOW_PROD.value}=true for a deliberate production drill"
+        )
+    return faults
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Parse the environment (default: os.environ) into Settings or raise SettingsError."""
+    env_map = os.environ if environ is None else environ
+    env = _required(env_map, Var.ENV)
+    return Settings(
+        env=env,
+        table_name=_required(env_map, Var.TABLE),
+        reports_bucket=_required(env_map, Var.BUCKET),
+        version=env_map.get(Var.VERSION.value, "").strip() or "0.0.0-dev",
+        commit=env_map.get(Var.COMMIT.value, "").strip() or "unknown",
+        artifact_digest=env_map.get(Var.DIGEST.value, "").strip() or "unknown",
+        auth=load_auth(env_map),
+        faults=load_faults(env_map, env),
+        health_timeout_s=_float(env_map, Var.HEALTH_TIMEOUT_S, 2.0, 0.1, 30.0),
+        report_url_ttl_s=_int(env_map, Var.REPORT_URL_TTL_S, 300, 1, 3600),
+    )

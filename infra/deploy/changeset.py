@@ -1,0 +1,216 @@
+"""CloudFormation change sets through boto3: create → wait → describe → execute → wait while
+streaming stack events. Errors leave here as domain errors naming the failing resource."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from infra.deploy.aws import AwsClients, aws_call
+from infra.deploy.clock import Clock
+from infra.deploy.errors import AwsCallFailed, ChangeSetFailed
+from infra.deploy.plan import Plan, is_no_change_reason, parse_changes
+from infra.deploy.stack_status import EMPTY_STATUSES, StatusKind, classify, first_failure
+
+MAX_TEMPLATE_BODY = 51_200
+EventSink = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class StackState:
+    name: str
+    status: str
+    parameters: Mapping[str, str]
+    outputs: Mapping[str, str]
+
+    @property
+    def holds_resources(self) -> bool:
+        return self.status not in EMPTY_STATUSES
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    """A created change set and its plan; `no_change` when AWS found nothing to do."""
+
+    arn: str
+    stack: str
+    plan: Plan
+    no_change: bool
+
+
+@dataclass(frozen=True)
+class Waits:
+    poll_seconds: float
+    timeout_seconds: float
+
+
+class CloudFormation:
+    """The deployer's view of CloudFormation."""
+
+    def __init__(self, clients: AwsClients, clock: Clock, waits: Waits) -> None:
+        self._clients = clients
+        self._cf = clients.cloudformation
+        self._clock = clock
+        self._waits = waits
+
+    def stack(self, name: str) -> StackState | None:
+        try:
+            with aws_call("cloudformation DescribeStacks", self._clients.endpoint):
+                stacks = self._cf.describe_stacks(StackName=name)["Stacks"]
+        except AwsCallFailed as exc:
+            if exc.code == "ValidationError" and "does not exist" in str(exc):
+                return None
+            raise
+        stack = stacks[0]
+        return StackState(
+            name=name,
+            status=stack["StackStatus"],
+            parameters={
+                p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
+            },
+            outputs={o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])},
+        )
+
+    def create(
+        self,
+        stack: str,
+        name: str,
+        template_body: str,
+        parameters: Mapping[str, str],
+        kind: Literal["CREATE", "UPDATE"],
+    ) -> ChangeSet:
+        """Create a change set, wait until CloudFormation computed it, and return its plan."""
+        if len(template_body.encode()) > MAX_TEMPLATE_BODY:
+            raise ChangeSetFailed(
+                stack,
+                "template",
+                f"is {len(template_body)} bytes; TemplateBody allows "
+                f"{MAX_TEMPLATE_BODY}: split the stack or add TemplateURL upload to the deployer",
+            )
+        try:
+            with aws_call("cloudformation CreateChangeSet", self._clients.endpoint):
+                arn = self._cf.create_change_set(
+                    StackName=stack,
+                    ChangeSetName=name,
+                    ChangeSetType=kind,
+                    TemplateBody=template_body,
+                    Parameters=[
+                        {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()
+                    ],
+                    Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+                )["Id"]
+        except AwsCallFailed as exc:
+            if exc.code == "ValidationError" and is_no_change_reason(str(exc)):
+                return ChangeSet("", stack, Plan(stack, ()), no_change=True)  # the emulator's way
+            raise
+        described = self._wait_created(stack, arn)
+        if described is None:
+            return ChangeSet(arn, stack, Plan(stack, (), creates_stack=kind == "CREATE"), True)
+        plan = Plan(stack, parse_changes(described), creates_stack=kind == "CREATE")
+        return ChangeSet(arn, stack, plan, no_change=False)
+
+    def _wait_created(self, stack: str, arn: str) -> list[Mapping[str, Any]] | None:
+        """The change set's Changes (all pages), or None when AWS says there are none."""
+        waited = 0.0
+        while True:
+            with aws_call("cloudformation DescribeChangeSet", self._clients.endpoint):
+                described = self._cf.describe_change_set(ChangeSetName=arn, StackName=stack)
+            status = described["Status"]
+            if status == "CREATE_COMPLETE":
+                break
+            if status == "FAILED":
+                reason = described.get("StatusReason", "no reason given")
+                if is_no_change_reason(reason):
+                    return None
+                raise ChangeSetFailed(stack, "change set", reason)
+            if waited >= self._waits.timeout_seconds:
+                raise ChangeSetFailed(stack, "change set", f"still {status} after {waited:.0f} s")
+            self._clock.sleep(self._waits.poll_seconds)
+            waited += self._waits.poll_seconds
+        changes: list[Mapping[str, Any]] = list(described.get("Changes", []))
+        token = described.get("NextToken")
+        while token:
+            with aws_call("cloudformation DescribeChangeSet", self._clients.endpoint):
+                page = self._cf.describe_change_set(
+                    ChangeSetName=arn, StackName=stack, NextToken=token
+                )
+            changes.extend(page.get("Changes", []))
+            token = page.get("NextToken")
+        return changes
+
+    def discard(self, change_set: ChangeSet, delete_empty_stack: bool) -> None:
+        """Delete an unexecuted change set (and the empty stack a CREATE change set left)."""
+        if change_set.arn:
+            with aws_call("cloudformation DeleteChangeSet", self._clients.endpoint):
+                self._cf.delete_change_set(ChangeSetName=change_set.arn, StackName=change_set.stack)
+        if delete_empty_stack:
+            state = self.stack(change_set.stack)
+            if state is not None and not state.holds_resources:
+                with aws_call("cloudformation DeleteStack", self._clients.endpoint):
+                    self._cf.delete_stack(StackName=change_set.stack)
+
+    def execute(self, change_set: ChangeSet, on_event: EventSink) -> StackState:
+        """Execute and wait for a terminal status, printing each new stack event once."""
+        stack = change_set.stack
+        seen = {e["EventId"] for e in self._events(stack)}
+        with aws_call("cloudformation ExecuteChangeSet", self._clients.endpoint):
+            self._cf.execute_change_set(ChangeSetName=change_set.arn, StackName=stack)
+        waited = 0.0
+        new: list[Mapping[str, Any]] = []
+        while True:
+            fresh = [e for e in reversed(self._events(stack)) if e["EventId"] not in seen]
+            for event in fresh:
+                seen.add(event["EventId"])
+                new.append(event)
+                on_event(_event_line(event))
+            state = self.stack(stack)
+            status = state.status if state else "DELETE_COMPLETE"
+            kind = classify(status)
+            if kind is StatusKind.SUCCEEDED and state is not None:
+                return state
+            if kind is StatusKind.FAILED:
+                resource, reason = first_failure(new) or (stack, f"stack ended in {status}")
+                raise ChangeSetFailed(stack, resource, reason)
+            if waited >= self._waits.timeout_seconds:
+                resource, reason = first_failure(new) or (
+                    stack,
+                    f"still {status} after {waited:.0f} s (the emulator never rolls back a "
+                    "failed resource; check the events above)",
+                )
+                raise ChangeSetFailed(stack, resource, reason)
+            self._clock.sleep(self._waits.poll_seconds)
+            waited += self._waits.poll_seconds
+
+    def wait_settled(self, stack: str) -> StackState:
+        """Wait until another deploy's create/update of `stack` finished successfully."""
+        waited = 0.0
+        while True:
+            state = self.stack(stack)
+            if state is not None and state.holds_resources:
+                kind = classify(state.status)
+                if kind is StatusKind.SUCCEEDED:
+                    return state
+                if kind is StatusKind.FAILED:
+                    raise ChangeSetFailed(stack, stack, f"the other deploy left it {state.status}")
+            if waited >= self._waits.timeout_seconds:
+                status = state.status if state else "absent"
+                raise ChangeSetFailed(stack, stack, f"still {status} after {waited:.0f} s")
+            self._clock.sleep(self._waits.poll_seconds)
+            waited += self._waits.poll_seconds
+
+    def _events(self, stack: str) -> list[Mapping[str, Any]]:
+        """The newest page of stack events (newest first)."""
+        with aws_call("cloudformation DescribeStackEvents", self._clients.endpoint):
+            return list(self._cf.describe_stack_events(StackName=stack)["StackEvents"])
+
+
+def _event_line(event: Mapping[str, Any]) -> str:
+    stamp = event.get("Timestamp")
+    when = stamp.strftime("%H:%M:%S") if stamp is not None else "--:--:--"
+    reason = event.get("ResourceStatusReason")
+    line = (
+        f"  {when} {event.get('ResourceStatus', '?'):<20} {event.get('LogicalResourceId', '?')} "
+        f"({event.get('ResourceType', '?')})"
+    )
+    return line + (f": {reason}" if reason else "")

@@ -1,0 +1,134 @@
+"""`status --env E`: what is live — stack status and outputs, the deployed digest and commit,
+where the `live` alias points, the latest record and any lock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from infra.config.model import EnvironmentConfig
+from infra.deploy.aws import aws_call
+from infra.deploy.bootstrap import table_exists
+from infra.deploy.changeset import CloudFormation, Waits
+from infra.deploy.clock import Clock
+from infra.deploy.connect import Connection
+from infra.deploy.errors import AwsCallFailed
+from infra.deploy.lock import DeployLock, Lock
+from infra.deploy.records import DeploymentRecord, RecordStore, record_as_dict
+from infra.deploy.table_items import format_time
+from infra.templates import contract
+
+
+@dataclass(frozen=True)
+class AliasState:
+    version: str
+    weights: tuple[tuple[str, float], ...]  # additional versions and their share
+
+
+@dataclass(frozen=True)
+class LiveStatus:
+    env: str
+    target: str
+    stack: str
+    stack_status: str  # "(none)" when the stack does not exist
+    digest: str
+    commit: str
+    outputs: tuple[tuple[str, str], ...]
+    alias: AliasState | None
+    latest: DeploymentRecord | None
+    lock: Lock | None
+
+
+def live_status(conn: Connection, config: EnvironmentConfig, clock: Clock) -> LiveStatus:
+    names = config.names
+    waits = Waits(conn.waits.poll_seconds, conn.waits.timeout_seconds)
+    state = CloudFormation(conn.clients, clock, waits).stack(names.stack)
+    latest: DeploymentRecord | None = None
+    lock: Lock | None = None
+    if table_exists(conn.clients, names.deployments_table):
+        history = RecordStore(conn.clients, names.deployments_table, config.name).history(1)
+        latest = history[0] if history else None
+        lock = DeployLock(conn.clients, names.deployments_table, config.name).current()
+    params = state.parameters if state else {}
+    return LiveStatus(
+        env=config.name,
+        target=conn.kind.value,
+        stack=names.stack,
+        stack_status=state.status if state else "(none)",
+        digest=params.get(contract.PARAM_ARTIFACT_DIGEST, ""),
+        commit=params.get(contract.PARAM_GIT_COMMIT, ""),
+        outputs=tuple(sorted(state.outputs.items())) if state else (),
+        alias=_alias(conn, names.function, names.alias) if state else None,
+        latest=latest,
+        lock=lock,
+    )
+
+
+def _alias(conn: Connection, function: str, alias: str) -> AliasState | None:
+    try:
+        with aws_call("lambda GetAlias", conn.clients.endpoint):
+            got = conn.clients.lambda_.get_alias(FunctionName=function, Name=alias)
+    except AwsCallFailed as exc:
+        if exc.code == "ResourceNotFoundException":
+            return None
+        raise
+    weights = got.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
+    return AliasState(got["FunctionVersion"], tuple(sorted(weights.items())))
+
+
+def status_as_dict(status: LiveStatus, now: datetime) -> dict[str, Any]:
+    """JSON-ready form of what is live."""
+    lock = status.lock
+    return {
+        "env": status.env,
+        "target": status.target,
+        "stack": status.stack,
+        "stack_status": status.stack_status,
+        "digest": status.digest,
+        "commit": status.commit,
+        "outputs": dict(status.outputs),
+        "alias": None
+        if status.alias is None
+        else {"version": status.alias.version, "weights": dict(status.alias.weights)},
+        "latest": record_as_dict(status.latest) if status.latest else None,
+        "lock": None
+        if lock is None
+        else {
+            "owner": lock.owner,
+            "since": format_time(lock.acquired_at),
+            "expires": format_time(lock.expires_at),
+            "stale": lock.is_expired(now),
+        },
+    }
+
+
+def render_status(status: LiveStatus, now: datetime) -> list[str]:
+    lines = [
+        f"environment {status.env} [{status.target}]: stack {status.stack} {status.stack_status}",
+        f"  artifact digest: {status.digest or '-'}  commit: {status.commit or '-'}",
+    ]
+    if status.alias is None:
+        lines.append("  alias live: (none)")
+    else:
+        shares = ", ".join(f"v{v} {w:.0%}" for v, w in status.alias.weights)
+        lines.append(
+            f"  alias live -> version {status.alias.version}" + (f" (+ {shares})" if shares else "")
+        )
+    if status.outputs:
+        lines.append("  outputs:")
+        lines.extend(f"    {key} = {value}" for key, value in status.outputs)
+    elif status.stack_status != "(none)":
+        lines.append("  outputs: none reported (the local emulator drops outputs of change sets)")
+    if status.latest is not None:
+        r = status.latest
+        lines.append(
+            f"  last deploy: {r.outcome.value} {format_time(r.started_at)} by {r.actor} "
+            f"digest {r.digest[:12]}"
+        )
+    if status.lock is not None:
+        state = "STALE" if status.lock.is_expired(now) else "held"
+        lines.append(
+            f"  lock: {state} by {status.lock.owner} since {format_time(status.lock.acquired_at)}"
+        )
+    return lines

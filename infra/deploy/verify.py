@@ -1,0 +1,196 @@
+"""After apply: check through each service's own API that what the app and the rollout rely
+on exists, make the `live` alias where the emulator skipped it, and name what it skipped."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from infra.config.model import EnvironmentConfig
+from infra.deploy.aws import AwsClients, aws_call
+from infra.deploy.errors import AwsCallFailed
+from infra.templates.parameters import ON_AWS_CONDITION
+from infra.templates.storage import (
+    DATA_PARTITION_KEY,
+    DATA_SORT_KEY,
+    DEPLOYMENTS_PARTITION_KEY,
+    DEPLOYMENTS_SORT_KEY,
+)
+
+# Resource types moto's CloudFormation reports CREATE_COMPLETE without creating anything.
+EMULATOR_SKIPPED_TYPES = (
+    "AWS::Lambda::Alias",
+    "AWS::CloudWatch::Alarm",
+    "AWS::ApiGatewayV2::",
+)
+
+
+@dataclass(frozen=True)
+class Check:
+    what: str
+    ok: bool
+    detail: str
+
+
+@dataclass(frozen=True)
+class Verification:
+    checks: tuple[Check, ...]
+    emulator_skipped: tuple[str, ...]  # "LogicalId (Type)" not created by the emulator
+    alias_version: str
+
+    @property
+    def failures(self) -> tuple[str, ...]:
+        return tuple(f"{c.what}: {c.detail}" for c in self.checks if not c.ok)
+
+    def lines(self) -> list[str]:
+        out = [f"  {'ok  ' if c.ok else 'FAIL'} {c.what}: {c.detail}" for c in self.checks]
+        if self.emulator_skipped:
+            out.append(
+                "  NOT DEPLOYED on the local emulator (it skips these types, or the template "
+                "keeps them for AWS only), so not verified: " + ", ".join(self.emulator_skipped)
+            )
+        return out
+
+
+def skipped_by_emulator(template: Mapping[str, Any]) -> tuple[str, ...]:
+    """The template's resources the local target does not really create: types the emulator
+    only pretends to create, and resources the template itself keeps for AWS only."""
+    skipped = []
+    for logical_id, resource in sorted(template.get("Resources", {}).items()):
+        kind = str(resource.get("Type", ""))
+        if kind.startswith(EMULATOR_SKIPPED_TYPES):
+            skipped.append(f"{logical_id} ({kind})")
+        elif resource.get("Condition") == ON_AWS_CONDITION:
+            skipped.append(f"{logical_id} ({kind}, AWS only)")
+    return tuple(skipped)
+
+
+def code_sha256(digest: str) -> str:
+    """Lambda's CodeSha256 (base64 of the raw digest) of the zip with this hex sha256."""
+    return base64.b64encode(bytes.fromhex(digest)).decode("ascii")
+
+
+def key_schema_problem(
+    key_schema: Sequence[Mapping[str, Any]], partition_key: str, sort_key: str
+) -> str:
+    """'' when the table has exactly these hash and range keys, else what differs (pure)."""
+    actual = tuple((k.get("AttributeName", ""), k.get("KeyType", "")) for k in key_schema)
+    expected = ((partition_key, "HASH"), (sort_key, "RANGE"))
+    if actual == expected:
+        return ""
+    return f"key schema is {actual}, expected {expected}"
+
+
+class Verifier:
+    """Read-only checks, plus the alias the emulator skips (local target only)."""
+
+    def __init__(self, clients: AwsClients, config: EnvironmentConfig, account_id: str) -> None:
+        self._clients = clients
+        self._config = config
+        self._account = account_id
+
+    def verify(self, template: Mapping[str, Any], digest: str, live_version: str) -> Verification:
+        names = self._config.names
+        checks = [
+            self._table(names.data_table, DATA_PARTITION_KEY, DATA_SORT_KEY),
+            self._table(names.deployments_table, DEPLOYMENTS_PARTITION_KEY, DEPLOYMENTS_SORT_KEY),
+            self._bucket(names.reports_bucket(self._account, self._config.region)),
+        ]
+        function_check, newest = self._function(names.function, digest)
+        checks.append(function_check)
+        alias_check, alias_version = self._alias(
+            names.function, names.alias, live_version or newest
+        )
+        checks.append(alias_check)
+        skipped = skipped_by_emulator(template) if self._clients.endpoint.is_emulator else ()
+        return Verification(tuple(checks), skipped, alias_version)
+
+    def _table(self, name: str, partition_key: str, sort_key: str) -> Check:
+        try:
+            with aws_call("dynamodb DescribeTable", self._clients.endpoint):
+                table = self._clients.dynamodb.describe_table(TableName=name)["Table"]
+        except AwsCallFailed as exc:
+            return Check(f"table {name}", False, f"not found ({exc.code})")
+        problem = key_schema_problem(table.get("KeySchema", []), partition_key, sort_key)
+        status = table.get("TableStatus", "?")
+        return Check(
+            f"table {name}",
+            not problem,
+            problem or f"exists, {status}, keys {partition_key}/{sort_key}",
+        )
+
+    def _bucket(self, name: str) -> Check:
+        try:
+            with aws_call("s3 HeadBucket", self._clients.endpoint):
+                self._clients.s3.head_bucket(Bucket=name)
+        except AwsCallFailed as exc:
+            return Check(f"bucket {name}", False, f"not found ({exc.code})")
+        return Check(f"bucket {name}", True, "exists")
+
+    def _function(self, name: str, digest: str) -> tuple[Check, str]:
+        """The function runs the artifact, and its newest published version ('' when none)."""
+        what = f"function {name}"
+        want_code = code_sha256(digest)
+        try:
+            with aws_call("lambda ListVersionsByFunction", self._clients.endpoint):
+                pages = self._clients.lambda_.get_paginator("list_versions_by_function")
+                versions = {
+                    v["Version"]: v.get("CodeSha256", "")
+                    for page in pages.paginate(FunctionName=name)
+                    for v in page.get("Versions", [])
+                }
+        except AwsCallFailed as exc:
+            return Check(what, False, f"not found ({exc.code})"), ""
+        if versions.get("$LATEST") != want_code:
+            return Check(what, False, f"code is not the artifact {digest[:12]}"), ""
+        published = {v: code for v, code in versions.items() if v != "$LATEST"}
+        newest = max(published, key=int) if published else ""
+        if newest and published[newest] == want_code:
+            return Check(what, True, f"runs {digest[:12]}, published as version {newest}"), newest
+        if not self._clients.endpoint.is_emulator:
+            return Check(what, False, f"no published version runs {digest[:12]}"), ""
+        # moto's stack update changes the code but does not publish the new Version resource.
+        with aws_call("lambda PublishVersion", self._clients.endpoint):
+            version = self._clients.lambda_.publish_version(FunctionName=name)["Version"]
+        detail = f"runs {digest[:12]}, version {version} published directly (emulator skipped it)"
+        return Check(what, True, detail), version
+
+    def _alias(self, function: str, alias: str, want: str) -> tuple[Check, str]:
+        what = f"alias {function}:{alias}"
+        endpoint = self._clients.endpoint
+        try:
+            with aws_call("lambda GetAlias", endpoint):
+                current = self._clients.lambda_.get_alias(FunctionName=function, Name=alias)
+        except AwsCallFailed as exc:
+            if exc.code != "ResourceNotFoundException" or not endpoint.is_emulator or not want:
+                return Check(what, False, f"not found ({exc.code})"), ""
+            current = None
+        if current is not None:
+            version = current["FunctionVersion"]
+            if not endpoint.is_emulator or not want or version == want:
+                return Check(what, True, f"-> version {version}"), version
+            # The emulator ignores the stack's alias update: do what the stack would have done.
+            with aws_call("lambda UpdateAlias", endpoint):
+                self._clients.lambda_.update_alias(
+                    FunctionName=function, Name=alias, FunctionVersion=want
+                )
+            return (
+                Check(
+                    what,
+                    True,
+                    f"-> version {want} (moved from {version} directly: the "
+                    "emulator skips alias updates)",
+                ),
+                want,
+            )
+        # moto's CloudFormation skips AWS::Lambda::Alias; create what the stack would have.
+        with aws_call("lambda CreateAlias", endpoint):
+            self._clients.lambda_.create_alias(
+                FunctionName=function, Name=alias, FunctionVersion=want
+            )
+        return (
+            Check(what, True, f"-> version {want} (created directly: the emulator skips aliases)"),
+            want,
+        )

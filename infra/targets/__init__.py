@@ -1,0 +1,1 @@
+"""Where a deploy goes: real AWS (standard credential chain) or the local emulator."""

@@ -1,0 +1,292 @@
+"""The whole deploy sequence against in-process moto: bootstrap, lock, plan, apply, verify,
+record, status. The real-server versions of these live in tests/integration/infra/deploy."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from infra.config import EnvironmentConfig, load_environment
+from infra.deploy.artifact_store import resolve_local
+from infra.deploy.changeset import StackState
+from infra.deploy.connect import Connection
+from infra.deploy.deployer import Deployer
+from infra.deploy.errors import (
+    ArtifactNotFound,
+    AwsCallFailed,
+    DeployError,
+    DeployUsageError,
+    LockHeld,
+    TemplateInvalid,
+)
+from infra.deploy.lock import DeployLock
+from infra.deploy.records import Outcome, RecordStore
+from infra.deploy.request import DeployRequest, is_concurrent_create
+from infra.deploy.status import live_status, render_status
+from infra.targets.model import TargetKind
+from infra.templates.stack import render_template
+from tests.unit.infra.deploy.conftest import FakeClock
+
+IDS = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def dev() -> EnvironmentConfig:
+    return load_environment("dev")
+
+
+@pytest.fixture(scope="module")
+def template(dev: EnvironmentConfig) -> str:
+    return render_template(dev)
+
+
+def request(config: EnvironmentConfig, body: str, artifact: Path, **kw: Any) -> DeployRequest:
+    return DeployRequest(
+        config=config,
+        template_body=body,
+        template_name="test",
+        artifact=resolve_local(artifact, None, artifact.parent),
+        commit="abcdef1",
+        actor="tester",
+        lint_checked=kw.pop("lint_checked", True),
+        **kw,
+    )
+
+
+def run(
+    conn: Connection, clock: FakeClock, req: DeployRequest, lines: list[str] | None = None
+) -> Any:
+    sink = lines if lines is not None else []
+    clock.sleep(1)  # each deploy starts at its own time
+    return Deployer(conn, clock, sink.append, new_id=lambda: f"id{next(IDS)}").deploy(req)
+
+
+def test_first_deploy_then_no_change_then_status(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    artifact = make_zip("one")
+    lines: list[str] = []
+    first = run(in_process, clock, request(dev, template, artifact), lines)
+    assert first.outcome is Outcome.SUCCEEDED
+    assert first.plan.creates_stack is False  # the bootstrap created the stack
+    assert any(line.startswith("first deploy of stack") for line in lines)
+    assert first.verification.alias_version == "1"
+
+    second = run(in_process, clock, request(dev, template, artifact))
+    assert second.outcome is Outcome.NO_CHANGE
+
+    store = RecordStore(in_process.clients, dev.names.deployments_table, dev.name)
+    assert [r.outcome for r in store.history()] == [Outcome.NO_CHANGE, Outcome.SUCCEEDED]
+    status = live_status(in_process, dev, clock)
+    assert status.digest == first.record.digest
+    assert status.alias is not None
+    assert status.alias.version == "1"
+    text = "\n".join(render_status(status, clock.now()))
+    assert "alias live -> version 1" in text
+    assert "last deploy: no-change" in text
+
+
+def test_dry_run_creates_nothing(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    result = run(in_process, clock, request(dev, template, make_zip("one"), dry_run=True))
+    assert result.plan.creates_stack is True
+    assert result.record is None
+    status = live_status(in_process, dev, clock)
+    assert status.stack_status == "(none)"
+    assert render_status(status, clock.now())[0].endswith("(none)")
+
+
+def test_a_held_lock_refuses_and_break_lock_takes_it(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    artifact = make_zip("one")
+    run(in_process, clock, request(dev, template, artifact))
+    lock = DeployLock(in_process.clients, dev.names.deployments_table, dev.name)
+    lock.acquire("someone-else", "other1", clock.now(), break_lock=False)
+
+    with pytest.raises(LockHeld) as caught:
+        run(in_process, clock, request(dev, template, artifact))
+    assert caught.value.owner == "someone-else"
+    assert caught.value.stale is False
+    assert "lock: held by someone-else" in "\n".join(
+        render_status(live_status(in_process, dev, clock), clock.now())
+    )
+
+    clock.sleep(timedelta(hours=1).total_seconds())
+    with pytest.raises(LockHeld) as stale:
+        run(in_process, clock, request(dev, template, artifact))
+    assert stale.value.stale is True
+
+    lines: list[str] = []
+    result = run(in_process, clock, request(dev, template, artifact, break_lock=True), lines)
+    assert result.outcome is Outcome.NO_CHANGE
+    assert any("broke the lock of someone-else" in line for line in lines)
+    assert lock.current() is None
+    assert lock.release("other1") is False  # the broken holder can no longer release
+
+
+def test_lint_failure_is_refused(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    make_zip: Callable[[str], Path],
+) -> None:
+    bad = '{"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {}}}}'
+    with pytest.raises(TemplateInvalid, match="fails cfn-lint"):
+        run(in_process, clock, request(dev, bad, make_zip("one"), lint_checked=False))
+
+
+def test_dry_run_outcome_is_planned(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    result = run(in_process, clock, request(dev, template, make_zip("one"), dry_run=True))
+    assert result.outcome is Outcome.PLANNED
+
+
+def test_template_that_is_not_json_is_a_usage_error(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    make_zip: Callable[[str], Path],
+) -> None:
+    with pytest.raises(DeployUsageError, match="template test is not JSON"):
+        run(in_process, clock, request(dev, "{nope", make_zip("one")))
+
+
+def test_a_stack_whose_creation_rolled_back_is_refused_with_the_fix(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    deployer = Deployer(in_process, clock, lambda _: None)
+    dead = StackState(dev.names.stack, "ROLLBACK_COMPLETE", {}, {})
+    deployer._cf.stack = lambda name: dead  # type: ignore[method-assign]
+    with pytest.raises(DeployError, match="delete-stack --stack-name energy-insights-dev"):
+        deployer.deploy(request(dev, template, make_zip("one")))
+
+
+def test_aws_credentials_for_another_account_are_refused(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    elsewhere = dev.model_copy(update={"account_id": "111111111111"})
+    on_aws = dataclasses.replace(in_process, kind=TargetKind.AWS)
+    with pytest.raises(DeployUsageError, match="lives in account 111111111111"):
+        run(on_aws, clock, request(elsewhere, template, make_zip("one")))
+
+
+def test_dry_run_of_a_digest_found_nowhere_is_refused(
+    in_process: Connection, clock: FakeClock, dev: EnvironmentConfig, template: str, tmp_path: Path
+) -> None:
+    digest = "e" * 64
+    req = DeployRequest(
+        config=dev,
+        template_body=template,
+        template_name="test",
+        artifact=resolve_local(None, digest, tmp_path),
+        dry_run=True,
+        lint_checked=True,
+        build_dir=tmp_path,
+    )
+    with pytest.raises(ArtifactNotFound, match=f"artifact digest {digest} not found"):
+        run(in_process, clock, req)
+
+
+def test_on_aws_gaps_are_failures_and_the_failure_is_recorded(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    # The same in-process moto, treated as real AWS: nothing papers over what it skips.
+    endpoint = dataclasses.replace(in_process.clients.endpoint, emulator=False)
+    in_process.clients.endpoint = endpoint
+    on_aws = dataclasses.replace(in_process, kind=TargetKind.AWS)
+    with pytest.raises(DeployError):
+        run(on_aws, clock, request(dev, template, make_zip("one")))
+    [record] = RecordStore(on_aws.clients, dev.names.deployments_table, dev.name).history()
+    assert record.outcome is Outcome.FAILED
+    assert record.error
+    assert record.target == "aws"
+    assert DeployLock(on_aws.clients, dev.names.deployments_table, dev.name).current() is None
+
+
+def test_a_first_deploy_that_loses_the_bootstrap_race_waits_and_goes_on(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    template: str,
+    make_zip: Callable[[str], Path],
+) -> None:
+    artifact = make_zip("one")
+    run(in_process, clock, request(dev, template, artifact))  # "the other" first deploy
+    lines: list[str] = []
+    late = Deployer(in_process, clock, lines.append, new_id=lambda: f"id{next(IDS)}")
+    real_stack, real_create = late._cf.stack, late._cf.create
+    calls = iter([None])  # it saw no stack, like a racer that looked first
+
+    def stack(name: str) -> StackState | None:
+        return next(calls, real_stack(name))
+
+    def create(stack_name: str, name: str, *args: Any) -> Any:
+        if name.startswith("bootstrap-"):
+            raise AwsCallFailed("cloudformation CreateChangeSet", "AlreadyExistsException", "x")
+        return real_create(stack_name, name, *args)
+
+    late._cf.stack = stack  # type: ignore[method-assign]
+    late._cf.create = create  # type: ignore[method-assign]
+    result = late.deploy(request(dev, template, artifact))
+
+    assert result.outcome is Outcome.NO_CHANGE
+    assert any(line.startswith("another deploy is creating stack") for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "concurrent"),
+    [
+        ("AlreadyExistsException", "Stack [s] already exists", True),
+        (
+            "ValidationError",
+            "Stack:arn is in CREATE_IN_PROGRESS state and can not be updated.",
+            True,
+        ),
+        (
+            "ValidationError",
+            "ChangeSet cannot be executed in its current status of [OBSOLETE]",
+            True,
+        ),
+        ("ValidationError", "Template format error", False),
+        ("AccessDenied", "already exists", False),
+    ],
+)
+def test_is_concurrent_create(code: str, message: str, concurrent: bool) -> None:
+    assert is_concurrent_create(AwsCallFailed("op", code, message)) is concurrent
