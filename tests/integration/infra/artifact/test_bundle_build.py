@@ -13,7 +13,7 @@ import pytest
 from infra.artifact import MAX_BUNDLE_BYTES, Bundle, build_bundle
 from infra.artifact.bundle import wheel_cache
 
-REPO = Path(__file__).resolve().parents[4]
+REPO = Path(__file__).resolve().parents[4]  # tests/integration/infra/artifact -> repo
 
 # Runs with ONLY the unzipped bundle on sys.path (-I -S: no site-packages, no PYTHON* vars).
 PROBE = """
