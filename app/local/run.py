@@ -67,7 +67,7 @@ def wait_for(url: str, timeout_s: float, alive: Callable[[], bool], what: str) -
         if not alive():
             raise LocalRunError(f"{what} exited during startup: see .pipeline/local/*.log")
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback  # nosec B310
                 if response.status == 200:
                     return
         except (urllib.error.URLError, OSError):
