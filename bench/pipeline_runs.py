@@ -36,11 +36,17 @@ def copy_repo(target: Path) -> None:
     for rel in source_files(ROOT):
         (target / rel).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / rel, target / rel)
-    # The host engine runs in the toolchains' venvs: reuse the real ones instead of re-syncing.
-    (target / ".venv").symlink_to(ROOT / ".venv")
-    security = ROOT / "ci/toolchains/security/.venv"
-    if security.is_dir():
-        (target / "ci/toolchains/security/.venv").symlink_to(security)
+    # The host engine runs in the copy's own toolchain venvs (never share one: `uv sync` would
+    # repoint its editable install); sync them before anything is timed.
+    uv = shutil.which("uv")
+    if uv is None:
+        raise SystemExit("uv is not on PATH: run ./pipeline once, or pip install uv")
+    for project in {t.project for t in CATALOG.toolchains.values()}:
+        subprocess.run(
+            [uv, "sync", "--frozen", "--quiet", "--project", str(target / project)],
+            cwd=target,
+            check=True,
+        )
 
 
 def run(repo: Path, *args: str) -> tuple[float, dict[str, Any]]:

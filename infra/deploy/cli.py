@@ -220,7 +220,11 @@ def _git_head() -> str:
 
 
 def _actor() -> str:
-    """Who deploys: the CI actor when there is one, else user@host."""
+    """Who deploys: PIPELINE_ACTOR (set by `pipeline release` for its stages), the CI actor
+    when there is one, else user@host."""
+    named = os.environ.get("PIPELINE_ACTOR", "").strip()
+    if named:
+        return named
     github = os.environ.get("GITHUB_ACTOR")
     if github:
         return f"github:{github}"

@@ -257,7 +257,7 @@ CACHES = (
 PY_SOURCES = ("app/**/*.py", "infra/**/*.py", "ci/src/**/*.py")
 PROJECT_FILES = ("pyproject.toml", "uv.lock")
 
-STAGES = (
+STAGES: tuple[Stage, ...] = (
     Stage(
         name="lint",
         description="ruff check and ruff format --check over the whole repository",
@@ -330,6 +330,74 @@ STAGES = (
     ),
 )
 
+
+# Release: build once, deploy the digest dev -> staging, smoke-test each environment.
+ARTIFACTS_DIR = "build/artifacts"
+RELEASE_ENVS = ("dev", "staging")
+# Run parameters of deploy/smoke stages (the scheduler passes the ones a stage declares).
+PARAM_TARGET = "PIPELINE_TARGET"  # local | aws
+PARAM_COMMIT = "PIPELINE_COMMIT"  # the commit the artifact was built from
+PARAM_ACTOR = "PIPELINE_ACTOR"  # who releases (recorded in the deployment record)
+PARAM_EMULATOR = "AWS_ENDPOINT_URL"  # local target only: the emulator on the host's loopback
+AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# pragma: allowlist nextline secret
+SMOKE_TOKEN_SECRET = "SMOKE_TOKEN"  # noqa: S105  # nosec B105 - a name, not a value
+RELEASE_INPUTS = ("app/**/*.py", "infra/**/*", "ci/src/pipeline/release/**/*.py", *PROJECT_FILES)
+
+
+def app_url_param(env: str) -> str:
+    """The run parameter naming where an environment's API answers (local target: the app
+    container on the host's loopback; unset on AWS, where the stack's ApiUrl output is used)."""
+    return f"PIPELINE_APP_URL_{env.upper()}"
+
+
+def _deploy_stage(env: str, after: str) -> Stage:
+    return Stage(
+        name=f"deploy-{env}",
+        description=f"deploy the built artifact to {env} (change set, lock, record, verify)",
+        toolchain="python",
+        steps=(Step("deploy", python_cmd("pipeline.release.stage_entry", "deploy", "--env", env)),),
+        inputs=RELEASE_INPUTS,
+        needs=tuple(dict.fromkeys(("build", after))),  # build: its artifact is copied in
+        network=Network.HOST,
+        params=(PARAM_TARGET, PARAM_COMMIT, PARAM_ACTOR, PARAM_EMULATOR),
+        secrets=AWS_SECRETS,
+        cacheable=False,
+    )
+
+
+def _smoke_stage(env: str) -> Stage:
+    return Stage(
+        name=f"smoke-{env}",
+        description=f"smoke tests against {env}; a failure marks its deployment record failed",
+        toolchain="python",
+        steps=(Step("smoke", python_cmd("pipeline.release.stage_entry", "smoke", "--env", env)),),
+        inputs=(*RELEASE_INPUTS, "tests/smoke/**/*"),
+        needs=(f"deploy-{env}",),
+        network=Network.HOST,
+        params=(PARAM_TARGET, PARAM_EMULATOR, app_url_param(env)),
+        secrets=(*AWS_SECRETS, SMOKE_TOKEN_SECRET),
+        cacheable=False,
+    )
+
+
+STAGES = (
+    *STAGES,
+    Stage(
+        name="build",
+        description="the reproducible Lambda zip in build/artifacts (prints its sha256 digest)",
+        toolchain="python",
+        steps=(Step("artifact", python_cmd("infra.artifact", "build", "--out", ARTIFACTS_DIR)),),
+        inputs=("app/**/*", "infra/artifact/**/*", "infra/config/**/*", *PROJECT_FILES),
+        outputs=(ARTIFACTS_DIR,),
+        network=Network.DEFAULT,  # downloads the Lambda-platform wheels from PyPI
+    ),
+    _deploy_stage("dev", after="build"),
+    _smoke_stage("dev"),
+    _deploy_stage("staging", after="smoke-dev"),
+    _smoke_stage("staging"),
+)
+
 # Files never read as stage inputs nor copied into containers.
 EXCLUDES = (
     ".git",
@@ -353,3 +421,4 @@ CATALOG = validate(
     )
 )
 CI_STAGES = ("lint", "typecheck", "test", "synth", "scan")
+RELEASE_STAGES = ("build", "deploy-dev", "smoke-dev", "deploy-staging", "smoke-staging")

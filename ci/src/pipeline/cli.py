@@ -70,12 +70,15 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     ci = commands.add_parser("ci", help=f"run the CI stages: {', '.join(CI_STAGES)}")
     _common(ci)
     for stage in catalog.stages.values():
-        sub = commands.add_parser(stage.name, help=stage.description)
+        sub = commands.add_parser(stage.name, help=stage.description.replace("%", "%%"))
         _common(sub)
     run = commands.add_parser("run", help="run the named stages (and what they need)")
     run.add_argument("stages", nargs="+", metavar="STAGE")
     _common(run)
     commands.add_parser("stages", help="list the stage catalog")
+    from pipeline.release.commands import register as register_release
+
+    register_release(commands, _common)  # release, deploy, smoke, status, history, config, up…
     return parser
 
 
@@ -91,6 +94,10 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
             return EXIT_OK if exc.code == 0 else EXIT_USAGE
         if args.command == "stages":
             return list_stages(console, catalog)
+        if getattr(args, "release_command", None) is not None:
+            from pipeline.release.commands import run_command
+
+            return run_command(args, console)
         names = stage_names(args, catalog)
         repo = (args.repo or find_repo(Path.cwd())).resolve()
         preflight(catalog, names, repo)
@@ -99,7 +106,12 @@ def main(argv: Sequence[str] | None = None, console: Console | None = None) -> i
         engine = choose(args.engine)
         if isinstance(engine, DaggerCli):
             return run_dagger(engine, args, console)
-        return run_local(engine, catalog, names, repo, args, console)
+        code = run_local(engine, catalog, names, repo, args, console)
+        if code == EXIT_OK and args.command == "build":
+            from pipeline.release.commands import after_build
+
+            return after_build(engine, repo, console)
+        return code
     except (UsageError, EngineUnavailable, CatalogError) as exc:
         errors.print(f"[red]error:[/] {exc}", soft_wrap=True)
         return EXIT_USAGE

@@ -113,9 +113,10 @@ class Progress:
 
 
 def summary_table(report: RunReport) -> Table:
+    """One row per stage; notes are printed under it (a table column would wrap in CI logs)."""
     table = Table(title=f"pipeline: {report.engine} engine", title_justify="left")
-    for column in ("stage", "status", "duration", "where", "cached", "note"):
-        table.add_column(column, justify="right" if column == "duration" else "left")
+    for column in ("stage", "status", "duration", "where", "cached"):
+        table.add_column(column, justify="right" if column == "duration" else "left", no_wrap=True)
     for r in report.stages:
         table.add_row(
             r.name,
@@ -123,7 +124,6 @@ def summary_table(report: RunReport) -> Table:
             f"{r.duration_s:.1f}s",
             where(r),
             "yes" if r.cached else "",
-            Text(r.message.splitlines()[0] if r.message else ""),
         )
     return table
 
@@ -134,6 +134,10 @@ def print_report(console: Console, report: RunReport) -> None:
             console.rule(f"[red]{r.name}: {r.status.value}[/]")
             console.print(Text(r.log_tail or r.message))
     console.print(summary_table(report))
+    for r in report.stages:
+        if r.message and r.status is not Status.PASSED:
+            style = STYLES[r.status]
+            console.print(f"[{style}]{r.name}[/]: {escape(r.message)}", highlight=False)
     if not any(r.containerized for r in report.stages):
         console.print(
             "[bold yellow]No stage ran in a container:[/] the host engine ran them in local "

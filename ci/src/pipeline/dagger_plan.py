@@ -106,9 +106,30 @@ def stage_env(stage: Stage, params: Mapping[str, str] | None = None) -> tuple[En
     return base + tuple(EnvVar(k, v) for k, v in sorted({**stage.env, **declared}.items()))
 
 
-def needed_outputs(catalog: Catalog, stage: Stage) -> tuple[tuple[str, str], ...]:
-    """(needed stage, output path) for every output the stage receives from its `needs`."""
-    return tuple((need, output) for need in stage.needs for output in catalog.stage(need).outputs)
+def needed_outputs(
+    catalog: Catalog, stage: Stage, upstream: Sequence[str] | None = None
+) -> tuple[tuple[str, str], ...]:
+    """(needed stage, output path) for every output the stage receives: from its `needs`, or
+    from every stage `upstream` of it (so deploy staging, which needs smoke dev, still gets the
+    artifact build made)."""
+    names = stage.needs if upstream is None else upstream
+    return tuple((need, output) for need in names for output in catalog.stage(need).outputs)
+
+
+def upstream_of(stages: Sequence[Stage]) -> dict[str, tuple[str, ...]]:
+    """Every stage's direct and indirect needs within `stages`, in the order of `stages`."""
+    needs = {stage.name: stage.needs for stage in stages}
+    result: dict[str, tuple[str, ...]] = {}
+    for stage in stages:
+        seen: set[str] = set()
+        todo = list(stage.needs)
+        while todo:
+            name = todo.pop()
+            if name not in seen:
+                seen.add(name)
+                todo.extend(needs.get(name, ()))
+        result[stage.name] = tuple(s.name for s in stages if s.name in seen)
+    return result
 
 
 def report_path(stage: Stage, file_name: str) -> str:

@@ -4,23 +4,52 @@
 scan with synth's templates) and fails when a stage fails; `dagger call reports export --path
 build/reports` exports every stage's reports. Dagger caches identical execs, so `reports` after
 `ci` on the same source reruns nothing.
+
+Release: `build` (the Lambda zip, digest printed), `deploy --env E`, `smoke --env E`, `status`,
+`history` and `release` (build -> deploy dev -> smoke -> deploy staging -> smoke, one call).
+`--target local` (default) runs against an AWS emulator service of this Dagger session;
+`--target aws` takes credentials only as secrets: `--aws-access-key-id env:AWS_ACCESS_KEY_ID`
+`--aws-secret-access-key env:AWS_SECRET_ACCESS_KEY [--aws-session-token env:AWS_SESSION_TOKEN]`.
 """
 
-import shlex
 import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
-from dagger.mod._exceptions import FunctionError
 
 from pipeline import dagger_plan as plan
-from pipeline.catalog import CATALOG, CI_STAGES, EXCLUDES, Catalog, Stage, Toolchain
-from pipeline.engines.base import SOURCE_DIR, runner_argv
-from pipeline.results import LOG_FILE, RESULT_FILE, RunReport, StageResult
+from pipeline import dagger_release as release
+from pipeline.catalog import AWS_SECRETS, CATALOG, CI_STAGES, EXCLUDES, SMOKE_TOKEN_SECRET
+from pipeline.dagger_stages import (
+    Clock,
+    MissingSecret,
+    PipelineError,
+    StageRun,
+    StagesFailed,
+    compile_stage,
+    execute_stage,
+    run_stages,
+    stage_layer,
+    toolchain_layer,
+)
+from pipeline.engines.base import SOURCE_DIR
+from pipeline.results import RunReport
+
+__all__ = [
+    "MissingSecret",
+    "Pipeline",
+    "PipelineError",
+    "StageRun",
+    "StagesFailed",
+    "compile_stage",
+    "execute_stage",
+    "run_stages",
+    "stage_layer",
+    "toolchain_layer",
+]
 
 Source = Annotated[
     dagger.Directory,
@@ -32,186 +61,61 @@ Strict = Annotated[
     bool,
     Doc("Fail on degraded stages too (a check that ran but could not check everything)"),
 ]
-Clock = Callable[[], float]
+Env = Annotated[str, Doc("The environment: dev or staging")]
+Target = Annotated[
+    str,
+    Doc(
+        "local: the AWS emulator as a service of this Dagger session (no account; what it holds "
+        "ends with the call); aws: real AWS with the credentials below"
+    ),
+]
+AwsKeyId = Annotated[
+    dagger.Secret | None,
+    Doc("AWS access key id for --target aws, e.g. env:AWS_ACCESS_KEY_ID (unused on local)"),
+]
+AwsSecretKey = Annotated[
+    dagger.Secret | None,
+    Doc("AWS secret access key for --target aws, e.g. env:AWS_SECRET_ACCESS_KEY"),
+]
+AwsSessionToken = Annotated[
+    dagger.Secret | None,
+    Doc("AWS session token of temporary credentials (OIDC, SSO), e.g. env:AWS_SESSION_TOKEN"),
+]
+SmokeToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "Bearer token the API accepts, for smoke tests on --target aws, e.g. env:SMOKE_TOKEN "
+        "(the local target mints its own)"
+    ),
+]
+Commit = Annotated[str, Doc("Commit the artifact is built from, recorded with each deploy")]
+Actor = Annotated[str, Doc("Who releases, recorded with each deploy")]
 
 
-class PipelineError(FunctionError):
-    """An outcome the user acts on. Subclassing the SDK's FunctionError makes Dagger show the
-    message as the function's error without a Python traceback."""
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-class StagesFailed(PipelineError):
-    """At least one stage failed; the message is the full report."""
+def never_cached(func: F) -> F:
+    """`@function(cache="never")`: a deploy or smoke test must run on every call. The SDK's
+    overloads omit `cache` (its runtime accepts it), hence the one ignore."""
+    decorated: F = function(cache="never")(func)  # type: ignore[call-overload]
+    return decorated
 
 
-class MissingSecret(PipelineError):
-    """A stage declares a secret that no function argument provided."""
-
-
-@dataclass(frozen=True)
-class StageRun:
-    """A stage's result plus the container it ran in (None when it did not run)."""
-
-    result: StageResult
-    container: dagger.Container | None
-
-    @property
-    def passed(self) -> bool:
-        return self.result.status.ok
-
-
-def toolchain_layer(
-    client: dagger.Client, toolchain: Toolchain, source: dagger.Directory
-) -> Callable[[dagger.Container], dagger.Container]:
-    """Install the toolchain from its lock files only, so the layer is cached until they change."""
-
-    def install(ctr: dagger.Container) -> dagger.Container:
-        for var in plan.toolchain_env():
-            ctr = ctr.with_env_variable(var.name, var.value, expand=var.expand)
-        apt = plan.apt_install_argv(toolchain)
-        if apt is not None:
-            ctr = ctr.with_exec(list(apt))
-        ctr = ctr.with_exec(list(plan.uv_install_argv()))
-        for repo_path, path in plan.lock_file_targets(toolchain):
-            ctr = ctr.with_file(path, source.file(repo_path))
-        uv_cache = plan.UV_CACHE
-        return (
-            ctr.with_mounted_cache(
-                uv_cache.path, client.cache_volume(plan.cache_volume_name(uv_cache))
-            )
-            .with_env_variable(uv_cache.env_var, uv_cache.path)
-            .with_workdir(plan.toolchain_workdir(toolchain))
-            .with_exec(list(plan.uv_sync_argv(toolchain)))
-        )
-
-    return install
-
-
-def stage_layer(
-    client: dagger.Client,
-    catalog: Catalog,
-    stage: Stage,
-    source: dagger.Directory,
-    outputs: Mapping[str, dagger.Directory],
-    secrets: Mapping[str, dagger.Secret],
-) -> Callable[[dagger.Container], dagger.Container]:
-    """Env, tool caches, secrets, the source at /src and the outputs of the stages it needs."""
-
-    def configure(ctr: dagger.Container) -> dagger.Container:
-        for var in plan.stage_env(stage):
-            ctr = ctr.with_env_variable(var.name, var.value, expand=var.expand)
-        for cache in catalog.caches_of(stage):
-            ctr = ctr.with_mounted_cache(
-                cache.path, client.cache_volume(plan.cache_volume_name(cache))
-            ).with_env_variable(cache.env_var, cache.path)
-        for name in stage.secrets:
-            ctr = ctr.with_secret_variable(name, secrets[name])
-        ctr = ctr.with_directory(SOURCE_DIR, source)
-        for path, directory in sorted(outputs.items()):
-            ctr = ctr.with_directory(f"{SOURCE_DIR}/{path}", directory)
-        return ctr.with_workdir(SOURCE_DIR)
-
-    return configure
-
-
-def compile_stage(
-    client: dagger.Client,
-    catalog: Catalog,
-    stage: Stage,
-    source: dagger.Directory,
-    outputs: Mapping[str, dagger.Directory] | None = None,
-    secrets: Mapping[str, dagger.Secret] | None = None,
-) -> dagger.Container:
-    """The lazy container that runs `stage` with the stage runner (any exit code is a result)."""
-    secrets = secrets or {}
-    missing = [name for name in stage.secrets if name not in secrets]
-    if missing:
-        raise MissingSecret(
-            f"stage {stage.name!r} needs the secret(s) {', '.join(missing)}: pass each as a "
-            "dagger.Secret argument, e.g. `--token=env:NAME` on `dagger call`"
-        )
-    toolchain = catalog.toolchain_of(stage)
-    return (
-        client.container()
-        .from_(toolchain.base_image)
-        .with_(toolchain_layer(client, toolchain, source))
-        .with_(stage_layer(client, catalog, stage, source, outputs or {}, secrets))
-        .with_exec(list(runner_argv(stage)), expect=dagger.ReturnType.ANY)
+def _request(
+    target: str,
+    commit: str,
+    actor: str,
+    key_id: dagger.Secret | None,
+    secret_key: dagger.Secret | None,
+    session_token: dagger.Secret | None,
+    smoke_token: dagger.Secret | None = None,
+) -> release.ReleaseRequest:
+    values = (key_id, secret_key, session_token, smoke_token)
+    names = (*AWS_SECRETS, SMOKE_TOKEN_SECRET)
+    return release.ReleaseRequest.from_args(
+        target, commit, actor, dict(zip(names, values, strict=True))
     )
-
-
-async def _read_reports(ran: dagger.Container, stage: Stage) -> tuple[str | None, str]:
-    try:
-        result = await ran.file(plan.report_path(stage, RESULT_FILE)).contents()
-        # Dagger scrubs secret values from an exec's output, not from the files it writes.
-        log_file = ran.file(plan.report_path(stage, LOG_FILE))
-        log = await (ran.stdout() if stage.secrets else log_file.contents())
-    except dagger.QueryError:
-        # The runner died before writing its report (bad usage, import error): show its output.
-        try:
-            return None, await ran.stdout() + await ran.stderr()
-        except dagger.QueryError as exc:
-            return None, str(exc)
-    return result, log
-
-
-def _describe(exc: dagger.DaggerError) -> tuple[str, str]:
-    """(what went wrong in one line, the output that shows why) for an engine-side failure."""
-    if isinstance(exc, dagger.ExecError):
-        return f"`{shlex.join(exc.command)}` exited {exc.exit_code}", exc.stdout + exc.stderr
-    text = str(exc)
-    return (text.splitlines() or ["unknown error"])[0], text
-
-
-async def execute_stage(
-    client: dagger.Client,
-    catalog: Catalog,
-    stage: Stage,
-    source: dagger.Directory,
-    done: Mapping[str, StageRun],
-    secrets: Mapping[str, dagger.Secret],
-    clock: Clock = time.monotonic,
-) -> StageRun:
-    """Run one stage and read its result; engine failures become an ERROR result."""
-    image = catalog.toolchain_of(stage).base_image
-    outputs: dict[str, dagger.Directory] = {}
-    for need, output in plan.needed_outputs(catalog, stage):
-        needed = done[need].container
-        if needed is None:  # the scheduler only runs a stage after its needs passed
-            raise PipelineError(f"stage {stage.name!r} runs before {need!r} produced {output}")
-        outputs[output] = needed.directory(f"{SOURCE_DIR}/{output}")
-    ran = compile_stage(client, catalog, stage, source, outputs, secrets)
-    started = clock()
-    try:
-        exit_code = await ran.exit_code()
-    except dagger.DaggerError as exc:
-        what, output = _describe(exc)
-        return StageRun(plan.engine_error(stage, image, clock() - started, what, output), None)
-    result_text, log_text = await _read_reports(ran, stage)
-    result = plan.parse_result(stage, exit_code, result_text, log_text, clock() - started, image)
-    return StageRun(result, ran)
-
-
-async def run_stages(
-    client: dagger.Client,
-    catalog: Catalog,
-    names: Sequence[str],
-    source: dagger.Directory,
-    secrets: Mapping[str, dagger.Secret] | None = None,
-    clock: Clock = time.monotonic,
-) -> list[StageRun]:
-    """Run the named stages and what they need, each as soon as its needs passed."""
-    stages = [catalog.stage(name) for name in catalog.closure(names)]
-
-    async def run(stage: Stage, done: Mapping[str, StageRun]) -> StageRun:
-        return await execute_stage(client, catalog, stage, source, done, secrets or {}, clock)
-
-    def skip(stage: Stage, blocked: tuple[str, ...]) -> StageRun:
-        image = catalog.toolchain_of(stage).base_image
-        return StageRun(plan.skipped(stage, image, blocked), None)
-
-    runs = await plan.run_in_dependency_order(stages, run, lambda r: r.passed, skip)
-    return list(runs.values())
 
 
 async def check(
@@ -295,3 +199,125 @@ class Pipeline:
     async def reports(self, source: Source, strict: Strict = False) -> dagger.Directory:
         """The CI stages' reports (JUnit, SARIF, logs, summary.md, report.json) to export."""
         return await collect_reports(dag, CI_STAGES, source, strict=strict)
+
+    @function
+    async def build(self, source: Source) -> dagger.File:
+        """The reproducible Lambda zip (build/artifacts/lambda.zip); prints its sha256 digest.
+        Export it with `dagger call build export --path build/artifacts/lambda.zip`."""
+        return await release.build(dag, CATALOG, source)
+
+    @never_cached
+    async def deploy(
+        self,
+        source: Source,
+        env: Env,
+        target: Target = "local",
+        aws_access_key_id: AwsKeyId = None,
+        aws_secret_access_key: AwsSecretKey = None,
+        aws_session_token: AwsSessionToken = None,
+        commit: Commit = "unknown",
+        actor: Actor = "dagger",
+    ) -> str:
+        """Build the artifact and deploy it to one environment (plan, lock, apply, verify,
+        record). On the local target the deployment lives only as long as this call."""
+        request = _request(
+            target, commit, actor, aws_access_key_id, aws_secret_access_key, aws_session_token
+        )
+        names = release.release_names(CATALOG, "deploy", env, request.target)
+        runs = await release.run_release_stages(
+            dag, CATALOG, names, source, request, with_needs=False
+        )
+        return await release.report(runs)
+
+    @never_cached
+    async def smoke(
+        self,
+        source: Source,
+        env: Env,
+        target: Target = "local",
+        aws_access_key_id: AwsKeyId = None,
+        aws_secret_access_key: AwsSecretKey = None,
+        aws_session_token: AwsSessionToken = None,
+        smoke_token: SmokeToken = None,
+        commit: Commit = "unknown",
+        actor: Actor = "dagger",
+    ) -> str:
+        """Smoke tests against an environment: on AWS what is deployed; locally (the emulator
+        lives only for this call) after building and deploying into it."""
+        request = _request(
+            target,
+            commit,
+            actor,
+            aws_access_key_id,
+            aws_secret_access_key,
+            aws_session_token,
+            smoke_token,
+        )
+        names = release.release_names(CATALOG, "smoke", env, request.target)
+        runs = await release.run_release_stages(
+            dag, CATALOG, names, source, request, with_needs=False
+        )
+        return await release.report(runs)
+
+    @never_cached
+    async def status(
+        self,
+        source: Source,
+        env: Env,
+        target: Target = "local",
+        aws_access_key_id: AwsKeyId = None,
+        aws_secret_access_key: AwsSecretKey = None,
+        aws_session_token: AwsSessionToken = None,
+    ) -> str:
+        """What is live in an environment (stack, digest, alias, lock). The local target's
+        emulator starts empty in every call: use `release` to see a local deployment."""
+        request = _request(
+            target, "unknown", "dagger", aws_access_key_id, aws_secret_access_key, aws_session_token
+        )
+        return await release.inspect(dag, CATALOG, "status", env, source, request)
+
+    @never_cached
+    async def history(
+        self,
+        source: Source,
+        env: Env,
+        target: Target = "local",
+        aws_access_key_id: AwsKeyId = None,
+        aws_secret_access_key: AwsSecretKey = None,
+        aws_session_token: AwsSessionToken = None,
+    ) -> str:
+        """An environment's deployment records, newest first. On the local target they live
+        only for the call (the emulator is a service of this Dagger session)."""
+        request = _request(
+            target, "unknown", "dagger", aws_access_key_id, aws_secret_access_key, aws_session_token
+        )
+        return await release.inspect(dag, CATALOG, "history", env, source, request)
+
+    @never_cached
+    async def release(
+        self,
+        source: Source,
+        target: Target = "local",
+        aws_access_key_id: AwsKeyId = None,
+        aws_secret_access_key: AwsSecretKey = None,
+        aws_session_token: AwsSessionToken = None,
+        smoke_token: SmokeToken = None,
+        commit: Commit = "unknown",
+        actor: Actor = "dagger",
+    ) -> str:
+        """build -> deploy dev -> smoke dev -> deploy staging -> smoke staging, stopping at the
+        first failure. On the local target a full rehearsal against one emulator."""
+        request = _request(
+            target,
+            commit,
+            actor,
+            aws_access_key_id,
+            aws_secret_access_key,
+            aws_session_token,
+            smoke_token,
+        )
+        names = release.release_names(CATALOG, "release", "", request.target)
+        runs = await release.run_release_stages(
+            dag, CATALOG, names, source, request, with_needs=True
+        )
+        return await release.report(runs)

@@ -148,6 +148,8 @@ class Scheduler:
                 if hit is not None:
                     took = round(time.monotonic() - started, 3)
                     message = f"cached: inputs unchanged (recorded run took {hit.duration_s:.1f}s)"
+                    if hit.message:  # e.g. why a recorded result is degraded
+                        message += f"; {hit.message}"
                     return replace(hit, duration_s=took, message=message)
             ref = await self._prepare(toolchain.name)
             ctx = StageContext(

@@ -4,225 +4,37 @@ how it schedules stages, and how stage results become the function's report or e
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from types import MappingProxyType, SimpleNamespace
-from typing import Any
+import os
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from types import MappingProxyType
 
 import anyio
 import dagger
 import pytest
-from dagger._exceptions import QueryErrorValue
 from dagger.mod._converter import to_typedef
 
 from pipeline import dagger_plan as plan
 from pipeline import main as module
 from pipeline.catalog import CATALOG, CI_STAGES, EXCLUDES, Catalog, Stage, Step, validate
+from pipeline.dagger_stages import RunInputs
 from pipeline.main import MissingSecret, Pipeline, StagesFailed, compile_stage, run_stages
-
-# --- the recording stand-in -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Call:
-    method: str
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class FakeCacheVolume:
-    key: str
-
-
-class FakeSecret:
-    """Holds a plaintext the way dagger.Secret does: never part of its repr."""
-
-    def __init__(self, name: str, plaintext: str) -> None:
-        self.name = name
-        self._plaintext = plaintext
-
-    def __repr__(self) -> str:
-        return f"FakeSecret({self.name!r})"
-
-
-@dataclass(frozen=True)
-class FakeFile:
-    origin: Any  # a FakeDirectory or FakeContainer
-    path: str
-
-    async def contents(self) -> str:
-        assert isinstance(self.origin, FakeContainer), "only container files are read"
-        return await self.origin.read(self.path)
-
-
-@dataclass(frozen=True)
-class FakeDirectory:
-    origin: Any  # a name for host directories, or (container, path)
-    calls: tuple[Call, ...] = ()
-
-    def _then(self, method: str, *args: Any, **kwargs: Any) -> FakeDirectory:
-        return FakeDirectory(self.origin, (*self.calls, Call(method, args, kwargs)))
-
-    def file(self, path: str) -> FakeFile:
-        return FakeFile(self, path)
-
-    def with_directory(self, path: str, source: FakeDirectory, **kw: Any) -> FakeDirectory:
-        return self._then("with_directory", path, source, **kw)
-
-    def with_new_file(self, path: str, contents: str, **kw: Any) -> FakeDirectory:
-        return self._then("with_new_file", path, contents, **kw)
-
-
-@dataclass(frozen=True)
-class Script:
-    """What a stage does when the fake engine "runs" it."""
-
-    status: str = "passed"
-    exit_code: int = 0
-    writes_result: bool = True
-    engine_error: str = ""
-    failed_exec: tuple[str, ...] = ()  # an install exec that failed: the SDK raises ExecError
-
-
-@dataclass
-class FakeClient:
-    scripts: dict[str, Script] = field(default_factory=dict)
-    events: list[tuple[str, str]] = field(default_factory=list)
-    on_start: Callable[[str], Any] | None = None
-
-    def container(self) -> FakeContainer:
-        return FakeContainer(self)
-
-    def cache_volume(self, key: str, **kw: Any) -> FakeCacheVolume:
-        return FakeCacheVolume(key)
-
-    def directory(self) -> FakeDirectory:
-        return FakeDirectory("empty")
-
-    def script(self, stage: str) -> Script:
-        return self.scripts.get(stage, Script())
-
-
-@dataclass(frozen=True)
-class FakeContainer:
-    client: FakeClient
-    calls: tuple[Call, ...] = ()
-
-    def _then(self, method: str, *args: Any, **kwargs: Any) -> FakeContainer:
-        return FakeContainer(self.client, (*self.calls, Call(method, args, kwargs)))
-
-    def from_(self, address: str) -> FakeContainer:
-        return self._then("from_", address)
-
-    def with_exec(self, args: list[str], **kw: Any) -> FakeContainer:
-        return self._then("with_exec", list(args), **kw)
-
-    def with_env_variable(self, name: str, value: str, **kw: Any) -> FakeContainer:
-        return self._then("with_env_variable", name, value, **kw)
-
-    def with_secret_variable(self, name: str, secret: FakeSecret) -> FakeContainer:
-        return self._then("with_secret_variable", name, secret)
-
-    def with_mounted_cache(self, path: str, cache: FakeCacheVolume, **kw: Any) -> FakeContainer:
-        return self._then("with_mounted_cache", path, cache, **kw)
-
-    def with_directory(self, path: str, source: FakeDirectory, **kw: Any) -> FakeContainer:
-        return self._then("with_directory", path, source, **kw)
-
-    def with_file(self, path: str, source: FakeFile, **kw: Any) -> FakeContainer:
-        return self._then("with_file", path, source, **kw)
-
-    def with_workdir(self, path: str, **kw: Any) -> FakeContainer:
-        return self._then("with_workdir", path, **kw)
-
-    def with_(self, callback: Callable[[FakeContainer], FakeContainer]) -> FakeContainer:
-        return callback(self)
-
-    def directory(self, path: str) -> FakeDirectory:
-        return FakeDirectory((self, path))
-
-    def file(self, path: str) -> FakeFile:
-        return FakeFile(self, path)
-
-    @property
-    def stage(self) -> str:
-        last = self.calls[-1]
-        assert last.method == "with_exec"
-        return str(last.args[0][-1])
-
-    async def exit_code(self) -> int:
-        stage = self.stage
-        script = self.client.script(stage)
-        self.client.events.append(("start", stage))
-        if self.client.on_start is not None:
-            await self.client.on_start(stage)
-        await anyio.sleep(0.01)
-        self.client.events.append(("end", stage))
-        if script.failed_exec:
-            raise exec_error(script.failed_exec, script.engine_error)
-        if script.engine_error:
-            raise dagger.DaggerError(script.engine_error)
-        return script.exit_code
-
-    async def read(self, path: str) -> str:
-        script = self.client.script(self.stage)
-        if path.endswith("/result.json"):
-            if not script.writes_result:
-                raise dagger.QueryError(
-                    [QueryErrorValue(f"{path}: no such file")], SimpleNamespace(document=None)
-                )
-            step = {
-                "name": "step",
-                "argv": ["tool"],
-                "exit_code": script.exit_code,
-                "status": script.status,
-                "duration_s": 0.5,
-                "detail": "" if script.status == "passed" else "pip-audit: 3 not audited",
-            }
-            return json.dumps({"stage": self.stage, "status": script.status, "steps": [step]})
-        return f"log of {self.stage}\nlast line of {self.stage}\n"
-
-    async def stdout(self) -> str:
-        return f"runner output of {self.stage} (secrets scrubbed by Dagger)\n"
-
-    async def stderr(self) -> str:
-        return ""
-
-
-def exec_error(cmd: tuple[str, ...], stderr: str) -> dagger.QueryError:
-    value = QueryErrorValue(
-        "process did not complete successfully: exit code: 2",
-        extensions={
-            "_type": "EXEC_ERROR",
-            "cmd": list(cmd),
-            "exitCode": 2,
-            "stdout": "Resolved 120 packages\n",
-            "stderr": stderr,
-        },
-    )
-    return dagger.QueryError([value], SimpleNamespace(document=None))
-
-
-def calls_named(ctr: FakeContainer, method: str) -> list[Call]:
-    return [c for c in ctr.calls if c.method == method]
-
-
-def index_of(ctr: FakeContainer, method: str, first_arg: Any) -> int:
-    for i, call in enumerate(ctr.calls):
-        if call.method == method and call.args and call.args[0] == first_arg:
-            return i
-    raise AssertionError(f"no {method}({first_arg!r}) in {[c.method for c in ctr.calls]}")
-
-
-def env_of(ctr: FakeContainer) -> dict[str, tuple[str, bool]]:
-    return {
-        c.args[0]: (c.args[1], bool(c.kwargs.get("expand")))
-        for c in calls_named(ctr, "with_env_variable")
-    }
-
-
-SOURCE = FakeDirectory("repo")
+from tests.unit.ci.fake_dagger import (
+    SOURCE,
+    Call,
+    FakeCacheVolume,
+    FakeClient,
+    FakeContainer,
+    FakeDirectory,
+    FakeFile,
+    FakeSecret,
+    Script,
+    calls_named,
+    env_of,
+    index_of,
+)
 
 
 @pytest.fixture
@@ -240,7 +52,10 @@ def test_each_stage_compiles_to_the_expected_chain(name: str) -> None:
     stage = CATALOG.stage(name)
     toolchain = CATALOG.toolchain_of(stage)
     fake = FakeClient()
-    ctr = compile_stage(fake, CATALOG, stage, SOURCE)
+    # deploy/smoke stages declare AWS keys that are optional (absent on the local target)
+    ctr = compile_stage(
+        fake, CATALOG, stage, SOURCE, inputs=RunInputs(optional_secrets=stage.secrets)
+    )
 
     assert ctr.calls[0] == Call("from_", (toolchain.base_image,), {})
     execs = [(i, c.args[0]) for i, c in enumerate(ctr.calls) if c.method == "with_exec"]
@@ -519,18 +334,77 @@ def test_reports_collects_every_stage_report_folder(client: FakeClient) -> None:
 # --- what Dagger registers --------------------------------------------------------------------
 
 
+RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "release"}
+
+
 def test_the_module_exposes_one_documented_function_per_stage() -> None:
     obj = Pipeline.__dagger_module__.get_object("Pipeline")
-    assert set(obj.functions) == {*CI_STAGES, "ci", "reports"}
+    assert set(obj.functions) == {*CI_STAGES, "ci", "reports", *RELEASE_FUNCTIONS}
     for name, fn in obj.functions.items():
         assert fn.doc, name
         to_typedef(fn.return_type, name)  # raises for a type Dagger cannot expose
         params = fn.parameters
-        assert set(params) == {"source", "strict"}
         for param in params.values():
             assert param.doc, f"{name}.{param.name} has no Doc"
             to_typedef(param.resolved_type, f"{name}.{param.name}")
         assert params["source"].resolved_type is dagger.Directory
         assert params["source"].default_path == "/"
         assert params["source"].ignore == list(EXCLUDES)
-        assert params["strict"].default_value == "false"
+        if name not in RELEASE_FUNCTIONS:
+            assert set(params) == {"source", "strict"}
+            assert params["strict"].default_value == "false"
+
+
+CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
+
+
+@pytest.mark.parametrize("name", sorted(RELEASE_FUNCTIONS - {"build"}))
+def test_release_functions_take_credentials_only_as_optional_secrets(name: str) -> None:
+    fn = Pipeline.__dagger_module__.get_object("Pipeline").functions[name]
+    params = fn.parameters
+    assert params["target"].default_value == '"local"'
+    for cred in CREDENTIALS:
+        assert params[cred].resolved_type == dagger.Secret | None
+        assert params[cred].default_value == "null"
+    # nothing else that could carry a credential is a plain string
+    strings = {p.name for p in params.values() if p.resolved_type is str}
+    assert strings <= {"env", "target", "commit", "actor"}
+    assert fn.cache_policy == "never"  # a deploy or smoke test is never answered from cache
+    assert ("env" in params) == (name != "release")
+
+
+def test_build_is_cacheable_and_returns_the_artifact_file() -> None:
+    fn = Pipeline.__dagger_module__.get_object("Pipeline").functions["build"]
+    assert fn.cache_policy is None
+    assert fn.return_type is dagger.File
+    assert set(fn.parameters) == {"source"}
+
+
+def test_the_module_imports_with_only_the_dagger_runtime() -> None:
+    # The Dagger runtime installs ci/pyproject.toml (dagger-io, anyio) and nothing else: the
+    # module must not pull in infra/app or their libraries; containers run those.
+    script = """
+import importlib.abc, sys
+BLOCKED = {"boto3", "botocore", "yaml", "docker", "typer", "infra", "app", "jwt", "moto"}
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ImportError(f"the Dagger module imported {name}")
+sys.meta_path.insert(0, Block())
+import pipeline.main
+"""
+    root = Path(__file__).resolve().parents[3]
+    env = {**os.environ, "PYTHONPATH": str(root / "ci" / "src")}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_missing_secret_in_a_run_is_that_stages_error_not_a_crash(client: FakeClient) -> None:
+    catalog = secret_catalog()
+    (deploy,) = anyio.run(run_stages, client, catalog, ("deploy",), SOURCE)
+    assert deploy.result.status.value == "error"
+    assert "needs the secret(s) DEPLOY_TOKEN" in deploy.result.message
+    assert deploy.container is None
+    assert client.events == []

@@ -53,9 +53,7 @@ def parse_result(
         status = Status.ERROR
     if status is Status.DEGRADED:
         message = "degraded: " + "; ".join(
-            f"{s.name}: {s.detail.splitlines()[-1] if s.detail else 'partial check'}"
-            for s in steps
-            if s.status is Status.DEGRADED
+            _degraded_note(s) for s in steps if s.status is Status.DEGRADED
         )
     return StageResult(
         name=stage.name,
@@ -69,6 +67,11 @@ def parse_result(
         message=message,
         reports=tuple(reports),
     )
+
+
+def _degraded_note(step: StepResult) -> str:
+    last = step.detail.splitlines()[-1] if step.detail else "partial check"
+    return last if last.startswith(f"{step.name}:") else f"{step.name}: {last}"
 
 
 def read_result(

@@ -44,7 +44,7 @@ def context(repo: Path, lines: list[tuple[str, str]]) -> StageContext:
         repo,
         catalog,
         "pipeline-security:abc",
-        secrets={"TOKEN": "tok-123456"},
+        secrets={"TOKEN": "tok-123456"},  # pragma: allowlist secret
         on_output=lambda stage, line: lines.append((stage, line)),
     )
 

@@ -1,0 +1,140 @@
+"""The local app image: the toolchain's base + the built Lambda bundle + a pinned uvicorn.
+
+`energy-insights-app:<digest12>` is named by the artifact's digest, so one build serves every
+environment that runs that digest, and the image holds exactly the bytes promoted to AWS.
+"""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pipeline.catalog import PYTHON_TOOLCHAIN
+from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle, container_env
+from pipeline.release.errors import AppServingError
+
+IMAGE_REPOSITORY = "energy-insights-app"
+TASK_DIR = "/var/task"  # where Lambda unpacks the bundle; the app image mirrors it
+APP_VENV = "/opt/app"
+APP_PORT_ENV = "PORT"
+SERVER_PACKAGE = "uvicorn"
+DIGEST_LABEL = "energy-insights.digest"
+BUILD_TIMEOUT_S = 900
+
+
+def image_tag(digest: str) -> str:
+    return f"{IMAGE_REPOSITORY}:{digest[:12]}"
+
+
+def server_pins(lock_text: str, package: str = SERVER_PACKAGE) -> tuple[str, ...]:
+    """`name==version` for the server and its unconditional dependencies, from uv.lock."""
+    try:
+        packages = {p["name"]: p for p in tomllib.loads(lock_text)["package"]}
+    except (tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+        raise AppServingError(f"uv.lock cannot be read ({exc}): run `uv lock`") from None
+    pins: dict[str, str] = {}
+    todo = [package]
+    while todo:
+        name = todo.pop()
+        if name in pins:
+            continue
+        entry = packages.get(name)
+        if entry is None:
+            raise AppServingError(
+                f"uv.lock has no {name!r}: add it with `uv add --group local {name}`"
+            )
+        pins[name] = str(entry["version"])
+        todo += [d["name"] for d in entry.get("dependencies", []) if "marker" not in d]
+    return tuple(f"{name}=={version}" for name, version in sorted(pins.items()))
+
+
+def server_argv(port_var: str = APP_PORT_ENV) -> tuple[str, ...]:
+    """uvicorn on the loopback (host network), the port from the container's environment."""
+    return (
+        "/bin/sh",
+        "-c",
+        f"exec {APP_VENV}/bin/python -m uvicorn app.main:create_app --factory --host 127.0.0.1 "
+        f'--port "${port_var}" --no-access-log',
+    )
+
+
+def dockerfile(base: str, pins: tuple[str, ...], digest: str, *, with_ca: bool) -> str:
+    lines = [f"FROM {base}"]
+    if with_ca:
+        env = " ".join(f"{k}={v}" for k, v in container_env().items())
+        lines += [f"COPY ca-bundle.crt {CONTAINER_BUNDLE}", f"ENV {env}"]
+    lines += [
+        "ENV LANG=C.UTF-8 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1",
+        f"RUN python3 -m venv {APP_VENV} && {APP_VENV}/bin/pip install --quiet --no-deps "
+        + " ".join(pins),
+        "COPY lambda.zip /tmp/lambda.zip",
+        f"RUN python3 -m zipfile -e /tmp/lambda.zip {TASK_DIR} && rm /tmp/lambda.zip",
+        f"ENV PYTHONPATH={TASK_DIR} PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1",
+        f"WORKDIR {TASK_DIR}",
+        f"LABEL {DIGEST_LABEL}={digest}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def build_context(text: str, bundle: bytes, ca: CaBundle | None) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        entries = [("Dockerfile", text.encode()), ("lambda.zip", bundle)]
+        if ca is not None:
+            entries.append(("ca-bundle.crt", ca.content))
+        for name, data in entries:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mode = 0o644
+            tar.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def ensure_app_image(client: Any, repo: Path, bundle: Path, digest: str, say: Any = print) -> str:
+    """Build `energy-insights-app:<digest12>` unless present; returns the tag."""
+    from pipeline.engines.docker.base_image import ensure_base_image, image_exists
+    from pipeline.engines.docker.ca_bundle import find_ca_bundle
+
+    tag = image_tag(digest)
+    if image_exists(client, tag):
+        return tag
+    base = ensure_base_image(client, PYTHON_TOOLCHAIN)
+    ca = find_ca_bundle()
+    pins = server_pins((repo / "uv.lock").read_text(encoding="utf-8"))
+    context = build_context(
+        dockerfile(base, pins, digest, with_ca=ca is not None), bundle.read_bytes(), ca
+    )
+    say(f"building app image {tag} FROM {base} (bundle {digest[:12]}, {' '.join(pins)})")
+    _build(client, context, tag, {DIGEST_LABEL: digest})
+    return tag
+
+
+def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
+    tail: list[str] = []
+    try:
+        stream = client.api.build(
+            fileobj=io.BytesIO(context),
+            custom_context=True,
+            tag=tag,
+            labels=dict(labels),
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+            timeout=BUILD_TIMEOUT_S,
+        )
+        for chunk in stream:
+            if "error" in chunk:
+                raise AppServingError(
+                    f"building {tag} failed: {str(chunk['error']).strip()}; check that PyPI is "
+                    f"reachable from containers. Build log tail:\n" + "\n".join(tail[-15:])
+                )
+            tail.extend(str(chunk.get("stream", "")).splitlines())
+    except AppServingError:
+        raise
+    except Exception as exc:  # docker-py raises DockerException and requests errors here
+        raise AppServingError(f"building {tag} failed: {type(exc).__name__}: {exc}") from exc

@@ -1,0 +1,171 @@
+"""Adapters that run an environment's local app: a container (docker) or a process (host)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess  # nosec B404 - the host runner starts uvicorn with a fixed argv
+import sys
+import zipfile
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+from pipeline.release.app_image import APP_PORT_ENV, ensure_app_image, server_argv
+from pipeline.release.errors import AppServingError
+from pipeline.release.local_state import APPS_DIR
+
+CONTAINER_PREFIX = "energy-insights-"
+LABEL = "energy-insights.release-env"
+# Separates concurrent local releases on one Docker daemon (tests use it): names become
+# energy-insights-<namespace>-<env>.
+NAMESPACE_ENV = "PIPELINE_LOCAL_NAMESPACE"
+
+Say = Callable[[str], None]
+
+
+class AppRunner(Protocol):
+    name: str
+
+    def start(
+        self, env: str, bundle: Path, digest: str, port: int, environ: Mapping[str, str]
+    ) -> str:
+        """(Re)start the env's app from `bundle` on `port`; returns its handle."""
+        ...
+
+    def alive(self, handle: str) -> bool: ...
+
+    def stop(self, handle: str) -> bool: ...
+
+
+def container_name(env: str, namespace: str = "") -> str:
+    return f"{CONTAINER_PREFIX}{namespace}-{env}" if namespace else f"{CONTAINER_PREFIX}{env}"
+
+
+class DockerAppRunner:
+    """One container per environment, `energy-insights-<env>`, on the host network."""
+
+    name = "docker"
+
+    def __init__(
+        self, client: Any, repo: Path, say: Say = print, namespace: str | None = None
+    ) -> None:
+        self._client = client
+        self._repo = repo
+        self._say = say
+        self._namespace = os.environ.get(NAMESPACE_ENV, "") if namespace is None else namespace
+
+    def start(
+        self, env: str, bundle: Path, digest: str, port: int, environ: Mapping[str, str]
+    ) -> str:
+        tag = ensure_app_image(self._client, self._repo, bundle, digest, self._say)
+        name = container_name(env, self._namespace)
+        self.stop(name)
+        try:
+            self._client.containers.run(
+                tag,
+                list(server_argv()),
+                name=name,
+                detach=True,
+                network_mode="host",  # the emulator listens on the host's loopback
+                environment={**environ, APP_PORT_ENV: str(port)},
+                labels={LABEL: env},
+            )
+        except Exception as exc:  # docker-py raises DockerException and requests errors here
+            raise AppServingError(
+                f"cannot start container {name} from {tag}: {type(exc).__name__}: {exc}"
+            ) from exc
+        return name
+
+    def alive(self, handle: str) -> bool:
+        container = self._get(handle)
+        return container is not None and container.status == "running"
+
+    def logs(self, handle: str) -> str:
+        container = self._get(handle)
+        return "" if container is None else container.logs(tail=30).decode(errors="replace")
+
+    def stop(self, handle: str) -> bool:
+        """Remove the container if it is one of ours (never someone else's by that name)."""
+        container = self._get(handle)
+        if container is None or LABEL not in container.labels:
+            return False
+        container.remove(force=True)
+        return True
+
+    def _get(self, handle: str) -> Any:
+        import docker.errors
+
+        try:
+            return self._client.containers.get(handle)
+        except docker.errors.NotFound:
+            return None
+
+
+class HostAppRunner:
+    """uvicorn from the unzipped bundle as a background process (no container engine)."""
+
+    name = "host"
+
+    def __init__(self, repo: Path, python: str = sys.executable) -> None:
+        self._repo = repo
+        self._python = python
+        self._started: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(
+        self, env: str, bundle: Path, digest: str, port: int, environ: Mapping[str, str]
+    ) -> str:
+        folder = self._repo / APPS_DIR / env
+        task = folder / "task"
+        shutil.rmtree(task, ignore_errors=True)
+        task.mkdir(parents=True)
+        with zipfile.ZipFile(bundle) as archive:
+            archive.extractall(task)  # our own build output  # nosec B202
+        argv = [self._python, "-m", "uvicorn", "app.main:create_app", "--factory"]
+        argv += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        env_vars = {"PATH": os.environ.get("PATH", ""), **environ, "PYTHONPATH": str(task)}
+        with (folder / "app.log").open("ab") as log:
+            process = subprocess.Popen(  # nosec B603 - fixed argv: our interpreter and uvicorn
+                argv,
+                cwd=task,
+                env=env_vars,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,  # outlives the CLI, like the emulator
+            )
+        self._started[str(process.pid)] = process
+        return str(process.pid)
+
+    def alive(self, handle: str) -> bool:
+        process = self._started.get(handle)
+        if process is not None:  # ours: /proc may not show its argv yet right after the fork
+            return process.poll() is None
+        return _is_our_server(int(handle))
+
+    def logs(self, handle: str) -> str:
+        return ""
+
+    def stop(self, handle: str) -> bool:
+        process = self._started.pop(handle, None)
+        if process is not None:
+            if process.poll() is not None:
+                return False
+            process.terminate()
+            process.wait(timeout=10)
+            return True
+        pid = int(handle)
+        if not _is_our_server(pid):
+            return False
+        os.kill(pid, signal.SIGTERM)
+        return True
+
+
+def _is_our_server(pid: int) -> bool:
+    """Guards against a recycled pid: it must still be a uvicorn serving app.main."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return b"uvicorn" in argv and b"app.main:create_app" in argv

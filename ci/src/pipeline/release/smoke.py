@@ -1,0 +1,101 @@
+"""The smoke step: run tests/smoke against an environment; a failure marks its latest
+deployment record failed (so history shows the digest did not pass) and exits 1."""
+
+from __future__ import annotations
+
+import subprocess  # nosec B404 - runs pytest with a fixed argv
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
+
+from infra.deploy.records import DeploymentRecord, Outcome
+from pipeline.release.endpoints import SmokeEndpoint
+from pipeline.release.errors import ReleaseError, SmokeFailed
+
+SMOKE_DIR = "tests/smoke"
+Emit = Callable[[str], None]
+
+
+class RecordsPort(Protocol):
+    """The part of infra.deploy.records.RecordStore the smoke step uses."""
+
+    def history(self, limit: int = 20) -> list[DeploymentRecord]: ...
+
+    def save(self, record: DeploymentRecord) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    exit_code: int
+    junit: Path
+
+
+def pytest_argv(endpoint: SmokeEndpoint, digest: str, junit: Path) -> list[str]:
+    """The token never goes on the command line (process lists, logs): only in the env."""
+    return [
+        sys.executable,
+        "-m",
+        "pytest",
+        SMOKE_DIR,
+        "-p",
+        "no:cacheprovider",
+        "-q",
+        "--base-url",
+        endpoint.base_url,
+        "--expected-digest",
+        digest,
+        f"--junitxml={junit}",
+    ]
+
+
+def run_pytest(
+    repo: Path, endpoint: SmokeEndpoint, digest: str, report_dir: Path, environ: Mapping[str, str]
+) -> SmokeRun:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    junit = report_dir / "smoke-junit.xml"
+    env = {**environ, "SMOKE_TOKEN": endpoint.token}
+    code = subprocess.call(  # nosec B603 - our interpreter, fixed argv
+        pytest_argv(endpoint, digest, junit), cwd=repo, env=env
+    )
+    return SmokeRun(code, junit.relative_to(repo) if junit.is_relative_to(repo) else junit)
+
+
+def smoke_environment(
+    env: str,
+    endpoint: SmokeEndpoint,
+    store: RecordsPort,
+    run: Callable[[SmokeEndpoint, str], SmokeRun],
+    emit: Emit = print,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+) -> str:
+    """Smoke-test `env`'s latest deployment; returns its digest or raises SmokeFailed after
+    marking that record failed."""
+    records = store.history(1)
+    if not records:
+        raise ReleaseError(
+            f"{env} has no deployment record: deploy it first (`pipeline deploy --env {env}`)"
+        )
+    record = records[0]
+    emit(
+        f"smoke {env}: {endpoint.base_url} (from {endpoint.source}), expecting digest "
+        f"{record.digest[:12]} (deployment {record.deployment_id})"
+    )
+    result = run(endpoint, record.digest)
+    if result.exit_code == 0:
+        emit(f"smoke {env}: passed")
+        return record.digest
+    failed = replace(
+        record,
+        outcome=Outcome.FAILED,
+        error=f"smoke tests failed against {endpoint.base_url} (pytest exit {result.exit_code})",
+        notes=(*record.notes, f"smoke failed at {now().isoformat(timespec='seconds')}"),
+    )
+    store.save(failed)
+    emit(f"smoke {env}: FAILED; marked deployment {record.deployment_id} failed")
+    raise SmokeFailed(
+        f"smoke tests failed against {env} ({endpoint.base_url}); deployment "
+        f"{record.deployment_id} is marked failed. Details: {result.junit}"
+    )

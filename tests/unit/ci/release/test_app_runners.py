@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pipeline.release import app_runners
+from pipeline.release.app_runners import (
+    LABEL,
+    DockerAppRunner,
+    HostAppRunner,
+    container_name,
+)
+from pipeline.release.errors import AppServingError
+from pipeline.release.local_app import wait_until_answering
+from pipeline.release.local_state import free_port
+
+APP = """
+def create_app():
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+    return app
+"""
+
+
+@pytest.mark.parametrize(
+    ("env", "namespace", "name"),
+    [("dev", "", "energy-insights-dev"), ("staging", "it1", "energy-insights-it1-staging")],
+)
+def test_container_name(env: str, namespace: str, name: str) -> None:
+    assert container_name(env, namespace) == name
+
+
+def test_host_runner_serves_the_unzipped_bundle(tmp_path: Path) -> None:
+    bundle = tmp_path / "lambda.zip"
+    with zipfile.ZipFile(bundle, "w") as archive:
+        archive.writestr("app/__init__.py", "")
+        archive.writestr("app/main.py", APP)
+    runner = HostAppRunner(tmp_path, python=sys.executable)
+    port = free_port()
+    handle = runner.start("dev", bundle, "d" * 64, port, {"EI_ENV": "dev"})
+    try:
+        wait_until_answering(f"http://127.0.0.1:{port}", lambda: runner.alive(handle), 30)
+        assert runner.alive(handle)
+        assert runner.logs(handle) == ""
+        assert HostAppRunner(tmp_path).alive(handle)  # another CLI run finds it by its pid
+    finally:
+        assert runner.stop(handle)
+    assert not runner.alive(handle)
+    assert not runner.stop(handle)
+
+
+class FakeContainer:
+    def __init__(self, labels: dict[str, str], status: str = "running") -> None:
+        self.labels = labels
+        self.status = status
+        self.removed = False
+
+    def remove(self, force: bool) -> None:
+        self.removed = force
+
+    def logs(self, tail: int) -> bytes:
+        return b"last lines"
+
+
+class FakeContainers:
+    def __init__(self, existing: dict[str, FakeContainer]) -> None:
+        self.existing = existing
+        self.runs: list[dict[str, Any]] = []
+
+    def get(self, name: str) -> FakeContainer:
+        import docker.errors
+
+        if name not in self.existing:
+            raise docker.errors.NotFound(name)
+        return self.existing[name]
+
+    def run(self, image: str, argv: list[str], **kwargs: Any) -> None:
+        self.runs.append({"image": image, "argv": argv, **kwargs})
+
+
+class FakeClient:
+    def __init__(self, existing: dict[str, FakeContainer]) -> None:
+        self.containers = FakeContainers(existing)
+
+
+def test_docker_runner_replaces_only_its_own_container(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_runners, "ensure_app_image", lambda *_a: "energy-insights-app:dd")
+    old = FakeContainer({LABEL: "dev"})
+    client = FakeClient({"energy-insights-dev": old})
+    runner = DockerAppRunner(client, tmp_path, namespace="")
+    handle = runner.start("dev", tmp_path / "z", "d" * 64, 8123, {"EI_ENV": "dev"})
+    assert handle == "energy-insights-dev"
+    assert old.removed
+    (run,) = client.containers.runs
+    assert run["image"] == "energy-insights-app:dd"
+    assert run["network_mode"] == "host"
+    assert run["environment"] == {"EI_ENV": "dev", "PORT": "8123"}
+    assert run["labels"] == {LABEL: "dev"}
+    assert runner.alive("energy-insights-dev")
+    assert runner.logs("energy-insights-dev") == "last lines"
+    assert not runner.alive("missing") and runner.logs("missing") == ""
+    foreign = FakeContainer({})
+    client.containers.existing["energy-insights-staging"] = foreign
+    assert not runner.stop("energy-insights-staging")
+    assert not foreign.removed
+
+
+def test_docker_runner_reports_a_failed_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app_runners, "ensure_app_image", lambda *_a: "img")
+    client = FakeClient({})
+
+    def refuse(*_a: Any, **_k: Any) -> None:
+        raise RuntimeError("port busy")
+
+    monkeypatch.setattr(client.containers, "run", refuse)
+    with pytest.raises(AppServingError, match="cannot start container energy-insights-x-dev"):
+        DockerAppRunner(client, tmp_path, namespace="x").start("dev", tmp_path, "d", 1, {})

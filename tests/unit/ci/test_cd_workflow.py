@@ -1,0 +1,82 @@
+"""The CD workflow's contract: pinned actions, OIDC only where it deploys, one GitHub
+environment and concurrency group per environment, credentials only as Dagger secret args."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pipeline.main import Pipeline
+
+WORKFLOW = Path(__file__).resolve().parents[3] / ".github" / "workflows" / "cd.yml"
+PINNED = {  # from shared/notes/github-actions.md
+    # pragma: allowlist nextline secret
+    "actions/checkout": "3d3c42e5aac5ba805825da76410c181273ba90b1",
+    # pragma: allowlist nextline secret
+    "aws-actions/configure-aws-credentials": "e6de054238d6b7531b4efff3b6587d9aade6a06c",
+    # pragma: allowlist nextline secret
+    "dagger/dagger-for-github": "27b130bf0f79a7f6fbbbe0fbca6760dc9bb40a77",
+}
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict[Any, Any]:
+    data = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def test_every_action_is_pinned_to_its_vetted_sha(workflow: dict[Any, Any]) -> None:
+    for step in steps(workflow):
+        action, _, ref = step["uses"].partition("@")
+        assert PINNED[action] == ref, step["uses"]
+
+
+def test_it_runs_on_main_with_no_default_permissions(workflow: dict[Any, Any]) -> None:
+    # yaml reads the bare key `on` as True
+    assert workflow[True]["push"] == {"branches": ["main"]}
+    assert "workflow_dispatch" in workflow[True]
+    assert workflow["permissions"] == {}
+
+
+@pytest.mark.parametrize(("job", "needs"), [("dev", None), ("staging", "dev")])
+def test_one_job_per_environment_with_its_own_oidc_role(
+    workflow: dict[Any, Any], job: str, needs: str | None
+) -> None:
+    spec = workflow["jobs"][job]
+    assert spec["environment"] == job
+    assert spec.get("needs") == needs
+    assert spec["concurrency"] == {"group": f"deploy-{job}", "cancel-in-progress": False}
+    assert spec["permissions"] == {"contents": "read", "id-token": "write"}
+    oidc = next(s for s in spec["steps"] if "configure-aws-credentials" in s["uses"])
+    assert oidc["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    assert not {"aws-access-key-id", "aws-secret-access-key"} & set(oidc["with"])
+    calls = [s["with"]["call"] for s in spec["steps"] if "dagger-for-github" in s["uses"]]
+    assert [c.split()[:3] for c in calls] == [["deploy", "--env", job], ["smoke", "--env", job]]
+
+
+def test_credentials_reach_dagger_only_as_env_secret_arguments(workflow: dict[Any, Any]) -> None:
+    fn = Pipeline.__dagger_module__.get_object("Pipeline").functions
+    for step in steps(workflow):
+        if "dagger-for-github" not in step["uses"]:
+            continue
+        assert step["with"]["version"] == "0.21.11"
+        call = step["with"]["call"]
+        flags = dict(re.findall(r"--([a-z-]+) (\S+)", call))
+        for name in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token"):
+            assert flags[name] == f"env:{name.upper().replace('-', '_')}"
+        assert flags["target"] == "aws"
+        params = fn[call.split()[0]].parameters
+        for flag in flags:  # every flag is an argument of the function
+            assert flag.replace("-", "_") in params, flag
+        if call.startswith("smoke"):
+            assert flags["smoke-token"] == "env:SMOKE_TOKEN"
+            assert step["env"] == {"SMOKE_TOKEN": "${{ secrets.SMOKE_TOKEN }}"}

@@ -1,0 +1,224 @@
+"""Pure decisions of the Dagger release functions: arguments, credentials, stage selection,
+local wiring, digests."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from types import MappingProxyType
+
+import pytest
+
+from pipeline import dagger_plan as plan
+from pipeline import dagger_release_plan as rp
+from pipeline.catalog import AWS_SECRETS, CATALOG, CatalogError, Network, Stage, Step
+from pipeline.dagger_release_plan import ReleaseUsageError, Target
+
+
+def stage(name: str) -> Stage:
+    return Stage(name, name, "python", (Step("s", ("true",)),), ())
+
+
+@pytest.mark.parametrize(("value", "target"), [("local", Target.LOCAL), ("aws", Target.AWS)])
+def test_parse_target(value: str, target: Target) -> None:
+    assert rp.parse_target(value) is target
+
+
+@pytest.mark.parametrize("value", ["", "auto", "AWS", "Local", "gcp"])
+def test_parse_target_refuses_anything_else(value: str) -> None:
+    with pytest.raises(ReleaseUsageError, match="use one of local, aws"):
+        rp.parse_target(value)
+
+
+@pytest.mark.parametrize(
+    ("commit", "ok"),
+    [
+        ("abcdef", False),  # 6: one short
+        ("abcdef0", True),  # 7: shortest
+        ("a" * 40, True),  # 40: a full sha
+        ("a" * 41, False),  # 41: one long
+        ("ABCDEF0", False),  # uppercase
+        ("unknown", True),
+        ("HEAD", False),
+        ("abc def0", False),
+    ],
+)
+def test_check_commit(commit: str, ok: bool) -> None:
+    if ok:
+        assert rp.check_commit(commit) == commit
+    else:
+        with pytest.raises(ReleaseUsageError, match="7-40 character"):
+            rp.check_commit(commit)
+
+
+@pytest.mark.parametrize(("env", "ok"), [("dev", True), ("staging", True), ("prod", False)])
+def test_only_dev_and_staging_are_deployed_by_the_module(env: str, ok: bool) -> None:
+    if ok:
+        assert rp.deploy_stage(env) == f"deploy-{env}"
+        assert rp.smoke_stage(env) == f"smoke-{env}"
+    else:
+        with pytest.raises(ReleaseUsageError, match="prod is promoted by the release manager"):
+            rp.deploy_stage(env)
+
+
+KEY, SECRET, TOKEN = "key-handle", "secret-handle", "token-handle"
+
+
+@pytest.mark.parametrize(
+    ("target", "provided", "expected"),
+    [
+        (Target.LOCAL, {}, {}),
+        (Target.LOCAL, {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET}, {}),
+        (
+            Target.AWS,
+            {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": None},
+            {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET},
+        ),
+        (
+            Target.AWS,
+            {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN},
+            {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN},
+        ),
+    ],
+)
+def test_credentials_for(
+    target: Target, provided: dict[str, str | None], expected: dict[str, str]
+) -> None:
+    assert rp.credentials_for(target, provided) == expected
+
+
+@pytest.mark.parametrize(
+    "provided",
+    [
+        {},
+        {"AWS_ACCESS_KEY_ID": KEY},
+        {"AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN},
+        {"AWS_ACCESS_KEY_ID": None, "AWS_SECRET_ACCESS_KEY": SECRET},
+    ],
+)
+def test_aws_needs_the_key_pair(provided: dict[str, str | None]) -> None:
+    with pytest.raises(ReleaseUsageError, match="or use --target local"):
+        rp.credentials_for(Target.AWS, provided)
+
+
+def test_run_params_carry_the_local_endpoints_only_on_the_local_target() -> None:
+    local = rp.run_params(Target.LOCAL, "abcdef0", "me")
+    assert local["AWS_ENDPOINT_URL"] == "http://emulator:5000"
+    assert local["PIPELINE_APP_URL_DEV"] == local["PIPELINE_APP_URL_STAGING"] == "http://app:8000"
+    aws = rp.run_params(Target.AWS, "abcdef0", "me")
+    assert aws == {"PIPELINE_TARGET": "aws", "PIPELINE_COMMIT": "abcdef0", "PIPELINE_ACTOR": "me"}
+
+
+@pytest.mark.parametrize(
+    ("names", "with_needs", "expected"),
+    [
+        (
+            ("smoke-dev",),
+            True,
+            {"build": (), "deploy-dev": ("build",), "smoke-dev": ("deploy-dev",)},
+        ),
+        (("smoke-dev",), False, {"smoke-dev": ()}),
+        (("build", "deploy-staging"), False, {"build": (), "deploy-staging": ("build",)}),
+        (
+            ("build", "deploy-dev", "smoke-dev"),
+            False,
+            {"build": (), "deploy-dev": ("build",), "smoke-dev": ("build", "deploy-dev")},
+        ),
+    ],
+)
+def test_select_stages(
+    names: tuple[str, ...], with_needs: bool, expected: dict[str, tuple[str, ...]]
+) -> None:
+    stages = rp.select_stages(CATALOG, names, with_needs=with_needs)
+    assert {s.name: s.needs for s in stages} == expected
+
+
+def test_upstream_outputs_are_transitive() -> None:
+    # c needs b needs a; only a writes something: c still gets it (deploy staging after smoke
+    # dev still needs the artifact build wrote)
+    a = replace(stage("a"), outputs=("build/artifacts",))
+    b = replace(stage("b"), needs=("a",))
+    c = replace(stage("c"), needs=("b",))
+    d = stage("d")
+    catalog = replace(CATALOG, stages=MappingProxyType({s.name: s for s in (a, b, c, d)}))
+    upstream = plan.upstream_of([a, b, c, d])
+    assert upstream == {"a": (), "b": ("a",), "c": ("a", "b"), "d": ()}
+    assert plan.needed_outputs(catalog, c, upstream["c"]) == (("a", "build/artifacts"),)
+    assert plan.needed_outputs(catalog, c) == ()  # by default only direct needs
+    assert plan.needed_outputs(catalog, b) == (("a", "build/artifacts"),)
+
+
+def test_every_release_stage_after_build_gets_the_artifact() -> None:
+    stages = rp.select_stages(CATALOG, rp.release_selection(CATALOG), with_needs=True)
+    upstream = plan.upstream_of(stages)
+    for s in stages[1:]:
+        assert ("build", "build/artifacts") in plan.needed_outputs(CATALOG, s, upstream[s.name])
+
+
+def test_release_selection_refuses_a_catalog_without_the_release_stages() -> None:
+    ci_only = replace(
+        CATALOG,
+        stages=MappingProxyType({k: v for k, v in CATALOG.stages.items() if "-" not in k}),
+    )
+    with pytest.raises(CatalogError, match="deploy-dev, smoke-dev, deploy-staging"):
+        rp.release_selection(ci_only)
+
+
+@pytest.mark.parametrize(
+    ("name", "emulator", "app"),
+    [
+        ("build", False, False),
+        ("lint", False, False),
+        ("deploy-dev", True, False),
+        ("deploy-staging", True, False),
+        ("smoke-dev", True, True),
+        ("smoke-staging", True, True),
+        ("status-dev", True, False),
+        ("history-staging", True, False),
+    ],
+)
+def test_local_wiring(name: str, emulator: bool, app: bool) -> None:
+    assert rp.local_wiring(stage(name)) == rp.LocalWiring(emulator, app)
+
+
+@pytest.mark.parametrize("command", ["status", "history"])
+def test_inspect_stage(command: str) -> None:
+    s = rp.inspect_stage(command, "staging", Target.AWS)
+    assert s.name == f"{command}-staging"
+    assert s.steps[0].argv == (
+        "python", "-m", "infra", command, "--env", "staging", "--target", "aws",
+    )  # fmt: skip
+    assert s.secrets == AWS_SECRETS
+    assert (s.network, s.cacheable, s.params) == (Network.HOST, False, ("AWS_ENDPOINT_URL",))
+
+
+def test_inspect_stage_refuses_other_commands() -> None:
+    with pytest.raises(ReleaseUsageError, match="use status or history"):
+        rp.inspect_stage("deploy", "dev", Target.LOCAL)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("a" * 64 + "  lambda.zip\n", True),
+        ("a" * 64, True),
+        ("a" * 63 + "  lambda.zip", False),
+        ("a" * 65, False),
+        ("A" * 64, False),
+        ("", False),
+    ],
+)
+def test_parse_digest(text: str, ok: bool) -> None:
+    if ok:
+        assert rp.parse_digest(text) == "a" * 64
+    else:
+        with pytest.raises(ReleaseUsageError, match="not a sha256 digest"):
+            rp.parse_digest(text)
+
+
+def test_service_commands() -> None:
+    every_interface = "0.0.0.0"  # noqa: S104 - inside the service container
+    assert rp.emulator_argv() == ("/opt/venv/bin/moto_server", "-H", every_interface, "-p", "5000")
+    assert rp.auth_argv()[-2:] == ("--out", "/auth")
+    assert rp.unpack_bundle_argv()[-2:] == ("/artifact/lambda.zip", "/var/task")
+    with pytest.raises(ReleaseUsageError):
+        rp.app_argv("prod", "abcdef0")

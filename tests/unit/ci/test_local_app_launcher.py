@@ -1,0 +1,125 @@
+"""The local app service's launcher: auth files, and the app's environment from the deployed
+function (the emulator read is replaced by a stub)."""
+
+from __future__ import annotations
+
+import hashlib
+import stat
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+
+from pipeline import local_app_launcher as launcher
+from pipeline.release import local_app
+from pipeline.release.errors import AppServingError
+
+
+def test_auth_writes_a_public_key_and_a_token_it_verifies(tmp_path: Path) -> None:
+    assert launcher.main(["auth", "--out", str(tmp_path / "auth")]) == 0
+    public = (tmp_path / "auth" / "public.pem").read_text()
+    token_file = tmp_path / "auth" / "token"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    claims = jwt.decode(
+        token_file.read_text(), public, algorithms=["RS256"], audience="energy-insights-api"
+    )
+    assert claims["iss"] == "energy-insights-local"
+    assert not list((tmp_path / "auth").glob("*private*"))  # the private key never lands
+
+
+@pytest.fixture
+def bundle(tmp_path: Path) -> Path:
+    path = tmp_path / "lambda.zip"
+    path.write_bytes(b"zip bytes")
+    (tmp_path / "public.pem").write_text("-----BEGIN PUBLIC KEY-----\nx\n")
+    (tmp_path / "task").mkdir()
+    return path
+
+
+def serve_args(bundle: Path) -> list[str]:
+    root = bundle.parent
+    return [
+        "serve",
+        "--env",
+        "dev",
+        "--bundle",
+        str(bundle),
+        "--task-dir",
+        str(root / "task"),
+        "--public-key",
+        str(root / "public.pem"),
+        "--emulator-url",
+        "http://emulator:5000",
+        "--port",
+        "8000",
+    ]
+
+
+def stub_function(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) -> None:
+    def read(url: str, region: str, function: str) -> dict[str, str]:
+        assert (url, function) == ("http://emulator:5000", "energy-insights-dev-api")
+        return variables
+
+    monkeypatch.setattr(local_app, "function_environment", read)
+
+
+def test_serve_replaces_itself_with_uvicorn_configured_like_the_function(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    digest = hashlib.sha256(b"zip bytes").hexdigest()
+    stub_function(
+        monkeypatch,
+        {"EI_TABLE_NAME": "t", "EI_ARTIFACT_DIGEST": digest, "EI_JWT_JWKS_URL": "https://x"},
+    )
+    monkeypatch.chdir(bundle.parent)
+    calls: list[tuple[str, list[str], Mapping[str, str]]] = []
+
+    def record(path: str, argv: list[str], env: Mapping[str, str]) -> Any:
+        calls.append((path, argv, env))
+
+    assert launcher.main(serve_args(bundle), run=record) == 0
+    ((_, argv, env),) = calls
+    assert argv[1:4] == ["-m", "uvicorn", "app.main:create_app"]
+    assert argv[-3:] == ["--port", "8000", "--no-access-log"]
+    assert env["PYTHONPATH"] == str(bundle.parent / "task")
+    assert env["EI_TABLE_NAME"] == "t"
+    assert env["AWS_ENDPOINT_URL"] == "http://emulator:5000"
+    assert env["EI_JWT_PUBLIC_KEY"].startswith("-----BEGIN PUBLIC KEY-----")
+    assert "EI_JWT_JWKS_URL" not in env
+
+
+@pytest.mark.parametrize(
+    ("variables", "message"),
+    [
+        ({"EI_ARTIFACT_DIGEST": "f" * 64}, "runs digest ffffffffffff but the bundle is"),
+    ],
+)
+def test_serve_refuses_a_bundle_that_is_not_deployed(
+    bundle: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    variables: dict[str, str],
+    message: str,
+) -> None:
+    stub_function(monkeypatch, variables)
+    assert launcher.main(serve_args(bundle), run=pytest.fail) == 1
+    assert message in capsys.readouterr().err
+
+
+def test_serve_names_a_missing_bundle(bundle: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bundle.unlink()
+    assert launcher.main(serve_args(bundle), run=pytest.fail) == 1
+    assert "mount the built lambda.zip there" in capsys.readouterr().err
+
+
+def test_serve_reports_an_emulator_without_the_function(
+    bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def missing(url: str, region: str, function: str) -> dict[str, str]:
+        raise AppServingError(f"cannot read function {function}: deploy the environment first")
+
+    monkeypatch.setattr(local_app, "function_environment", missing)
+    assert launcher.main(serve_args(bundle), run=pytest.fail) == 1
+    assert "deploy the environment first" in capsys.readouterr().err
