@@ -7,23 +7,13 @@ dagger (standard library and anyio only), so it is table-tested directly.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
-import anyio
-
-from pipeline.catalog import UV_VERSION, Cache, Catalog, CatalogError, Stage, Toolchain
+from pipeline.catalog import UV_VERSION, Cache, Catalog, Stage, Toolchain
 from pipeline.engines import outcome
 from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR, VENV_DIR
-from pipeline.results import (
-    LOG_FILE,
-    RESULT_FILE,
-    StageResult,
-    Status,
-    tail,
-    worst,
-)
+from pipeline.results import LOG_FILE, RESULT_FILE, StageResult, Status, run_status
 
 ENGINE = "dagger"
 # uv itself is pinned: the toolchain layer must be reproducible from the lock files alone.
@@ -164,34 +154,27 @@ def engine_error(
     stage: Stage, image: str, duration_s: float, what: str, output: str
 ) -> StageResult:
     """The engine could not run the stage (image, toolchain install, API error)."""
-    return StageResult(
-        name=stage.name,
-        status=Status.ERROR,
-        duration_s=round(duration_s, 3),
+    return outcome.not_run(
+        stage,
+        Status.ERROR,
+        f"dagger could not run stage {stage.name!r}: {what}",
         engine=ENGINE,
         image=image,
         containerized=True,
-        log_tail=tail(output),
-        message=f"dagger could not run stage {stage.name!r}: {what}",
+        duration_s=duration_s,
+        output=output,
     )
 
 
 def skipped(stage: Stage, image: str, blocked_by: Sequence[str]) -> StageResult:
-    return StageResult(
-        name=stage.name,
-        status=Status.SKIPPED,
-        duration_s=0.0,
+    return outcome.not_run(
+        stage,
+        Status.SKIPPED,
+        f"not run: needs {', '.join(blocked_by)}, which did not pass",
         engine=ENGINE,
         image=image,
         containerized=True,
-        message=f"not run: needs {', '.join(blocked_by)}, which did not pass",
     )
-
-
-def run_status(results: Sequence[StageResult], *, strict: bool) -> Status:
-    """The worst stage outcome; with `strict`, a degraded run counts as failed."""
-    status = worst([r.status for r in results])
-    return Status.FAILED if strict and status is Status.DEGRADED else status
 
 
 def run_fails(results: Sequence[StageResult], *, strict: bool) -> bool:
@@ -216,41 +199,3 @@ def summary(results: Sequence[StageResult], *, strict: bool) -> str:
         if r.status in (Status.FAILED, Status.ERROR) and r.log_tail:
             lines += ["", f"### {r.name}: last lines of the log", "```", r.log_tail, "```"]
     return "\n".join(lines) + "\n"
-
-
-T = TypeVar("T")
-
-
-async def run_in_dependency_order(
-    stages: Sequence[Stage],
-    run: Callable[[Stage, Mapping[str, T]], Awaitable[T]],
-    passed: Callable[[T], bool],
-    skip: Callable[[Stage, tuple[str, ...]], T],
-) -> dict[str, T]:
-    """Run every stage as soon as the stages it needs are done, independent ones concurrently.
-
-    A stage whose needs did not all pass is not run: `skip` gives its result. `run` receives
-    the results of the stages finished so far. Results come back in the order of `stages`.
-    """
-    names = {stage.name for stage in stages}
-    for stage in stages:
-        missing = [need for need in stage.needs if need not in names]
-        if missing:
-            raise CatalogError(
-                f"stage {stage.name!r} needs {', '.join(missing)}, which is not in this run: "
-                "select stages with Catalog.closure"
-            )
-    finished = {stage.name: anyio.Event() for stage in stages}
-    results: dict[str, T] = {}
-
-    async def one(stage: Stage) -> None:
-        for need in stage.needs:
-            await finished[need].wait()
-        blocked = tuple(need for need in stage.needs if not passed(results[need]))
-        results[stage.name] = skip(stage, blocked) if blocked else await run(stage, results)
-        finished[stage.name].set()
-
-    async with anyio.create_task_group() as group:
-        for stage in stages:
-            group.start_soon(one, stage)
-    return {stage.name: results[stage.name] for stage in stages}

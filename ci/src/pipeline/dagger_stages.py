@@ -16,6 +16,7 @@ from dagger.mod._exceptions import FunctionError
 
 from pipeline import dagger_plan as plan
 from pipeline.catalog import Catalog, Stage, Toolchain
+from pipeline.dag import run_in_dependency_order
 from pipeline.dagger_release_plan import RUN_ID_ENV, select_stages
 from pipeline.engines.base import SOURCE_DIR, runner_argv
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult
@@ -255,5 +256,5 @@ async def run_stages(
         image = catalog.toolchain_of(stage).base_image
         return StageRun(plan.skipped(stage, image, blocked), None)
 
-    runs = await plan.run_in_dependency_order(stages, run, lambda r: r.passed, skip)
+    runs = await run_in_dependency_order(stages, run, lambda r: r.passed, skip)
     return list(runs.values())

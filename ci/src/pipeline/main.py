@@ -36,7 +36,7 @@ from pipeline.dagger_stages import (
     toolchain_layer,
 )
 from pipeline.engines.base import SOURCE_DIR
-from pipeline.results import RunReport
+from pipeline.results import RunReport, run_status
 
 __all__ = [
     "MissingSecret",
@@ -144,7 +144,7 @@ async def collect_reports(
     results = [run.result for run in runs]
     report = RunReport(
         engine=plan.ENGINE,
-        status=plan.run_status(results, strict=strict),
+        status=run_status(results, strict=strict),
         duration_s=round(clock() - started, 3),
         stages=tuple(results),
         started_at=started_at,

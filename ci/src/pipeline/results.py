@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -34,6 +35,12 @@ _ORDER = list(Status)
 def worst(statuses: list[Status] | tuple[Status, ...]) -> Status:
     """The worst of several outcomes ("worst wins"); PASSED for none."""
     return max(statuses, key=_ORDER.index, default=Status.PASSED)
+
+
+def run_status(results: Sequence[StageResult], *, strict: bool) -> Status:
+    """A run's verdict: the worst stage outcome; with `strict`, degraded counts as failed."""
+    overall = worst(tuple(r.status for r in results))
+    return Status.FAILED if strict and overall is Status.DEGRADED else overall
 
 
 @dataclass(frozen=True)

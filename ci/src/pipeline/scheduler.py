@@ -13,9 +13,11 @@ from pathlib import Path
 import anyio
 
 from pipeline.catalog import Catalog, Stage
+from pipeline.dag import run_in_dependency_order
 from pipeline.engines.base import Engine, EngineError, OutputSink, StageContext
+from pipeline.engines.outcome import not_run
 from pipeline.result_cache import ResultCache, export_digest, input_digest
-from pipeline.results import RunReport, StageResult, Status, worst
+from pipeline.results import RunReport, StageResult, Status, run_status
 from pipeline.sourcefiles import source_files
 
 
@@ -46,25 +48,6 @@ class RunOptions:
     params: Mapping[str, str] = field(default_factory=dict)
 
 
-def skipped(stage: Stage, engine: Engine, message: str) -> StageResult:
-    return StageResult(
-        name=stage.name,
-        status=Status.SKIPPED,
-        duration_s=0.0,
-        engine=engine.name,
-        image="",
-        containerized=engine.containerized,
-        message=message,
-    )
-
-
-def run_status(results: Sequence[StageResult], strict: bool) -> Status:
-    overall = worst([r.status for r in results])
-    if strict and overall is Status.DEGRADED:
-        return Status.FAILED
-    return overall
-
-
 class Scheduler:
     """Runs stages once their needs passed; a stage whose need did not pass is skipped."""
 
@@ -83,8 +66,6 @@ class Scheduler:
         self.options = options
         self.on_event = on_event or (lambda _event: None)
         self.cache = cache or ResultCache(repo / ".pipeline" / "cache" / engine.name)
-        self._results: dict[str, StageResult] = {}
-        self._done: dict[str, anyio.Event] = {}
         self._toolchain_refs: dict[str, str] = {}
         self._toolchain_locks: dict[str, anyio.Lock] = {}
         self._files: list[str] = []
@@ -93,51 +74,53 @@ class Scheduler:
     async def run(self, names: Sequence[str]) -> RunReport:
         started_at = datetime.now(UTC).isoformat(timespec="seconds")
         started = time.monotonic()
-        ordered = self.catalog.closure(names)
+        stages = [self.catalog.stages[name] for name in self.catalog.closure(names)]
         self._files = await anyio.to_thread.run_sync(source_files, self.repo)
-        self._done = {name: anyio.Event() for name in ordered}
         self._toolchain_locks = {t: anyio.Lock() for t in self.catalog.toolchains}
         limiter = anyio.CapacityLimiter(max(1, self.options.jobs))
-        async with anyio.create_task_group() as group:
-            for name in ordered:
-                group.start_soon(self._run_one, self.catalog.stages[name], limiter)
-        results = tuple(self._results[name] for name in ordered)
+
+        async def run_one(stage: Stage, _done: Mapping[str, StageResult]) -> StageResult:
+            try:
+                result = await self._decide(stage, limiter)
+            except EngineError as exc:
+                result = self._not_run(stage, Status.ERROR, str(exc))
+            if not result.status.ok and self.options.fail_fast:
+                self._stop = True
+            return self._finished(result)
+
+        def blocked(stage: Stage, needs: tuple[str, ...]) -> StageResult:
+            message = f"not run: needs {', '.join(needs)} to pass"
+            return self._finished(self._not_run(stage, Status.SKIPPED, message))
+
+        done = await run_in_dependency_order(stages, run_one, lambda r: r.status.ok, blocked)
+        results = tuple(done.values())
         return RunReport(
             engine=self.engine.name,
-            status=run_status(results, self.options.strict),
+            status=run_status(results, strict=self.options.strict),
             duration_s=round(time.monotonic() - started, 3),
             stages=results,
             started_at=started_at,
         )
 
-    async def _run_one(self, stage: Stage, limiter: anyio.CapacityLimiter) -> None:
-        try:
-            for need in stage.needs:
-                await self._done[need].wait()
-            result = await self._decide(stage, limiter)
-        except EngineError as exc:
-            result = StageResult(
-                name=stage.name,
-                status=Status.ERROR,
-                duration_s=0.0,
-                engine=self.engine.name,
-                image="",
-                containerized=self.engine.containerized,
-                message=str(exc),
-            )
-        self._results[stage.name] = result
-        if not result.status.ok and self.options.fail_fast:
-            self._stop = True
-        self.on_event(Event(EventKind.FINISHED, stage.name, result=result))
-        self._done[stage.name].set()
+    def _not_run(self, stage: Stage, status: Status, message: str) -> StageResult:
+        return not_run(
+            stage,
+            status,
+            message,
+            engine=self.engine.name,
+            image="",
+            containerized=self.engine.containerized,
+        )
+
+    def _finished(self, result: StageResult) -> StageResult:
+        self.on_event(Event(EventKind.FINISHED, result.name, result=result))
+        return result
 
     async def _decide(self, stage: Stage, limiter: anyio.CapacityLimiter) -> StageResult:
-        blocked = [n for n in stage.needs if not self._results[n].status.ok]
-        if blocked:
-            return skipped(stage, self.engine, f"not run: needs {', '.join(blocked)} to pass")
         async with limiter:
             if self._stop:
-                return skipped(stage, self.engine, "not run: --fail-fast after an earlier failure")
+                message = "not run: --fail-fast after an earlier failure"
+                return self._not_run(stage, Status.SKIPPED, message)
             self.on_event(Event(EventKind.STARTED, stage.name))
             toolchain = self.catalog.toolchain_of(stage)
             digest = await anyio.to_thread.run_sync(self._digest, stage)

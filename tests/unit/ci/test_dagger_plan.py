@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 
-import anyio
 import pytest
 
 from pipeline import dagger_plan as plan
-from pipeline.catalog import CATALOG, CatalogError, Stage, Step, Toolchain
-from pipeline.results import StageResult, Status
+from pipeline.catalog import CATALOG, Toolchain
+from pipeline.results import StageResult, Status, run_status
 
 LINT = CATALOG.stage("lint")
 
@@ -132,7 +130,7 @@ def outcome(status: Status, name: str = "s") -> StageResult:
 )
 def test_run_verdict(statuses: tuple[Status, ...], strict: bool, verdict: Status) -> None:
     results = [outcome(s) for s in statuses]
-    assert plan.run_status(results, strict=strict) is verdict
+    assert run_status(results, strict=strict) is verdict
     assert plan.run_fails(results, strict=strict) is not verdict.ok
 
 
@@ -155,40 +153,3 @@ def test_engine_errors_and_skips_explain_themselves() -> None:
     skip = plan.skipped(LINT, "img", ("synth",))
     assert skip.status is Status.SKIPPED
     assert "needs synth" in skip.message
-
-
-def stage(name: str, *needs: str) -> Stage:
-    return Stage(name, name, "python", (Step(name, ("true",)),), (), needs=needs)
-
-
-def test_scheduler_refuses_a_need_outside_the_run() -> None:
-    async def run(s: Stage, done: Mapping[str, str]) -> str:
-        return "passed"
-
-    with pytest.raises(CatalogError, match="needs synth, which is not in this run"):
-        anyio.run(
-            plan.run_in_dependency_order,
-            [stage("scan", "synth")],
-            run,
-            lambda r: r == "passed",
-            lambda s, blocked: "skipped",
-        )
-
-
-def test_scheduler_skips_everything_downstream_of_a_failure() -> None:
-    order: list[str] = []
-
-    async def run(s: Stage, done: Mapping[str, str]) -> str:
-        order.append(s.name)
-        assert all(need in done for need in s.needs)
-        return "failed" if s.name == "a" else "passed"
-
-    results = anyio.run(
-        plan.run_in_dependency_order,
-        [stage("c", "b"), stage("b", "a"), stage("a"), stage("d")],
-        run,
-        lambda r: r == "passed",
-        lambda s, blocked: f"skipped:{','.join(blocked)}",
-    )
-    assert results == {"c": "skipped:b", "b": "skipped:a", "a": "failed", "d": "passed"}
-    assert sorted(order) == ["a", "d"]

@@ -8,7 +8,7 @@ import pytest
 from pipeline.catalog import CATALOG, Catalog, Stage, Step
 from pipeline.engines.base import StageContext
 from pipeline.results import StageResult, Status
-from pipeline.scheduler import Event, EventKind, RunOptions, run_stages, run_status
+from pipeline.scheduler import Event, EventKind, RunOptions, run_stages
 from tests.unit.ci.fake_engine import FakeEngine
 
 
@@ -128,24 +128,6 @@ def test_events_report_start_output_and_finish(repo: Path) -> None:
     kinds = [e.kind for e in events]
     assert kinds == [EventKind.STARTED, EventKind.OUTPUT, EventKind.FINISHED]
     assert events[1].line == "running a"
-
-
-@pytest.mark.parametrize(
-    ("statuses", "strict", "expected"),
-    [
-        ((Status.PASSED, Status.PASSED), False, Status.PASSED),
-        ((Status.PASSED, Status.DEGRADED), False, Status.DEGRADED),
-        ((Status.PASSED, Status.DEGRADED), True, Status.FAILED),
-        ((Status.DEGRADED, Status.SKIPPED), False, Status.SKIPPED),
-        ((Status.FAILED, Status.ERROR), False, Status.ERROR),
-        ((), False, Status.PASSED),
-    ],
-)
-def test_run_status(statuses: tuple[Status, ...], strict: bool, expected: Status) -> None:
-    from pipeline.results import StageResult
-
-    results = [StageResult(str(i), s, 0.0, "x", "", True) for i, s in enumerate(statuses)]
-    assert run_status(results, strict) is expected
 
 
 def test_stages_with_effects_are_never_cached_and_get_their_params(repo: Path) -> None:

@@ -10,6 +10,30 @@ from pipeline.catalog import Stage
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult, Status, StepResult, tail
 
 
+def not_run(
+    stage: Stage,
+    status: Status,
+    message: str,
+    *,
+    engine: str,
+    image: str,
+    containerized: bool,
+    duration_s: float = 0.0,
+    output: str = "",
+) -> StageResult:
+    """A stage the engine skipped (SKIPPED) or could not run at all (ERROR), with why."""
+    return StageResult(
+        name=stage.name,
+        status=status,
+        duration_s=round(duration_s, 3),
+        engine=engine,
+        image=image,
+        containerized=containerized,
+        log_tail=tail(output),
+        message=message,
+    )
+
+
 def parse_result(
     stage: Stage,
     exit_code: int,

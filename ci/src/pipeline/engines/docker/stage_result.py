@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pipeline.catalog import Stage
 from pipeline.engines.docker.container_spec import mask
-from pipeline.engines.outcome import read_result
+from pipeline.engines.outcome import not_run, read_result
 from pipeline.results import LOG_FILE, StageResult, Status, tail
 
 ENGINE_NAME = "docker"
@@ -33,15 +33,15 @@ def error_result(
     stage: Stage, image: str, message: str, duration_s: float, output: str = ""
 ) -> StageResult:
     """The stage could not run at all (container trouble): ERROR with the reason."""
-    return StageResult(
-        name=stage.name,
-        status=Status.ERROR,
-        duration_s=round(duration_s, 3),
+    return not_run(
+        stage,
+        Status.ERROR,
+        message,
         engine=ENGINE_NAME,
         image=image,
         containerized=True,
-        log_tail=tail(output, LOG_TAIL_LINES),
-        message=message,
+        duration_s=duration_s,
+        output=output,
     )
 
 
