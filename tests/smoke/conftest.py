@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 BASE_URL_ENV = "SMOKE_BASE_URL"
+# pragma: allowlist nextline secret
 TOKEN_ENV = "SMOKE_TOKEN"
 DIGEST_ENV = "SMOKE_EXPECTED_DIGEST"
 TIMEOUT_S = 15.0

@@ -23,6 +23,7 @@ class Call:
     kwargs: dict[str, Any]
 
 
+# pragma: allowlist nextline secret
 PLAINTEXT_TOKEN = "eyJ-plaintext-smoke-token"  # what the auth exec "wrote"
 
 

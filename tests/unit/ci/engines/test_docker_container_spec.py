@@ -69,6 +69,7 @@ def test_only_declared_secrets_enter_and_never_show_in_describe_or_repr() -> Non
     # pragma: allowlist nextline secret
     secrets = {"API_TOKEN": "s3cr3t-value", "OTHER": "not-for-this-stage"}
     spec = container_spec(DEPLOY, context(DEPLOY, secrets), BUNDLE)
+    # pragma: allowlist nextline secret
     assert spec.env["API_TOKEN"] == "s3cr3t-value"
     assert "OTHER" not in spec.env
     assert spec.secret_values == ("s3cr3t-value",)

@@ -83,6 +83,7 @@ def test_a_passing_stage_copies_in_streams_exports_and_removes(repo: Path) -> No
         "remove_container",
     ]
     ((_, kwargs),) = client.api.called("create_container")
+    # pragma: allowlist nextline secret
     assert kwargs["environment"]["TOKEN"] == "tok-123456"
     assert kwargs["working_dir"] == "/src"
     ((args, _),) = client.api.called("put_archive")

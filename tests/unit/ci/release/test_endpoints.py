@@ -39,7 +39,11 @@ def test_missing_base_url(target: Target, api_url: str | None, message: str) -> 
 
 def test_endpoint_carries_the_token_but_never_shows_it() -> None:
     endpoint = smoke_endpoint(
-        "dev", Target.LOCAL, {APP_URL: "http://h:1", "SMOKE_TOKEN": "s3cr3t"}, None
+        # pragma: allowlist nextline secret
+        "dev",
+        Target.LOCAL,
+        {APP_URL: "http://h:1", "SMOKE_TOKEN": "s3cr3t"},
+        None,
     )
     assert (endpoint.base_url, endpoint.source, endpoint.token) == (
         "http://h:1",

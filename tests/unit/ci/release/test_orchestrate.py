@@ -59,6 +59,7 @@ ENVIRON = {
     # pragma: allowlist nextline secret
     "AWS_SECRET_ACCESS_KEY": "secret",
     "AWS_SESSION_TOKEN": "",
+    # pragma: allowlist nextline secret
     "SMOKE_TOKEN": "aws-token",
     "UNRELATED": "x",
 }
@@ -67,6 +68,7 @@ ENVIRON = {
 @pytest.mark.parametrize(
     ("target", "local_token", "expected"),
     [
+        # pragma: allowlist nextline secret
         (Target.LOCAL, "local-token", {"SMOKE_TOKEN": "local-token"}),
         (Target.LOCAL, None, {}),
         (
@@ -76,6 +78,7 @@ ENVIRON = {
                 "AWS_ACCESS_KEY_ID": "AKIA",
                 # pragma: allowlist nextline secret
                 "AWS_SECRET_ACCESS_KEY": "secret",
+                # pragma: allowlist nextline secret
                 "SMOKE_TOKEN": "aws-token",
             },
         ),

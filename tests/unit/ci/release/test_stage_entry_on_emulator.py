@@ -86,6 +86,7 @@ def test_smoke_stage_marks_the_record(
     environ = {
         "PIPELINE_TARGET": "local",
         "PIPELINE_APP_URL_DEV": "http://127.0.0.1:9",
+        # pragma: allowlist nextline secret
         "SMOKE_TOKEN": "tok",
     }
     assert stage_entry.main(["smoke", "--env", "dev"], environ=environ) == code
