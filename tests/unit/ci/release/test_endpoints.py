@@ -39,9 +39,9 @@ def test_missing_base_url(target: Target, api_url: str | None, message: str) -> 
 
 def test_endpoint_carries_the_token_but_never_shows_it() -> None:
     endpoint = smoke_endpoint(
-        # pragma: allowlist nextline secret
         "dev",
         Target.LOCAL,
+        # pragma: allowlist nextline secret
         {APP_URL: "http://h:1", "SMOKE_TOKEN": "s3cr3t"},
         None,
     )
