@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from pipeline.catalog import CI_STAGES, Catalog, CatalogError
+from pipeline.catalog import CI_STAGES, Catalog, CatalogError, validate
 from pipeline.engines.base import Engine, EngineError, EngineUnavailable
 from pipeline.engines.select import ENGINE_NAMES, DaggerCli, choose
 
@@ -82,11 +82,16 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None, console: Console | None = None) -> int:
+def main(
+    argv: Sequence[str] | None = None,
+    console: Console | None = None,
+    catalog: Catalog | None = None,
+) -> int:
+    """Run the CLI; `catalog` replaces the built-in stage catalog (it is validated first)."""
     console = console or Console(stderr=False, highlight=False)
     errors = Console(stderr=True, highlight=False)
     try:
-        catalog = load_catalog()
+        catalog = load_catalog() if catalog is None else validate(catalog)
         parser = build_parser(catalog)
         try:
             args = parser.parse_args(argv)

@@ -153,3 +153,33 @@ def test_stages_lists_the_catalog(repo: Path) -> None:
     code, out = run(["stages"])
     assert code == 0
     assert "scan [security]" in out and "(needs synth)" in out
+
+
+@pytest.mark.parametrize(
+    ("needs", "message"),
+    [
+        ({"lint": ("test",), "test": ("lint",)}, "cycle: lint -> test -> lint"),
+        ({"lint": ("nope",)}, "needs unknown stage 'nope'"),
+    ],
+)
+def test_an_invalid_catalog_exits_2_and_runs_nothing(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    needs: dict[str, tuple[str, ...]],
+    message: str,
+) -> None:
+    from dataclasses import replace
+    from types import MappingProxyType
+
+    from pipeline.catalog import CATALOG, Catalog
+
+    engine = FakeEngine()
+    use(monkeypatch, engine)
+    stages = {n: replace(s, needs=needs.get(n, s.needs)) for n, s in CATALOG.stages.items()}
+    broken = Catalog(CATALOG.toolchains, CATALOG.caches, MappingProxyType(stages))
+    buffer = io.StringIO()
+    code = cli.main(["ci"], console=Console(file=buffer), catalog=broken)
+    assert code == 2
+    assert message in capsys.readouterr().err
+    assert engine.calls == []
