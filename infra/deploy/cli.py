@@ -9,12 +9,8 @@ its own errors, so the host CLI needs nothing else. Or run `python -m infra.depl
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
-import os
 import re
-import socket
-import subprocess
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -29,6 +25,7 @@ from infra.deploy.clock import SystemClock
 from infra.deploy.connect import connect
 from infra.deploy.deployer import Deployer
 from infra.deploy.errors import DeployError, DeployUsageError
+from infra.deploy.provenance import actor, git_head
 from infra.deploy.records import Outcome, RecordStore, record_as_dict, render_history
 from infra.deploy.request import DeployRequest, lint_template
 from infra.deploy.status import live_status, render_status, status_as_dict
@@ -126,7 +123,7 @@ def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
 def _deploy(
     args: argparse.Namespace, config: EnvironmentConfig, emit: Callable[[str], None]
 ) -> int:
-    commit = args.commit or _git_head()
+    commit = args.commit or git_head()
     if not _COMMIT.fullmatch(commit):
         raise DeployUsageError(f"--commit {commit!r} must be a 7-40 character hex id or unknown")
     artifact = resolve_local(args.artifact, args.digest, args.build_dir)
@@ -137,7 +134,7 @@ def _deploy(
         template_name=template_name,
         artifact=artifact,
         commit=commit,
-        actor=_actor(),
+        actor=actor(),
         app_version=args.app_version,
         live_version=args.live_version,
         dry_run=args.dry_run,
@@ -202,37 +199,6 @@ def _template(path: Path | None, config: EnvironmentConfig) -> tuple[str, str]:
         return str(path), path.read_text(encoding="utf-8")
     except OSError as exc:
         raise DeployUsageError(f"--template {path} cannot be read: {exc.strerror}") from None
-
-
-def _git_head() -> str:
-    try:
-        done = subprocess.run(  # nosec B603 B607 - fixed argv, read-only git query
-            ["git", "rev-parse", "HEAD"],  # noqa: S607
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    head = done.stdout.strip()
-    return head if done.returncode == 0 and _COMMIT.fullmatch(head) else "unknown"
-
-
-def _actor() -> str:
-    """Who deploys: PIPELINE_ACTOR (set by `pipeline release` for its stages), the CI actor
-    when there is one, else user@host."""
-    named = os.environ.get("PIPELINE_ACTOR", "").strip()
-    if named:
-        return named
-    github = os.environ.get("GITHUB_ACTOR")
-    if github:
-        return f"github:{github}"
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
 
 
 def _error(message: str) -> None:

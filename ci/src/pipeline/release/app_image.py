@@ -7,7 +7,6 @@ environment that runs that digest, and the image holds exactly the bytes promote
 from __future__ import annotations
 
 import io
-import tarfile
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -15,6 +14,7 @@ from typing import Any
 
 from pipeline.catalog import PYTHON_TOOLCHAIN
 from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle, container_env
+from pipeline.engines.docker.images import context_tar
 from pipeline.release.errors import AppServingError
 
 IMAGE_REPOSITORY = "energy-insights-app"
@@ -81,17 +81,10 @@ def dockerfile(base: str, pins: tuple[str, ...], digest: str, *, with_ca: bool) 
 
 
 def build_context(text: str, bundle: bytes, ca: CaBundle | None) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        entries = [("Dockerfile", text.encode()), ("lambda.zip", bundle)]
-        if ca is not None:
-            entries.append(("ca-bundle.crt", ca.content))
-        for name, data in entries:
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            info.mode = 0o644
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
+    entries = [("Dockerfile", text.encode()), ("lambda.zip", bundle)]
+    if ca is not None:
+        entries.append(("ca-bundle.crt", ca.content))
+    return context_tar(entries)
 
 
 def ensure_app_image(client: Any, repo: Path, bundle: Path, digest: str, say: Any = print) -> str:

@@ -7,9 +7,7 @@ Thin: parse, resolve target and engine, hand off (to the scheduler, or to `pytho
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
-import socket
 import subprocess  # nosec B404 - delegates to `python -m infra` / `python -m app.local`
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +17,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.markup import escape
 
+from infra.deploy.provenance import actor
 from pipeline.catalog import CATALOG, RELEASE_ENVS, RELEASE_STAGES, Catalog, validate
 from pipeline.engines.base import Engine
 from pipeline.release.app_runners import AppRunner
@@ -110,17 +109,6 @@ def repo_of(args: argparse.Namespace) -> Path:
         raise ReleaseUsageError(str(exc)) from None
 
 
-def actor() -> str:
-    github = os.environ.get("GITHUB_ACTOR")
-    if github:
-        return f"github:{github}"
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return f"{user}@{socket.gethostname()}"
-
-
 def delegate(repo: Path, module: str, argv: Sequence[str], console: Console) -> int:
     """Run `python -m <module> argv` in the repository (its state files are relative to it)."""
     console.print(f"[dim]$ python -m {module} {' '.join(argv)}[/]")
@@ -174,15 +162,15 @@ def stop_release_services(repo: Path, console: Console) -> int:
 
 
 def cmd_deploy(args: argparse.Namespace, console: Console) -> int:
+    from infra.deploy.provenance import git_head
     from pipeline.release.local_app import serve, single_artifact
-    from pipeline.release.orchestrate import git_commit
 
     env = check_env(args.env)
     repo = repo_of(args)
     choice = resolve_target(args, console)
     artifact = single_artifact(repo)
     argv = ["deploy", "--env", env, "--target", choice.target.value, "--artifact", str(artifact)]
-    argv += ["--commit", git_commit(repo)]
+    argv += ["--commit", git_head(repo)]
     emulator_url = None
     if choice.target is Target.LOCAL:
         emulator_url = start_emulator(repo, console)

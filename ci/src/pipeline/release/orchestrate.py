@@ -4,7 +4,6 @@ them (the local app is served after each deploy, since stage containers cannot s
 
 from __future__ import annotations
 
-import subprocess  # nosec B404 - a read-only `git rev-parse`
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -137,19 +136,3 @@ def local_server(
 
 def artifact_digest(repo: Path) -> str:
     return sha256_of(single_artifact(repo))
-
-
-def git_commit(repo: Path) -> str:
-    try:
-        done = subprocess.run(  # nosec B603 B607 - fixed argv, read-only git query
-            ["git", "rev-parse", "HEAD"],  # noqa: S607
-            cwd=repo,
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return "unknown"
-    head = done.stdout.strip()
-    return head if done.returncode == 0 and head else "unknown"

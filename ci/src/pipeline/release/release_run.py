@@ -8,6 +8,7 @@ import os
 
 from rich.console import Console
 
+from infra.deploy.provenance import actor, git_head
 from pipeline.catalog import CATALOG, RELEASE_ENVS, RELEASE_STAGES
 from pipeline.release.errors import EXIT_FAILED
 from pipeline.release.orchestrate import (
@@ -15,7 +16,6 @@ from pipeline.release.orchestrate import (
     ReleaseHooks,
     app_runner_for,
     artifact_digest,
-    git_commit,
     local_server,
     prepare_local,
     release_params,
@@ -27,7 +27,6 @@ from pipeline.release.targets import Target
 def run_release(args: argparse.Namespace, console: Console) -> int:
     from pipeline.console import Progress, print_report
     from pipeline.release.commands import (
-        actor,
         local_engine,
         repo_of,
         resolve_target,
@@ -43,7 +42,7 @@ def run_release(args: argparse.Namespace, console: Console) -> int:
         serving = prepare_local(repo, RELEASE_ENVS, start_emulator(repo, console))
     params = release_params(
         choice.target,
-        git_commit(repo),
+        git_head(repo),
         actor(),
         serving.emulator_url if serving else None,
         serving.urls if serving else {},

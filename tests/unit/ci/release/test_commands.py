@@ -92,13 +92,6 @@ def test_single_stage_drops_the_needs() -> None:
     assert catalog.closure(["smoke-staging"]) == ("smoke-staging",)
 
 
-def test_actor_prefers_the_ci_actor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GITHUB_ACTOR", "octocat")
-    assert commands.actor() == "github:octocat"
-    monkeypatch.delenv("GITHUB_ACTOR")
-    assert "@" in commands.actor()
-
-
 def test_after_build_prints_the_digest(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     console = Console(width=200)
     assert commands.after_build(HostEngine(), tmp_path, console) == 2

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from pipeline.release.errors import AppServingError
@@ -10,7 +8,6 @@ from pipeline.release.orchestrate import (
     LocalServing,
     ReleaseHooks,
     env_of,
-    git_commit,
     release_params,
     release_secrets,
 )
@@ -146,7 +143,3 @@ def test_no_serving_on_aws() -> None:
     hooks = ReleaseHooks(lambda _e: None, None, lambda _l: None)
     hooks(finished("deploy-dev", Status.PASSED))
     assert hooks.served == {}
-
-
-def test_git_commit_outside_a_repository(tmp_path: Path) -> None:
-    assert git_commit(tmp_path) == "unknown"

@@ -60,17 +60,3 @@ def test_exit_codes_follow_infra(error: InfraError, code: int) -> None:
 def test_stage_target_reports_its_source(capsys: pytest.CaptureFixture[str]) -> None:
     assert stage_entry.stage_target({"PIPELINE_TARGET": "aws"}).value == "aws"
     assert "run parameter PIPELINE_TARGET" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize(
-    ("pipeline_actor", "github_actor", "expected"),
-    [("release-bot", "octocat", "release-bot"), ("  ", "octocat", "github:octocat")],
-)
-def test_deploy_records_the_release_actor(
-    monkeypatch: pytest.MonkeyPatch, pipeline_actor: str, github_actor: str, expected: str
-) -> None:
-    from infra.deploy import cli as deploy_cli
-
-    monkeypatch.setenv("PIPELINE_ACTOR", pipeline_actor)
-    monkeypatch.setenv("GITHUB_ACTOR", github_actor)
-    assert deploy_cli._actor() == expected

@@ -110,13 +110,6 @@ def test_register_adds_the_three_commands() -> None:
     assert status.command(status, io.StringIO()) == 2  # the handler infra/cli.py would call
 
 
-def test_actor_prefers_the_ci_actor(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("GITHUB_ACTOR", "octocat")
-    assert cli._actor() == "github:octocat"
-    monkeypatch.delenv("GITHUB_ACTOR")
-    assert "@" in cli._actor()
-
-
 def test_emulator_status_and_stop_when_none_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -83,12 +83,17 @@ def ensure_toolchain_image(
 
 def build_context(text: str, locks: Iterable[LockFile], bundle: CaBundle | None) -> bytes:
     """The docker build context: Dockerfile, project/<lock files>, and ca-bundle.crt if any."""
+    entries = [("Dockerfile", text.encode())]
+    entries += [(f"project/{lock.in_project}", lock.content) for lock in locks]
+    if bundle is not None:
+        entries.append(("ca-bundle.crt", bundle.content))
+    return context_tar(entries)
+
+
+def context_tar(entries: Iterable[tuple[str, bytes]]) -> bytes:
+    """An in-memory build context of regular files (name, content), mode 0644."""
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as tar:
-        entries = [("Dockerfile", text.encode())]
-        entries += [(f"project/{lock.in_project}", lock.content) for lock in locks]
-        if bundle is not None:
-            entries.append(("ca-bundle.crt", bundle.content))
         for name, data in entries:
             info = tarfile.TarInfo(name)
             info.size = len(data)
