@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from app.serving import uvicorn_argv
+
 VENV_PYTHON = "/opt/venv/bin/python"
 SOURCE_DIR = "/src"
 LABEL = "energy-insights.local"
@@ -49,18 +51,7 @@ class DockerLauncher:
         return self._run(f"ei-local-emulator-{port}", argv, {})
 
     def start_app(self, port: int, env: Mapping[str, str]) -> str:
-        argv = [
-            VENV_PYTHON,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ]
+        argv = uvicorn_argv(VENV_PYTHON, port=port)
         return self._run(f"ei-local-app-{port}", argv, env)
 
     def alive(self) -> bool:

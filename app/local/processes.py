@@ -10,6 +10,8 @@ import time
 from collections.abc import Mapping
 from pathlib import Path
 
+from app.serving import uvicorn_argv
+
 # A pid from a state file is only signalled if its command line still names one of these:
 # pids are recycled, and `down` must never stop a stranger's process.
 OUR_COMMANDS = ("moto.server", "uvicorn")
@@ -50,18 +52,7 @@ class HostLauncher:
         return self._spawn("emulator", argv, {}, show=False)
 
     def start_app(self, port: int, env: Mapping[str, str]) -> str:
-        argv = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "app.main:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",  # the app writes its own structured access log
-        ]
+        argv = uvicorn_argv(sys.executable, port=port)
         return self._spawn("app", argv, env, show=self.foreground)
 
     def alive(self) -> bool:

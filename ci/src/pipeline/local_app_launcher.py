@@ -36,18 +36,10 @@ def write_auth(out: Path) -> None:
 
 
 def uvicorn_argv(port: int) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:create_app",
-        "--factory",
-        "--host",
-        "0.0.0.0",  # noqa: S104 - a service container, reached by its alias only  # nosec B104
-        "--port",
-        str(port),
-        "--no-access-log",
-    ]
+    from app.serving import uvicorn_argv as serve  # the bundle at /var/task provides `app`
+
+    # A service container, reached only by its alias on the Dagger session's network.
+    return serve(sys.executable, port=port, host="0.0.0.0")  # noqa: S104  # nosec B104
 
 
 def app_env(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:

@@ -122,8 +122,9 @@ class HostAppRunner:
         task.mkdir(parents=True)
         with zipfile.ZipFile(bundle) as archive:
             archive.extractall(task)  # our own build output  # nosec B202
-        argv = [self._python, "-m", "uvicorn", "app.main:create_app", "--factory"]
-        argv += ["--host", "127.0.0.1", "--port", str(port), "--no-access-log"]
+        from app.serving import uvicorn_argv
+
+        argv = uvicorn_argv(self._python, port=port)
         env_vars = {"PATH": os.environ.get("PATH", ""), **environ, "PYTHONPATH": str(task)}
         with (folder / "app.log").open("ab") as log:
             process = subprocess.Popen(  # nosec B603 - fixed argv: our interpreter and uvicorn
