@@ -85,3 +85,12 @@ def test_bootstrap_script_pins_the_catalogs_uv() -> None:
 
     script = (Path(__file__).resolve().parents[3] / "ci/bootstrap.sh").read_text()
     assert f'PIPELINE_UV_VERSION="{UV_VERSION}"' in script
+
+
+def test_the_toolchain_python_is_the_lambda_python() -> None:
+    """The catalog cannot import infra (it loads inside the Dagger runtime): this keeps the two
+    declarations of the one Python version equal."""
+    from infra.artifact.runtime import LAMBDA_PYTHON
+    from pipeline.catalog import PYTHON_TOOLCHAIN
+
+    assert PYTHON_TOOLCHAIN.python == LAMBDA_PYTHON
