@@ -6,15 +6,14 @@ environment that runs that digest, and the image holds exactly the bytes promote
 
 from __future__ import annotations
 
-import io
 import tomllib
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from pipeline.catalog import PYTHON_TOOLCHAIN
 from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle, container_env
-from pipeline.engines.docker.images import context_tar
+from pipeline.engines.docker.errors import ImageBuildError
+from pipeline.engines.docker.images import build_image, context_tar
 from pipeline.release.errors import AppServingError
 
 IMAGE_REPOSITORY = "energy-insights-app"
@@ -102,32 +101,8 @@ def ensure_app_image(client: Any, repo: Path, bundle: Path, digest: str, say: An
         dockerfile(base, pins, digest, with_ca=ca is not None), bundle.read_bytes(), ca
     )
     say(f"building app image {tag} FROM {base} (bundle {digest[:12]}, {' '.join(pins)})")
-    _build(client, context, tag, {DIGEST_LABEL: digest})
-    return tag
-
-
-def _build(client: Any, context: bytes, tag: str, labels: Mapping[str, str]) -> None:
-    tail: list[str] = []
     try:
-        stream = client.api.build(
-            fileobj=io.BytesIO(context),
-            custom_context=True,
-            tag=tag,
-            labels=dict(labels),
-            rm=True,
-            forcerm=True,
-            pull=False,
-            decode=True,
-            timeout=BUILD_TIMEOUT_S,
-        )
-        for chunk in stream:
-            if "error" in chunk:
-                raise AppServingError(
-                    f"building {tag} failed: {str(chunk['error']).strip()}; check that PyPI is "
-                    f"reachable from containers. Build log tail:\n" + "\n".join(tail[-15:])
-                )
-            tail.extend(str(chunk.get("stream", "")).splitlines())
-    except AppServingError:
-        raise
-    except Exception as exc:  # docker-py raises DockerException and requests errors here
-        raise AppServingError(f"building {tag} failed: {type(exc).__name__}: {exc}") from exc
+        build_image(client, context, tag, {DIGEST_LABEL: digest}, say)
+    except ImageBuildError as exc:
+        raise AppServingError(str(exc)) from exc
+    return tag

@@ -8,7 +8,7 @@ import tarfile
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +76,7 @@ def ensure_toolchain_image(
             "pipeline.digest": digest,
             "pipeline.base": base,
         }
-        _build(client, context, tag, labels, build_logger(log, detail=True))
+        build_image(client, context, tag, labels, build_logger(log, detail=True))
         say(f"toolchain image {tag} built in {time.monotonic() - started:.1f} s")
     return tag
 
@@ -102,14 +102,17 @@ def context_tar(entries: Iterable[tuple[str, bytes]]) -> bytes:
     return buffer.getvalue()
 
 
-def _build(client: Any, context: bytes, tag: str, labels: dict[str, str], say: LogSink) -> None:
+def build_image(
+    client: Any, context: bytes, tag: str, labels: Mapping[str, str], say: LogSink
+) -> None:
+    """Build `tag` from an in-memory context, streaming its log; ImageBuildError on failure."""
     lines = BuildLines(say)
     try:
         stream = client.api.build(
             fileobj=io.BytesIO(context),
             custom_context=True,
             tag=tag,
-            labels=labels,
+            labels=dict(labels),
             rm=True,
             forcerm=True,
             pull=False,
