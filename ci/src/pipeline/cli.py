@@ -16,7 +16,7 @@ from rich.console import Console
 
 from pipeline.catalog import CI_STAGES, Catalog, CatalogError, validate
 from pipeline.engines.base import Engine, EngineError, EngineUnavailable
-from pipeline.engines.select import ENGINE_NAMES, DaggerCli, choose
+from pipeline.engines.select import ENGINE_NAMES, DaggerCli, DaggerSession, choose
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -109,8 +109,12 @@ def main(
         if args.jobs < 1:
             raise UsageError(f"--jobs {args.jobs}: must be at least 1")
         engine = choose(args.engine)
+        if isinstance(engine, DaggerCli | DaggerSession) and args.command == "run":
+            raise UsageError("`pipeline run` is not available on the dagger engine: name stages")
         if isinstance(engine, DaggerCli):
             return run_dagger(engine, args, console)
+        if isinstance(engine, DaggerSession):
+            return run_in_dagger_session(names, repo, args, console)
         code = run_local(engine, catalog, names, repo, args, console)
         if code == EXIT_OK and args.command == "build":
             from pipeline.release.commands import after_build
@@ -182,17 +186,32 @@ def run_local(
 
 def run_dagger(cli: DaggerCli, args: argparse.Namespace, console: Console) -> int:
     """Hand the run to the Dagger module (`dagger call`), which schedules the stages itself."""
-    function = "ci" if args.command == "ci" else str(args.command)
-    if args.command == "run":
-        raise UsageError(
-            "`pipeline run` is not available on the dagger engine: call stages by name"
-        )
-    argv = [cli.executable, "call", "--progress", "plain", function]
-    if args.strict and function == "ci":
+    argv = [cli.executable, "call", "--progress", "plain", str(args.command)]
+    if args.strict:
         argv.append("--strict")
     console.print(f"pipeline: {' '.join(argv[1:])} (dagger engine)")
     code = subprocess.call(argv)  # nosec B603 - fixed argv, the Dagger CLI
     return EXIT_OK if code == 0 else EXIT_FAILED
+
+
+def run_in_dagger_session(
+    names: Sequence[str], repo: Path, args: argparse.Namespace, console: Console
+) -> int:
+    """`dagger run ./pipeline ci`: the module's container chains, through the SDK, in the
+    session that `dagger run` opened (its engine schedules and caches the stages)."""
+    import anyio
+
+    from pipeline.dagger_session import run_check
+    from pipeline.main import StagesFailed
+
+    console.print(f"pipeline: {', '.join(names)} in the current Dagger session")
+    try:
+        report = anyio.run(run_check, repo, tuple(names), args.strict)
+    except StagesFailed as exc:
+        console.print(str(exc), markup=False, highlight=False)
+        return EXIT_FAILED
+    console.print(report, markup=False, highlight=False)
+    return EXIT_OK
 
 
 if __name__ == "__main__":

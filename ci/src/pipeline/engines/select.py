@@ -1,9 +1,10 @@
-"""Pick the engine: `auto` tries dagger, then docker, then host."""
+"""Pick the engine: `auto` tries dagger (a session, or the CLI), then docker, then host."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from pipeline.engines.base import Engine, EngineUnavailable
@@ -21,6 +22,21 @@ class DaggerCli:
     name: str = "dagger"
 
 
+@dataclass(frozen=True)
+class DaggerSession:
+    """Inside `dagger run ...` (DAGGER_SESSION_PORT and _TOKEN set): the SDK talks to that
+    session directly and the module's container chains run there, no CLI needed."""
+
+    name: str = "dagger"
+
+
+def dagger_session(environ: Mapping[str, str] | None = None) -> DaggerSession | None:
+    env = os.environ if environ is None else environ
+    if env.get("DAGGER_SESSION_PORT") and env.get("DAGGER_SESSION_TOKEN"):
+        return DaggerSession()
+    return None
+
+
 def dagger_cli() -> DaggerCli | None:
     """The Dagger CLI when one is installed (or named by _EXPERIMENTAL_DAGGER_CLI_BIN)."""
     explicit = os.environ.get("_EXPERIMENTAL_DAGGER_CLI_BIN")
@@ -34,14 +50,14 @@ def docker_engine() -> Engine:
     return DockerEngine.connect()
 
 
-def choose(name: str) -> Engine | DaggerCli:
+def choose(name: str) -> Engine | DaggerCli | DaggerSession:
     """The engine to use for `name`; raise EngineUnavailable saying what is missing."""
     if name not in ENGINE_NAMES:
         raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
     if name in ("auto", "dagger"):
-        cli = dagger_cli()
-        if cli is not None:
-            return cli
+        found = dagger_session() or dagger_cli()
+        if found is not None:
+            return found
         if name == "dagger":
             raise EngineUnavailable(
                 "--engine dagger needs the Dagger CLI (v"

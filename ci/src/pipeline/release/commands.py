@@ -272,7 +272,7 @@ def local_engine(name: str) -> Engine:
     """The docker or host engine (`auto`: docker when a daemon answers, else host)."""
     from pipeline.engines.base import EngineUnavailable
     from pipeline.engines.host import HostEngine
-    from pipeline.engines.select import DaggerCli, choose, docker_engine
+    from pipeline.engines.select import DaggerCli, DaggerSession, choose, docker_engine
 
     if name == "auto":
         try:
@@ -280,7 +280,7 @@ def local_engine(name: str) -> Engine:
         except EngineUnavailable:
             return HostEngine()
     engine = choose(name)
-    if isinstance(engine, DaggerCli):
+    if isinstance(engine, DaggerCli | DaggerSession):
         raise ReleaseUsageError(
             "release commands drive stages on the docker or host engine: pass --engine docker "
             "or --engine host, or use the Dagger module's own functions (`dagger call release`)"
