@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from infra.config.model import ENVIRONMENT_NAMES, EnvironmentConfig
-from infra.errors import InfraError
+from infra.errors import EXIT_USAGE, InfraError
 
 ENVIRONMENTS_DIR = Path(__file__).resolve().parent.parent / "environments"
 _ROLLOUT_TAGS = frozenset({"set_weight", "pause", "analysis"})
@@ -43,6 +43,8 @@ class ConfigProblem:
 
 class ConfigError(InfraError):
     """A config file is missing, unreadable or invalid; carries every problem found."""
+
+    exit_code = EXIT_USAGE
 
     def __init__(self, problems: Sequence[ConfigProblem]) -> None:
         self.problems = tuple(problems)

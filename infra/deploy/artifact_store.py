@@ -8,8 +8,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.deploy.aws import AwsClients, aws_call
-from infra.deploy.errors import ArtifactNotFound, AwsCallFailed, DeployUsageError, DigestMismatch
+from infra.aws import AwsClients, aws_call
+from infra.aws.errors import AwsCallFailed
+from infra.deploy.errors import ArtifactNotFound, DeployUsageError, DigestMismatch
 from infra.templates.contract import DIGEST_PATTERN, artifact_key
 
 DEFAULT_BUILD_DIR = Path("build/artifacts")

@@ -14,8 +14,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from infra.deploy.aws import AwsClients, aws_call
-from infra.deploy.errors import AwsCallFailed, DeployError
+from infra.aws import AwsClients, aws_call
+from infra.aws.errors import AwsCallFailed
+from infra.deploy.errors import DeployError
 
 _EXISTS = frozenset({"BucketAlreadyOwnedByYou"})
 

@@ -7,9 +7,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from infra.deploy.aws import AwsClients, aws_call
-from infra.deploy.clock import Clock
-from infra.deploy.errors import AwsCallFailed, ChangeSetFailed
+from infra.aws import AwsClients, aws_call
+from infra.aws.errors import AwsCallFailed
+from infra.clock import Clock
+from infra.deploy.errors import ChangeSetFailed
 from infra.deploy.plan import Plan, is_no_change_reason, parse_changes
 from infra.deploy.stack_status import EMPTY_STATUSES, StatusKind, classify, first_failure
 

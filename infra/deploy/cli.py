@@ -17,19 +17,19 @@ from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from infra.config import ConfigError, load_environment
+from infra.clock import SystemClock
+from infra.config import load_environment
 from infra.config.model import EnvironmentConfig
 from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, resolve_local
 from infra.deploy.bootstrap import table_exists
-from infra.deploy.clock import SystemClock
 from infra.deploy.connect import connect
 from infra.deploy.deployer import Deployer
-from infra.deploy.errors import DeployError, DeployUsageError
+from infra.deploy.errors import DeployUsageError
 from infra.deploy.provenance import actor, git_head
 from infra.deploy.records import Outcome, RecordStore, record_as_dict, render_history
 from infra.deploy.request import DeployRequest, lint_template
 from infra.deploy.status import live_status, render_status, status_as_dict
-from infra.errors import InfraError, UsageError
+from infra.errors import InfraError, exit_code_for
 from infra.targets.local_emulator import ensure_emulator, running_endpoint, stop_emulator
 from infra.targets.model import TargetKind
 from infra.templates.contract import COMMIT_PATTERN
@@ -91,12 +91,9 @@ def dispatch(args: argparse.Namespace, out: TextIO | None = None, name: str = ""
         if command == "history":
             return _history(args, config, emit)
         return _status(args, config, emit)
-    except DeployError as exc:
+    except InfraError as exc:  # each domain error carries its exit code
         _error(str(exc))
-        return exc.exit_code
-    except InfraError as exc:  # config and usage problems from the config loader
-        _error(str(exc))
-        return 2 if isinstance(exc, UsageError | ConfigError) else 1
+        return exit_code_for(exc)
 
 
 def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -114,9 +111,9 @@ def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
             )
         else:
             print(f"local emulator running at {running_endpoint()}", file=stream)
-    except DeployError as exc:
+    except InfraError as exc:
         _error(str(exc))
-        return exc.exit_code
+        return exit_code_for(exc)
     return 0
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.deploy.aws import AwsClients, Endpoint, aws_call
+from infra.aws import AwsClients, Endpoint, aws_call
+from infra.aws.sessions import aws_session, emulator_session
 from infra.targets.local_emulator import STATE_DIR, ensure_emulator, running_endpoint
-from infra.targets.model import AWS_WAITS, LOCAL_WAITS, TargetKind, WaitPolicy
-from infra.targets.sessions import aws_session, emulator_session, resolve_kind
+from infra.targets.model import AWS_WAITS, LOCAL_WAITS, TargetKind, WaitPolicy, resolve_kind
 
 
 @dataclass(frozen=True)

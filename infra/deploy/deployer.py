@@ -9,18 +9,13 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from infra.aws.errors import AwsCallFailed
+from infra.clock import Clock
 from infra.deploy.artifact_store import ArtifactBucket
 from infra.deploy.bootstrap import bootstrap_template, ensure_artifact_bucket
 from infra.deploy.changeset import ChangeSet, CloudFormation, StackState, Waits
-from infra.deploy.clock import Clock
 from infra.deploy.connect import Connection
-from infra.deploy.errors import (
-    ArtifactNotFound,
-    AwsCallFailed,
-    DeployError,
-    DeployUsageError,
-    VerificationFailed,
-)
+from infra.deploy.errors import ArtifactNotFound, DeployError, DeployUsageError, VerificationFailed
 from infra.deploy.lock import DEFAULT_TTL, DeployLock
 from infra.deploy.plan import Plan, render_plan
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
@@ -33,6 +28,7 @@ from infra.deploy.request import (
     stack_parameters,
 )
 from infra.deploy.verify import Verification, Verifier
+from infra.errors import InfraError
 from infra.targets.model import TargetKind
 
 
@@ -185,7 +181,7 @@ class Deployer:
             return DeployResult(outcome, plan, record, verification)
         except BaseException as exc:  # record every failure (even Ctrl-C), then re-raise
             summary = plan.summary() if plan else ""
-            error = str(exc) if isinstance(exc, DeployError) else f"{type(exc).__name__}: {exc}"
+            error = str(exc) if isinstance(exc, InfraError) else f"{type(exc).__name__}: {exc}"
             failed = record.finish(Outcome.FAILED, self._clock.now(), summary, error=error)
             self._best_effort(lambda: store.save(failed), "record the failure")
             raise
@@ -257,7 +253,7 @@ class Deployer:
     def _best_effort(self, action: Callable[[], None], what: str) -> None:
         try:
             action()
-        except DeployError as exc:
+        except InfraError as exc:
             self._emit(f"WARNING: could not {what}: {exc}")
 
 

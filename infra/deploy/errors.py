@@ -1,23 +1,21 @@
-"""The deployer's domain errors. botocore errors are converted to these at the boundary
-(`infra.deploy.aws`); the CLI maps each to a message and an exit code in one place."""
+"""The deployer's domain errors (AWS call failures are `infra.aws.errors`); each carries the
+exit code it maps to."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from infra.errors import InfraError
+from infra.errors import EXIT_USAGE, InfraError
 
 
 class DeployError(InfraError):
     """A deploy step failed (exit 1 unless the class says otherwise)."""
 
-    exit_code = 1
-
 
 class DeployUsageError(DeployError):
     """The command's input is wrong: missing artifact, digest mismatch, bad option."""
 
-    exit_code = 2
+    exit_code = EXIT_USAGE
 
 
 class ArtifactNotFound(DeployUsageError):
@@ -53,45 +51,6 @@ class TemplateInvalid(DeployError):
             f"template {template} fails cfn-lint ({len(problems)} problem(s)); nothing was "
             f"deployed. Fix the template code and synth again:\n  {listed}"
         )
-
-
-class CredentialsError(DeployError):
-    """No usable AWS credentials (missing, expired, or an unreadable config file)."""
-
-    exit_code = 2
-
-
-class EmulatorUnreachable(DeployError):
-    """The local AWS emulator does not answer at its endpoint."""
-
-    def __init__(self, endpoint: str, detail: str) -> None:
-        self.endpoint = endpoint
-        super().__init__(
-            f"the local AWS emulator is not reachable at {endpoint} ({detail}); start it again "
-            "with `python -m infra deploy --target local ...` (it is started on demand) "
-            "or check the process named in .pipeline/local/emulator.json"
-        )
-
-
-class EmulatorNotStarted(EmulatorUnreachable):
-    """No local emulator has been started yet (history/status never start one)."""
-
-    def __init__(self, state_file: str) -> None:
-        self.endpoint = ""
-        DeployError.__init__(
-            self,
-            f"no local AWS emulator is running (no {state_file}); deploy first with "
-            "`python -m infra deploy --env E --target local ...`, which starts one",
-        )
-
-
-class AwsCallFailed(DeployError):
-    """An AWS API call failed for a reason the deployer does not handle specially."""
-
-    def __init__(self, operation: str, code: str, message: str) -> None:
-        self.operation = operation
-        self.code = code
-        super().__init__(f"AWS {operation} failed: {code}: {message}")
 
 
 class LockHeld(DeployError):

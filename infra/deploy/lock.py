@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from infra.deploy.aws import AwsClients, aws_call
-from infra.deploy.errors import AwsCallFailed, LockHeld
+from infra.aws import AwsClients, aws_call
+from infra.aws.errors import AwsCallFailed
+from infra.deploy.errors import LockHeld
 from infra.deploy.table_items import (
     LOCK_SORT_KEY,
     PARTITION_KEY,

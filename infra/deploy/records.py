@@ -8,8 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from infra.deploy.aws import AwsClients, aws_call
-from infra.deploy.errors import AwsCallFailed
+from infra.aws import AwsClients, aws_call
+from infra.aws.errors import AwsCallFailed
 from infra.deploy.table_items import (
     PARTITION_KEY,
     RECORD_PREFIX,

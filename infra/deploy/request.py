@@ -6,9 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.aws.errors import AwsCallFailed
 from infra.config.model import EnvironmentConfig
 from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, Artifact
-from infra.deploy.errors import AwsCallFailed
 from infra.deploy.plan import Plan
 from infra.deploy.records import DeploymentRecord, Outcome
 from infra.deploy.template_check import require_lint_clean

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from infra.aws import aws_call
+from infra.aws.errors import AwsCallFailed
+from infra.clock import Clock
 from infra.config.model import EnvironmentConfig
-from infra.deploy.aws import aws_call
 from infra.deploy.bootstrap import table_exists
 from infra.deploy.changeset import CloudFormation, Waits
-from infra.deploy.clock import Clock
 from infra.deploy.connect import Connection
-from infra.deploy.errors import AwsCallFailed
 from infra.deploy.lock import DeployLock, Lock
 from infra.deploy.records import DeploymentRecord, RecordStore, record_as_dict
 from infra.deploy.table_items import format_time

@@ -8,9 +8,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from infra.aws import AwsClients, aws_call
+from infra.aws.errors import AwsCallFailed
 from infra.config.model import EnvironmentConfig
-from infra.deploy.aws import AwsClients, aws_call
-from infra.deploy.errors import AwsCallFailed
 from infra.templates.parameters import ON_AWS_CONDITION
 from infra.templates.storage import (
     DATA_PARTITION_KEY,

@@ -19,7 +19,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.deploy.errors import EmulatorNotStarted, EmulatorUnreachable
+from infra.aws.errors import EmulatorNotStarted, EmulatorUnreachable
 
 STATE_DIR = Path(".pipeline/local")
 STATE_FILE = "emulator.json"

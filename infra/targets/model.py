@@ -24,3 +24,12 @@ AWS_WAITS = WaitPolicy(poll_seconds=5.0, timeout_seconds=3600.0)
 # The emulator applies synchronously; a resource that fails there never rolls back, so a short
 # timeout turns "stuck IN_PROGRESS" into an error quickly.
 LOCAL_WAITS = WaitPolicy(poll_seconds=0.1, timeout_seconds=60.0)
+
+
+def resolve_kind(requested: TargetKind) -> TargetKind:
+    """`auto` is AWS when the credential chain yields credentials, otherwise the emulator."""
+    from infra.aws.sessions import credential_source
+
+    if requested is not TargetKind.AUTO:
+        return requested
+    return TargetKind.AWS if credential_source() else TargetKind.LOCAL

@@ -193,12 +193,12 @@ def cmd_deploy(args: argparse.Namespace, console: Console) -> int:
 
 
 def start_emulator(repo: Path, console: Console) -> str:
-    from infra.deploy.errors import DeployError
+    from infra.errors import InfraError
     from infra.targets.local_emulator import ensure_emulator
 
     try:
         state = ensure_emulator(repo / LOCAL_DIR)
-    except DeployError as exc:
+    except InfraError as exc:
         raise ReleaseError(f"the local emulator cannot start: {exc}") from None
     how = f"started (pid {state.pid})" if state.started else "already running"
     console.print(f"local emulator {how} at {state.endpoint} (a host process)")

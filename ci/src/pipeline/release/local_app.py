@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from app.local.dev_keys import LOCAL_AUDIENCE, LOCAL_ISSUER
-from infra.targets.sessions import EMULATOR_KEY
+from infra.aws.sessions import EMULATOR_KEY
 from pipeline.catalog import ARTIFACTS_DIR
 from pipeline.release.app_runners import AppRunner
 from pipeline.release.errors import AppServingError, ReleaseUsageError
@@ -77,7 +77,7 @@ def app_environment(
 
 def function_environment(emulator_url: str, region: str, function: str) -> dict[str, str]:
     """The deployed function's environment variables, read back from the emulator."""
-    from infra.targets.sessions import emulator_session
+    from infra.aws.sessions import emulator_session
 
     client = emulator_session(region).client("lambda", endpoint_url=emulator_url)
     try:

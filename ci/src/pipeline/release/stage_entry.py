@@ -62,8 +62,8 @@ def deploy(env: str, repo: Path, environ: Mapping[str, str]) -> int:
 
 
 def smoke(env: str, repo: Path, environ: Mapping[str, str]) -> int:
+    from infra.aws import aws_call
     from infra.config import load_environment
-    from infra.deploy.aws import aws_call
     from infra.deploy.connect import connect
     from infra.deploy.records import RecordStore
     from infra.targets.model import TargetKind

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from infra.aws.sessions import credential_source
 from pipeline.catalog import RELEASE_ENVS
 from pipeline.release.errors import ReleaseUsageError
+
+__all__ = ["Target", "TargetChoice", "check_env", "choose_target", "credential_source"]
 
 KNOWN_ENVS = (*RELEASE_ENVS, "prod")
 
@@ -50,17 +53,3 @@ def check_env(env: str, allowed: tuple[str, ...] = KNOWN_ENVS) -> str:
             f"--env {env!r} is not an environment: choose one of {', '.join(allowed)}"
         )
     return env
-
-
-def credential_source() -> str | None:
-    """Where boto3's standard credential chain finds credentials (e.g. 'env'), or None."""
-    import boto3
-    import botocore.exceptions
-
-    try:
-        credentials = boto3.Session().get_credentials()
-    except botocore.exceptions.BotoCoreError:  # a broken profile counts as none found
-        return None
-    if credentials is None:
-        return None
-    return str(getattr(credentials, "method", "") or "credential chain")

@@ -12,16 +12,18 @@ from typing import Any
 import pytest
 from moto.server import ThreadedMotoServer
 
+from infra.aws.errors import EmulatorUnreachable
+from infra.clock import SystemClock
 from infra.config import EnvironmentConfig
 from infra.deploy.artifact_store import resolve_local
 from infra.deploy.cli import main
-from infra.deploy.clock import SystemClock
 from infra.deploy.connect import connect
 from infra.deploy.deployer import Deployer
-from infra.deploy.errors import ChangeSetFailed, DeployError, EmulatorUnreachable, LockHeld
+from infra.deploy.errors import ChangeSetFailed, LockHeld
 from infra.deploy.lock import DeployLock
 from infra.deploy.records import Outcome, RecordStore
 from infra.deploy.request import DeployRequest
+from infra.errors import InfraError
 from infra.targets.model import TargetKind
 from infra.templates.stack import render_template
 from tests.conftest import free_port
@@ -80,7 +82,7 @@ def test_concurrent_deploys_one_proceeds_the_other_is_refused(
         barrier.wait(timeout=20)
         try:
             results[i] = worker.deploy(request(dev, artifact, actor=f"deployer-{i}")).outcome
-        except DeployError as exc:
+        except InfraError as exc:
             results[i] = exc
         finally:
             done[i].set()

@@ -8,7 +8,7 @@ from pathlib import Path
 import boto3
 import pytest
 
-from infra.deploy.aws import AwsClients, Endpoint
+from infra.aws import AwsClients, Endpoint
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
 from pipeline.release import stage_entry
 from pipeline.release.endpoints import SmokeEndpoint

@@ -12,7 +12,7 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from infra.deploy.aws import AwsClients, Endpoint
+from infra.aws import AwsClients, Endpoint
 from infra.deploy.connect import Connection
 from infra.targets.model import LOCAL_WAITS, TargetKind
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from infra.deploy.aws import Endpoint
+from infra.aws import Endpoint
 from infra.deploy.changeset import ChangeSet, CloudFormation, Waits
 from infra.deploy.errors import ChangeSetFailed
 from infra.deploy.plan import Plan

@@ -12,9 +12,9 @@ from typing import Any
 
 import pytest
 
+from infra.aws.errors import CredentialsError
 from infra.deploy import cli
 from infra.deploy.connect import Connection
-from infra.deploy.errors import CredentialsError
 
 
 @pytest.fixture

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from infra.aws.errors import AwsCallFailed
 from infra.config import EnvironmentConfig, load_environment
 from infra.deploy.artifact_store import resolve_local
 from infra.deploy.changeset import StackState
@@ -19,7 +20,6 @@ from infra.deploy.connect import Connection
 from infra.deploy.deployer import Deployer
 from infra.deploy.errors import (
     ArtifactNotFound,
-    AwsCallFailed,
     DeployError,
     DeployUsageError,
     LockHeld,
@@ -29,6 +29,7 @@ from infra.deploy.lock import DeployLock
 from infra.deploy.records import Outcome, RecordStore
 from infra.deploy.request import DeployRequest, is_concurrent_create
 from infra.deploy.status import live_status, render_status
+from infra.errors import InfraError
 from infra.targets.model import TargetKind
 from infra.templates.stack import render_template
 from tests.unit.infra.deploy.conftest import FakeClock
@@ -231,7 +232,7 @@ def test_on_aws_gaps_are_failures_and_the_failure_is_recorded(
     endpoint = dataclasses.replace(in_process.clients.endpoint, emulator=False)
     in_process.clients.endpoint = endpoint
     on_aws = dataclasses.replace(in_process, kind=TargetKind.AWS)
-    with pytest.raises(DeployError):
+    with pytest.raises(InfraError):  # a verification failure, or the failed AWS call itself
         run(on_aws, clock, request(dev, template, make_zip("one")))
     [record] = RecordStore(on_aws.clients, dev.names.deployments_table, dev.name).history()
     assert record.outcome is Outcome.FAILED

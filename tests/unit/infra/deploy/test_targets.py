@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from infra.deploy.errors import CredentialsError, EmulatorUnreachable
+from infra.aws.errors import CredentialsError, EmulatorUnreachable
+from infra.aws.sessions import aws_session
 from infra.targets import local_emulator
-from infra.targets.model import TargetKind
-from infra.targets.sessions import aws_session, resolve_kind
+from infra.targets.model import TargetKind, resolve_kind
 from tests.conftest import free_port
 
 

@@ -11,8 +11,8 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
-from infra.deploy.aws import Endpoint, aws_call
-from infra.deploy.errors import AwsCallFailed, CredentialsError, EmulatorUnreachable
+from infra.aws import Endpoint, aws_call
+from infra.aws.errors import AwsCallFailed, CredentialsError, EmulatorUnreachable
 
 AWS = Endpoint(region="eu-west-1")
 LOCAL = Endpoint(region="eu-west-1", url="http://127.0.0.1:1")

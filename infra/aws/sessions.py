@@ -6,8 +6,7 @@ from __future__ import annotations
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from infra.deploy.errors import CredentialsError
-from infra.targets.model import TargetKind
+from infra.aws.errors import CredentialsError
 
 EMULATOR_KEY = "testing"  # moto accepts any key; these are not secrets
 
@@ -36,12 +35,12 @@ def aws_session(region: str) -> tuple[boto3.Session, str]:
     return session, str(getattr(credentials, "method", "unknown"))
 
 
-def resolve_kind(requested: TargetKind) -> TargetKind:
-    """`auto` is AWS when the chain yields credentials, otherwise the local emulator."""
-    if requested is not TargetKind.AUTO:
-        return requested
+def credential_source() -> str | None:
+    """Where boto3's standard credential chain finds credentials (e.g. 'env'), or None."""
     try:
-        aws_session("us-east-1")
-    except CredentialsError:
-        return TargetKind.LOCAL
-    return TargetKind.AWS
+        credentials = boto3.Session().get_credentials()
+    except BotoCoreError:  # a broken profile counts as none found
+        return None
+    if credentials is None:
+        return None
+    return str(getattr(credentials, "method", "") or "credential chain")

@@ -1,16 +1,10 @@
-"""The one boundary between the deployer and botocore: clients built from an injected session
-and endpoint, and every botocore error converted to the deployer's domain errors."""
+"""`aws_call`: run botocore calls and convert every botocore error into `infra.aws.errors`."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
-from typing import TYPE_CHECKING
 
-import boto3
-from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
@@ -24,14 +18,8 @@ from botocore.exceptions import (
 )
 from botocore.parsers import ResponseParserError
 
-from infra.deploy.errors import AwsCallFailed, CredentialsError, EmulatorUnreachable
-
-if TYPE_CHECKING:
-    from mypy_boto3_cloudformation import CloudFormationClient
-    from mypy_boto3_dynamodb import DynamoDBClient
-    from mypy_boto3_lambda import LambdaClient
-    from mypy_boto3_s3 import S3Client
-    from mypy_boto3_sts import STSClient
+from infra.aws.clients import Endpoint
+from infra.aws.errors import AwsCallFailed, CredentialsError, EmulatorUnreachable
 
 # Error codes meaning "your credentials are not valid", across services.
 CREDENTIAL_CODES = frozenset(
@@ -49,58 +37,6 @@ CREDENTIAL_CODES = frozenset(
 _UNREACHABLE = (EndpointConnectionError, ConnectionClosedError, ConnectTimeoutError)
 
 
-@dataclass(frozen=True)
-class Endpoint:
-    """Where the clients talk to: AWS's own endpoints (url None) or another URL; `emulator`
-    when the other side is moto (its fidelity gaps apply: see verify.py)."""
-
-    region: str
-    url: str | None = None
-    emulator: bool = False
-
-    @property
-    def is_emulator(self) -> bool:
-        return self.emulator or self.url is not None
-
-
-class AwsClients:
-    """Typed boto3 clients for one region/endpoint, created lazily from one session."""
-
-    def __init__(self, session: boto3.Session, endpoint: Endpoint) -> None:
-        self.endpoint = endpoint
-        self._session = session
-        # The emulator answers in milliseconds: fail fast when it is gone instead of retrying.
-        attempts = 2 if endpoint.is_emulator else 5
-        self._config = Config(
-            region_name=endpoint.region,
-            connect_timeout=2 if endpoint.is_emulator else 10,
-            read_timeout=30 if endpoint.is_emulator else 60,
-            retries={"max_attempts": attempts, "mode": "standard"},
-        )
-
-    @cached_property
-    def cloudformation(self) -> CloudFormationClient:
-        return self._session.client(
-            "cloudformation", endpoint_url=self.endpoint.url, config=self._config
-        )
-
-    @cached_property
-    def dynamodb(self) -> DynamoDBClient:
-        return self._session.client("dynamodb", endpoint_url=self.endpoint.url, config=self._config)
-
-    @cached_property
-    def s3(self) -> S3Client:
-        return self._session.client("s3", endpoint_url=self.endpoint.url, config=self._config)
-
-    @cached_property
-    def lambda_(self) -> LambdaClient:
-        return self._session.client("lambda", endpoint_url=self.endpoint.url, config=self._config)
-
-    @cached_property
-    def sts(self) -> STSClient:
-        return self._session.client("sts", endpoint_url=self.endpoint.url, config=self._config)
-
-
 def error_code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", "Unknown"))
 
@@ -114,7 +50,7 @@ def aws_call(operation: str, endpoint: Endpoint) -> Iterator[None]:
         raise CredentialsError(
             f"no usable AWS credentials for {operation} ({type(exc).__name__}); configure the "
             "standard chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, SSO or a role), "
-            "or deploy to the emulator with --target local"
+            "or use the emulator with --target local"
         ) from None
     except _UNREACHABLE as exc:
         if endpoint.url is not None:
