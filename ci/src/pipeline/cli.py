@@ -201,7 +201,7 @@ def run_in_dagger_session(
     session that `dagger run` opened (its engine schedules and caches the stages)."""
     import anyio
 
-    from pipeline.dagger_session import run_check
+    from pipeline.engines.dagger.session import run_check
     from pipeline.main import StagesFailed
 
     console.print(f"pipeline: {', '.join(names)} in the current Dagger session")

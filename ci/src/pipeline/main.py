@@ -20,10 +20,10 @@ from typing import Annotated, Any, TypeVar
 import dagger
 from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
-from pipeline import dagger_plan as plan
-from pipeline import dagger_release as release
 from pipeline.catalog import AWS_SECRETS, CATALOG, CI_STAGES, EXCLUDES, SMOKE_TOKEN_SECRET
-from pipeline.dagger_stages import (
+from pipeline.engines.base import SOURCE_DIR
+from pipeline.engines.dagger import plan, release
+from pipeline.engines.dagger.stages import (
     Clock,
     MissingSecret,
     PipelineError,
@@ -35,7 +35,6 @@ from pipeline.dagger_stages import (
     stage_layer,
     toolchain_layer,
 )
-from pipeline.engines.base import SOURCE_DIR
 from pipeline.results import RunReport, run_status
 
 __all__ = [

@@ -16,10 +16,10 @@ import dagger
 import pytest
 from dagger.mod._converter import to_typedef
 
-from pipeline import dagger_plan as plan
 from pipeline import main as module
 from pipeline.catalog import CATALOG, CI_STAGES, EXCLUDES, Catalog, Stage, Step, validate
-from pipeline.dagger_stages import RunInputs
+from pipeline.engines.dagger import plan
+from pipeline.engines.dagger.stages import RunInputs
 from pipeline.main import MissingSecret, Pipeline, StagesFailed, compile_stage, run_stages
 from tests.unit.ci.fake_dagger import (
     SOURCE,

@@ -8,10 +8,10 @@ from types import MappingProxyType
 
 import pytest
 
-from pipeline import dagger_plan as plan
-from pipeline import dagger_release_plan as rp
 from pipeline.catalog import AWS_SECRETS, CATALOG, CatalogError, Network, Stage, Step
-from pipeline.dagger_release_plan import ReleaseUsageError, Target
+from pipeline.engines.dagger import plan
+from pipeline.engines.dagger import release_plan as rp
+from pipeline.engines.dagger.release_plan import ReleaseUsageError, Target
 
 
 def stage(name: str) -> Stage:

@@ -17,8 +17,6 @@ from types import MappingProxyType
 
 import dagger
 
-from pipeline import dagger_plan as plan
-from pipeline import dagger_release_plan as rp
 from pipeline.catalog import (
     ARTIFACTS_DIR,
     AWS_SECRETS,
@@ -27,7 +25,10 @@ from pipeline.catalog import (
     CatalogError,
     Stage,
 )
-from pipeline.dagger_stages import (
+from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR
+from pipeline.engines.dagger import plan
+from pipeline.engines.dagger import release_plan as rp
+from pipeline.engines.dagger.stages import (
     Layer,
     PipelineError,
     RunInputs,
@@ -36,7 +37,6 @@ from pipeline.dagger_stages import (
     run_stages,
     toolchain_container,
 )
-from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR
 
 # The name the minted smoke token gets in Dagger's secret store (a name, not a value).
 TOKEN_SECRET_NAME = "pipeline-local-smoke-token"  # noqa: S105  # nosec B105  # pragma: allowlist secret

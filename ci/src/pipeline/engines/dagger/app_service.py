@@ -69,7 +69,7 @@ def app_env(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, s
 
 
 def parser() -> argparse.ArgumentParser:
-    root = argparse.ArgumentParser(prog="python -m pipeline.local_app_launcher")
+    root = argparse.ArgumentParser(prog="python -m pipeline.engines.dagger.app_service")
     commands = root.add_subparsers(dest="command", required=True)
     auth = commands.add_parser("auth", help="write public.pem and a smoke-test token")
     auth.add_argument("--out", required=True)

@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 import dagger
 from dagger.mod._exceptions import FunctionError
 
-from pipeline import dagger_plan as plan
 from pipeline.catalog import Catalog, Stage, Toolchain
 from pipeline.dag import run_in_dependency_order
-from pipeline.dagger_release_plan import RUN_ID_ENV, select_stages
 from pipeline.engines.base import SOURCE_DIR, runner_argv
+from pipeline.engines.dagger import plan
+from pipeline.engines.dagger.release_plan import RUN_ID_ENV, select_stages
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult
 
 Clock = Callable[[], float]

@@ -11,8 +11,9 @@ import anyio
 import pytest
 from rich.console import Console
 
-from pipeline import cli, dagger_session
+from pipeline import cli
 from pipeline.catalog import CI_STAGES, EXCLUDES
+from pipeline.engines.dagger import session as dagger_session
 from pipeline.engines.select import DaggerSession, choose
 from pipeline.engines.select import dagger_session as find_session
 from pipeline.main import StagesFailed
@@ -105,7 +106,7 @@ def test_cli_in_a_session_runs_the_module_chains(
 ) -> None:
     (tmp_path / "dagger.json").write_text("{}")
     (tmp_path / "pyproject.toml").write_text("")
-    root = Path(__file__).resolve().parents[3]
+    root = Path(__file__).resolve().parents[5]
     for lock in (
         "uv.lock",
         "ci/toolchains/security/pyproject.toml",

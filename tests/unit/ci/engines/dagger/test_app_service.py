@@ -12,7 +12,7 @@ from typing import Any
 import jwt
 import pytest
 
-from pipeline import local_app_launcher as launcher
+from pipeline.engines.dagger import app_service as launcher
 from pipeline.release import local_app
 from pipeline.release.errors import AppServingError
 

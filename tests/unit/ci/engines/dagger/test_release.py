@@ -10,11 +10,11 @@ import anyio
 import dagger
 import pytest
 
-from pipeline import dagger_release as release
-from pipeline import dagger_release_plan as rp
 from pipeline import main as module
 from pipeline.catalog import AWS_SECRETS, CATALOG, RELEASE_STAGES, SMOKE_TOKEN_SECRET
-from pipeline.dagger_stages import PipelineError, StageRun, StagesFailed
+from pipeline.engines.dagger import release
+from pipeline.engines.dagger import release_plan as rp
+from pipeline.engines.dagger.stages import PipelineError, StageRun, StagesFailed
 from pipeline.main import Pipeline
 from tests.unit.ci.fake_dagger import (
     PLAINTEXT_TOKEN,
@@ -346,7 +346,12 @@ def test_smoke_on_the_local_target_needs_the_build_of_the_same_call() -> None:
 
 def test_the_app_is_told_which_environment_it_serves() -> None:
     argv = rp.app_argv("staging", COMMIT)
-    assert argv[:4] == ("/opt/venv/bin/python", "-m", "pipeline.local_app_launcher", "serve")
+    assert argv[:4] == (
+        "/opt/venv/bin/python",
+        "-m",
+        "pipeline.engines.dagger.app_service",
+        "serve",
+    )
     assert dict(zip(argv[4::2], argv[5::2], strict=True))["--env"] == "staging"
     assert json.dumps(argv)  # plain strings only
 

@@ -2,7 +2,7 @@
 decide, as plain data and pure functions: which stages run, with which parameters and secrets,
 and how the local target's emulator and app services are wired.
 
-Standard library only (like `dagger_plan`), so it is table-tested without dagger.
+Standard library only (like `plan`), so it is table-tested without dagger.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ DIGEST_FILE = "lambda.zip.sha256"
 TASK_DIR = "/var/task"
 BUNDLE_PATH = f"/artifact/{BUNDLE_FILE}"
 AUTH_DIR = "/auth"
-LAUNCHER = "pipeline.local_app_launcher"
+LAUNCHER = "pipeline.engines.dagger.app_service"
 VENV_PYTHON = f"{VENV_DIR}/bin/python"
 
 _DIGEST = re.compile(r"[0-9a-f]{64}")

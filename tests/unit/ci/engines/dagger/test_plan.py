@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline import dagger_plan as plan
 from pipeline.catalog import CATALOG, Toolchain
+from pipeline.engines.dagger import plan
 from pipeline.results import StageResult, Status, run_status
 
 LINT = CATALOG.stage("lint")

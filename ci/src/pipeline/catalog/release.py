@@ -1,0 +1,160 @@
+"""The release stages: `build` once, then per-environment stages made from stage kinds.
+
+A kind (deploy, smoke, status, history) says what one kind of per-environment stage is: the
+entry it runs (`python -m pipeline.release.entries KIND --env E`), the run parameters and
+secrets it takes, its switches, and whether it reaches the environment's app. `RELEASE` places
+kinds in the release chain; a read-only kind runs on demand for any environment.
+
+Adding a release stage: an entry function in `pipeline.release.entries`, a kind here, and (if it
+belongs to the release chain) its place in `RELEASE`. The CLI and the Dagger module read both.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pipeline.catalog.model import Catalog, CatalogError, Network, Stage, Step, python_cmd
+from pipeline.catalog.toolchains import PROJECT_FILES
+
+ARTIFACTS_DIR = "build/artifacts"
+BUILD_STAGE = "build"
+# The environments the release chain deploys; prod is reached by promotion (not built yet).
+RELEASE_ENVS = ("dev", "staging")
+# The in-container side of every per-environment stage.
+ENTRY_MODULE = "pipeline.release.entries"
+
+# Run parameters (the scheduler passes each stage the ones it declares, as env vars).
+PARAM_TARGET = "PIPELINE_TARGET"  # local | aws
+PARAM_COMMIT = "PIPELINE_COMMIT"  # the commit the artifact was built from
+PARAM_ACTOR = "PIPELINE_ACTOR"  # who releases (recorded in the deployment record)
+PARAM_EMULATOR = "AWS_ENDPOINT_URL"  # local target only: where the emulator answers
+PARAM_DRY_RUN = "PIPELINE_DRY_RUN"  # "1": plan only, change nothing
+AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+# pragma: allowlist nextline secret
+SMOKE_TOKEN_SECRET = "SMOKE_TOKEN"  # noqa: S105  # nosec B105 - a name, not a value
+RELEASE_INPUTS = ("app/**/*.py", "infra/**/*", "ci/src/pipeline/release/**/*.py", *PROJECT_FILES)
+
+
+def app_url_param(env: str) -> str:
+    """The run parameter naming where an environment's API answers (local target: the app the
+    release serves; unset on AWS, where the stack's ApiUrl output is used)."""
+    return f"PIPELINE_APP_URL_{env.upper()}"
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A yes/no option of a stage kind: `--NAME` on the CLI, `NAME` (snake case) in Dagger,
+    and the run parameter `param`="1" in the stage."""
+
+    name: str
+    param: str
+    help: str
+
+
+DRY_RUN = Switch("dry-run", PARAM_DRY_RUN, "print the plan and stop: nothing is changed")
+
+
+@dataclass(frozen=True)
+class StageKind:
+    """One kind of per-environment stage; `{env}` in `summary` is the environment's name."""
+
+    name: str
+    summary: str
+    params: tuple[str, ...]
+    secrets: tuple[str, ...] = AWS_SECRETS
+    inputs: tuple[str, ...] = RELEASE_INPUTS
+    switches: tuple[Switch, ...] = ()
+    reaches_app: bool = False  # it talks to the env's API (the local target serves it)
+    read_only: bool = False  # changes nothing: runs on demand in any environment
+
+    def stage_name(self, env: str) -> str:
+        return f"{self.name}-{env}"
+
+    def stage(self, env: str, needs: tuple[str, ...] = ()) -> Stage:
+        params = (*self.params, *(s.param for s in self.switches))
+        return Stage(
+            name=self.stage_name(env),
+            description=self.summary.format(env=env),
+            toolchain="python",
+            steps=(Step(self.name, python_cmd(ENTRY_MODULE, self.name, "--env", env)),),
+            inputs=self.inputs,
+            needs=needs,
+            network=Network.HOST,  # the local target's emulator and apps are on the loopback
+            params=(*params, app_url_param(env)) if self.reaches_app else params,
+            secrets=self.secrets,
+            cacheable=False,  # effects outside the repository, or a view of them
+        )
+
+
+DEPLOY = StageKind(
+    name="deploy",
+    summary="deploy the built artifact to {env} (change set, lock, record, verify)",
+    params=(PARAM_TARGET, PARAM_COMMIT, PARAM_ACTOR, PARAM_EMULATOR),
+    switches=(DRY_RUN,),
+)
+SMOKE = StageKind(
+    name="smoke",
+    summary="smoke tests against {env}; a failure marks its deployment record failed",
+    params=(PARAM_TARGET, PARAM_EMULATOR),
+    secrets=(*AWS_SECRETS, SMOKE_TOKEN_SECRET),
+    inputs=(*RELEASE_INPUTS, "tests/smoke/**/*"),
+    reaches_app=True,
+)
+STATUS = StageKind(
+    name="status",
+    summary="what is live in {env}: stack, digest, alias, latest deploy, lock",
+    params=(PARAM_TARGET, PARAM_EMULATOR),
+    read_only=True,
+)
+HISTORY = StageKind(
+    name="history",
+    summary="the deployment records of {env}, newest first",
+    params=(PARAM_TARGET, PARAM_EMULATOR),
+    read_only=True,
+)
+KINDS = {kind.name: kind for kind in (DEPLOY, SMOKE, STATUS, HISTORY)}
+
+BUILD = Stage(
+    name=BUILD_STAGE,
+    description="the reproducible Lambda zip in build/artifacts (prints its sha256 digest)",
+    toolchain="python",
+    steps=(Step("artifact", python_cmd("infra.artifact", "build", "--out", ARTIFACTS_DIR)),),
+    inputs=("app/**/*", "infra/artifact/**/*", "infra/config/**/*", *PROJECT_FILES),
+    outputs=(ARTIFACTS_DIR,),
+    network=Network.DEFAULT,  # downloads the Lambda-platform wheels from PyPI
+)
+
+# Build once, deploy that digest dev -> staging, smoke-test each (a deploy also needs `build`:
+# its artifact is copied in).
+RELEASE: tuple[Stage, ...] = (
+    BUILD,
+    DEPLOY.stage("dev", needs=(BUILD_STAGE,)),
+    SMOKE.stage("dev", needs=("deploy-dev",)),
+    DEPLOY.stage("staging", needs=(BUILD_STAGE, "smoke-dev")),
+    SMOKE.stage("staging", needs=("deploy-staging",)),
+)
+RELEASE_STAGES = tuple(stage.name for stage in RELEASE)
+
+
+def kind_of(stage: Stage) -> tuple[StageKind, str] | None:
+    """(kind, environment) of a per-environment stage (`deploy-dev`); None for the others."""
+    name, _, env = stage.name.partition("-")
+    kind = KINDS.get(name)
+    return (kind, env) if kind is not None and env else None
+
+
+def kind_stage(catalog: Catalog, kind: StageKind, env: str) -> Stage:
+    """The stage of `kind` for `env`. The one rule for which environments a kind accepts: a
+    read-only kind runs in any environment (the config loader validates the name); any other
+    kind only where the catalog declares its stage (deploy: dev and staging)."""
+    if kind.read_only:
+        return kind.stage(env)
+    stage = catalog.stages.get(kind.stage_name(env))
+    if stage is None:
+        found = filter(None, (kind_of(s) for s in catalog.stages.values()))
+        envs = [declared for of, declared in found if of == kind]
+        raise CatalogError(
+            f"--env {env!r}: {kind.name} runs in {', '.join(envs) or 'no environment'} (the "
+            f"catalog declares no {kind.stage_name(env)} stage; prod is reached by promotion)"
+        )
+    return stage
