@@ -32,8 +32,9 @@ from typing import Any
 import httpx
 
 from app.local.dev_keys import generate_keys, mint_token
+from app.local.ports import free_port
 from app.local.provision import provision
-from app.local.run import app_environment, free_port, wait_for
+from app.local.run import app_environment, wait_for
 from infra.artifact import MAX_BUNDLE_BYTES, build_bundle
 
 REPO = Path(__file__).resolve().parents[1]

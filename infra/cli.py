@@ -1,7 +1,7 @@
 """`python -m infra`: environment config, template synth and template lint.
 
-Thin layer: parse, call the library, print. Typed errors become exit codes in `exit_code_for`
-only: 0 ok, 1 a check found problems, 2 bad usage or configuration.
+Thin layer: parse, call the library, print. Each typed error carries its exit code
+(`infra.errors.exit_code_for`): 0 ok, 1 a check found problems, 2 bad usage or configuration.
 """
 
 from __future__ import annotations
@@ -12,34 +12,21 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from infra.config.loader import ENVIRONMENTS_DIR, ConfigError, load_all, load_environment
+from infra.config.loader import ENVIRONMENTS_DIR, load_all, load_environment
 from infra.config.model import ENVIRONMENT_NAMES, EnvironmentConfig
 from infra.config.render import OutputFormat, diff, render, render_diff
 from infra.deploy.cli import register as register_deploy
-from infra.errors import InfraError, UsageError
+from infra.errors import EXIT_FAILED, EXIT_USAGE, InfraError, exit_code_for
 from infra.templates.lint import find_templates, lint_templates
 from infra.templates.synth import synth
 
 EXIT_OK = 0
-EXIT_FINDINGS = 1
-EXIT_USAGE = 2
+EXIT_FINDINGS = EXIT_FAILED
 DEFAULT_SYNTH_DIR = Path("build/synth")
 
-# The one place a typed error becomes an exit code (first matching class wins).
-_EXIT_CODES: tuple[tuple[type[InfraError], int], ...] = (
-    (ConfigError, EXIT_USAGE),
-    (UsageError, EXIT_USAGE),
-)
+__all__ = ["EXIT_FINDINGS", "EXIT_OK", "EXIT_USAGE", "exit_code_for", "main"]
 
 Command = Callable[[argparse.Namespace, TextIO], int]
-
-
-def exit_code_for(error: InfraError) -> int:
-    """The exit code a typed error maps to; an unmapped InfraError counts as a failed check."""
-    for error_type, code in _EXIT_CODES:
-        if isinstance(error, error_type):
-            return code
-    return EXIT_FINDINGS
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

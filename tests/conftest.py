@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Iterator
 
 import pytest
+
+from app.local.ports import free_port
+
+__all__ = ["free_port", "unavailable"]
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -31,12 +34,6 @@ def docker_client() -> Iterator[object]:
         unavailable("the Docker Engine", f"{exc}; install docker.io and start dockerd")
     yield client
     client.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")

@@ -1,4 +1,4 @@
-"""`python -m app.local up [--port N] [--engine host|docker] [--detach]` | `... down`."""
+"""`python -m app.local up [--port N] [--engine host|docker [--image TAG]] [--detach]` | `down`."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ def parser() -> argparse.ArgumentParser:
     start.add_argument("--port", type=int, default=DEFAULT_PORT, help="app port on 127.0.0.1")
     start.add_argument("--engine", choices=[e.value for e in Engine], default=Engine.HOST.value)
     start.add_argument("--detach", action="store_true", help="return once it answers")
+    start.add_argument("--image", help="docker engine: image with the locked dependencies")
     start.add_argument("--repo", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
     stop = commands.add_parser("down", help="stop a detached local stack")
     stop.add_argument("--repo", type=Path, default=Path.cwd(), help=argparse.SUPPRESS)
@@ -29,7 +30,13 @@ def main(argv: list[str] | None = None) -> int:
             if not 1 <= args.port <= 65535:
                 print(f"--port {args.port} is not a TCP port: use 1..65535", file=sys.stderr)
                 return 2
-            up(args.repo, port=args.port, engine=Engine(args.engine), detach=args.detach)
+            up(
+                args.repo,
+                port=args.port,
+                engine=Engine(args.engine),
+                detach=args.detach,
+                image=args.image,
+            )
             return 0
         result = down(args.repo)
     except LocalRunError as exc:

@@ -1,7 +1,7 @@
-"""Docker engine: the emulator and the app as containers of the project's python toolchain image.
-
-Both use the host network, so the app reaches the emulator on loopback and the presigned report
-URLs (which name the emulator's address) work from the developer's shell too.
+"""Docker engine: the emulator and the app as containers of an image holding the project's
+locked dependencies (the caller names it: `./pipeline up local --engine docker` builds the
+toolchain image). Both use the host network, so the app reaches the emulator on loopback and the
+presigned report URLs (which name the emulator's address) work from the developer's shell too.
 """
 
 from __future__ import annotations
@@ -20,15 +20,12 @@ LABEL = "energy-insights.local"
 class DockerLauncher:
     engine = "docker"
 
-    def __init__(self, repo: Path, client: Any | None = None) -> None:
+    def __init__(self, repo: Path, image: str, client: Any | None = None) -> None:
         import docker  # only the docker engine pays for docker-py
-
-        from pipeline.catalog import PYTHON_TOOLCHAIN
-        from pipeline.engines.docker.images import ensure_toolchain_image
 
         self.repo = repo.resolve()
         self.client = client if client is not None else docker.from_env(timeout=60)
-        self.image: str = ensure_toolchain_image(self.client, PYTHON_TOOLCHAIN, self.repo)
+        self.image = image
         self.containers: list[str] = []
 
     def _run(self, name: str, argv: list[str], env: Mapping[str, str]) -> str:

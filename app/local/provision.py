@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from botocore.exceptions import ClientError
 
+from app.local.environment import EMULATOR_KEY
+from app.storage.clients import build_clients
 from app.storage.table import PK, SK
 
 if TYPE_CHECKING:
@@ -53,12 +55,8 @@ def create_bucket(client: S3Client, name: str, region: str = LOCAL_REGION) -> No
 
 def provision(endpoint: str, table: str = LOCAL_TABLE, bucket: str = LOCAL_BUCKET) -> None:
     """Create both resources in the emulator at `endpoint` with fake credentials."""
-    import boto3
-
-    session = boto3.session.Session(
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # noqa: S106 - the emulator accepts any credentials
-        region_name=LOCAL_REGION,
+    clients = build_clients(
+        endpoint_url=endpoint, region=LOCAL_REGION, credentials=(EMULATOR_KEY, EMULATOR_KEY)
     )
-    create_table(session.client("dynamodb", endpoint_url=endpoint), table)
-    create_bucket(session.client("s3", endpoint_url=endpoint), bucket)
+    create_table(clients.dynamodb, table)
+    create_bucket(clients.s3, bucket)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -12,10 +11,13 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
 
-from app.local.dev_keys import LOCAL_AUDIENCE, LOCAL_ISSUER, generate_keys, mint_token
+from app.local.dev_keys import generate_keys, mint_token
+from app.local.environment import local_app_environment
+from app.local.ports import free_port, loopback_url, port_is_free
 from app.local.processes import HostLauncher, is_ours, stop_pid
 from app.local.provision import LOCAL_BUCKET, LOCAL_REGION, LOCAL_TABLE, provision
 from app.local.state import LocalRun, clear_state, read_state, state_dir, write_state
+from app.settings import Var
 
 DEFAULT_PORT = 8000
 READY_TIMEOUT_S = 60.0
@@ -45,21 +47,6 @@ class Launcher(Protocol):
     def stop(self) -> list[str]: ...
 
 
-def port_is_free(port: int) -> bool:
-    with socket.socket() as sock:
-        try:
-            sock.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def wait_for(url: str, timeout_s: float, alive: Callable[[], bool], what: str) -> None:
     """Poll `url` until it answers 200, the launcher dies, or the timeout passes."""
     deadline = time.monotonic() + timeout_s
@@ -78,20 +65,16 @@ def wait_for(url: str, timeout_s: float, alive: Callable[[], bool], what: str) -
 
 def app_environment(emulator_url: str, public_pem: str, version: str) -> dict[str, str]:
     """The env vars the app process gets (the same names the Lambda function gets on AWS)."""
-    return {
-        "EI_ENV": "local",
-        "EI_TABLE_NAME": LOCAL_TABLE,
-        "EI_REPORTS_BUCKET": LOCAL_BUCKET,
-        "EI_VERSION": version,
-        "EI_JWT_ISSUER": LOCAL_ISSUER,
-        "EI_JWT_AUDIENCE": LOCAL_AUDIENCE,
-        "EI_JWT_PUBLIC_KEY": public_pem,
-        "AWS_ENDPOINT_URL": emulator_url,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": LOCAL_REGION,
+    settings = {
+        Var.ENV.value: "local",
+        Var.TABLE.value: LOCAL_TABLE,
+        Var.BUCKET.value: LOCAL_BUCKET,
+        Var.VERSION.value: version,
         "POWERTOOLS_SERVICE_NAME": "energy-insights",
     }
+    return local_app_environment(
+        settings, emulator_url=emulator_url, public_pem=public_pem, region=LOCAL_REGION
+    )
 
 
 def banner(run: LocalRun) -> str:
@@ -109,11 +92,17 @@ def banner(run: LocalRun) -> str:
     )
 
 
-def make_launcher(engine: Engine, repo: Path, foreground: bool) -> Launcher:
+def make_launcher(engine: Engine, repo: Path, foreground: bool, image: str | None) -> Launcher:
     if engine is Engine.DOCKER:
         from app.local.containers import DockerLauncher
 
-        return DockerLauncher(repo)
+        if not image:
+            raise LocalRunError(
+                "--engine docker runs the emulator and the app in an image with the project's "
+                "locked dependencies: use `./pipeline up local --engine docker` (it builds the "
+                "toolchain image), or pass --image TAG"
+            )
+        return DockerLauncher(repo, image)
     return HostLauncher(repo, state_dir(repo), foreground)
 
 
@@ -125,8 +114,10 @@ def up(
     detach: bool = False,
     version: str = "0.0.0-local",
     out: Callable[[str], None] = print,
+    image: str | None = None,
 ) -> LocalRun:
-    """Start the stack. Detached: return once it answers. Else: serve until Ctrl-C, then stop."""
+    """Start the stack. Detached: return once it answers. Else: serve until Ctrl-C, then stop.
+    `image` (docker engine only): the image with the project's locked dependencies."""
     existing = read_state(repo)
     if existing is not None and (existing.containers or any(is_ours(pid) for pid in existing.pids)):
         raise LocalRunError(
@@ -135,7 +126,7 @@ def up(
         )
     if not port_is_free(port):
         raise LocalRunError(f"--port {port} is already in use: pick another with --port")
-    launcher = make_launcher(engine, repo, foreground=not detach)
+    launcher = make_launcher(engine, repo, not detach, image)
     try:
         run = _start(launcher, port, version)
     except BaseException:
@@ -159,12 +150,12 @@ def up(
 
 def _start(launcher: Launcher, port: int, version: str) -> LocalRun:
     emulator_port = free_port()
-    emulator_url = f"http://127.0.0.1:{emulator_port}"
+    emulator_url = loopback_url(emulator_port)
     launcher.start_emulator(emulator_port)
     wait_for(f"{emulator_url}/moto-api/", READY_TIMEOUT_S, launcher.alive, "the emulator")
     provision(emulator_url)
     keys = generate_keys()
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = loopback_url(port)
     launcher.start_app(port, app_environment(emulator_url, keys.public_pem, version))
     wait_for(f"{base_url}/health", READY_TIMEOUT_S, launcher.alive, "the app")
     pids = tuple(getattr(launcher, "pids", ()))

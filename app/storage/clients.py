@@ -27,8 +27,14 @@ class AwsClients:
     s3: S3Client
 
 
-def build_clients() -> AwsClients:
-    """New clients from the environment (boto3 is imported here to keep cold imports lean)."""
+def build_clients(
+    *,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    credentials: tuple[str, str] | None = None,
+) -> AwsClients:
+    """New clients from the environment (boto3 is imported here to keep cold imports lean);
+    the keywords override it (local tooling: the emulator's endpoint and fake credentials)."""
     import boto3
     from botocore.config import Config
 
@@ -38,10 +44,13 @@ def build_clients() -> AwsClients:
         retries={"max_attempts": MAX_ATTEMPTS, "mode": "standard"},
         max_pool_connections=MAX_POOL,
     )
-    session = boto3.session.Session()
+    key_id, secret = credentials or (None, None)
+    session = boto3.session.Session(
+        aws_access_key_id=key_id, aws_secret_access_key=secret, region_name=region
+    )
     return AwsClients(
-        dynamodb=session.client("dynamodb", config=config),
-        s3=session.client("s3", config=config),
+        dynamodb=session.client("dynamodb", config=config, endpoint_url=endpoint_url),
+        s3=session.client("s3", config=config, endpoint_url=endpoint_url),
     )
 
 

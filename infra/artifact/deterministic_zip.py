@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
 import zipfile
 from collections.abc import Iterable
 from pathlib import Path
+
+from infra.artifact.digest import sha256_of
 
 FIXED_DATE_TIME = (1980, 1, 1, 0, 0, 0)  # the earliest a zip can store
 FILE_MODE = 0o644
@@ -27,11 +28,3 @@ def write_zip(entries: Iterable[tuple[str, Path]], out: Path) -> str:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, source.read_bytes(), compresslevel=9)
     return sha256_of(out)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()

@@ -43,6 +43,14 @@ class Condition:
         return args
 
 
+@dataclass(frozen=True)
+class TableShape:
+    """What DescribeTable says about a table: its status and (name, HASH|RANGE) key schema."""
+
+    status: str
+    key_schema: tuple[tuple[str, str], ...]
+
+
 def absent(partition_key: str) -> Condition:
     """The item must not exist yet."""
     return Condition("attribute_not_exists(#pk)", {"#pk": partition_key})
@@ -110,14 +118,22 @@ class ItemTable:
         return list(self._pages(key_names, partition, prefix, what, newest_first, limit))
 
     def exists(self) -> bool:
+        return self.describe() is not None
+
+    def describe(self) -> TableShape | None:
+        """The table's status and key schema, or None when it does not exist."""
         try:
             with aws_call("dynamodb DescribeTable", self._clients.endpoint):
-                self._clients.dynamodb.describe_table(TableName=self.name)
+                table = self._clients.dynamodb.describe_table(TableName=self.name)["Table"]
         except AwsCallFailed as exc:
             if exc.code == "ResourceNotFoundException":
-                return False
+                return None
             raise
-        return True
+        keys = tuple(
+            (str(k.get("AttributeName", "")), str(k.get("KeyType", "")))
+            for k in table.get("KeySchema", [])
+        )
+        return TableShape(str(table.get("TableStatus", "?")), keys)
 
     def _pages(
         self,

@@ -3,19 +3,17 @@ and upload it to the environment's artifact bucket under the contract's key."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from infra.aws import AwsClients, aws_call
-from infra.aws.errors import AwsCallFailed
-from infra.deploy.errors import ArtifactNotFound, DeployUsageError, DigestMismatch
+from infra.artifact.digest import ARTIFACTS_DIR, sha256_of
+from infra.aws.s3 import Buckets
+from infra.deploy.errors import DeployUsageError, DigestMismatch
 from infra.templates.contract import DIGEST_PATTERN, artifact_key
 
-DEFAULT_BUILD_DIR = Path("build/artifacts")
+DEFAULT_BUILD_DIR = ARTIFACTS_DIR
 _DIGEST = re.compile(DIGEST_PATTERN)
-_MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 
 
 @dataclass(frozen=True)
@@ -24,14 +22,6 @@ class Artifact:
 
     digest: str
     path: Path | None
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def check_digest(digest: str) -> str:
@@ -49,7 +39,7 @@ def resolve_local(path: Path | None, digest: str | None, build_dir: Path) -> Art
     if path is not None:
         if not path.is_file():
             raise DeployUsageError(
-                f"--artifact {path} does not exist; build it with `python -m infra build`"
+                f"--artifact {path} does not exist; build it with `pipeline build`"
             )
         actual = sha256_of(path)
         if digest is not None and actual != digest:
@@ -64,42 +54,32 @@ def resolve_local(path: Path | None, digest: str | None, build_dir: Path) -> Art
 
 
 class ArtifactBucket:
-    """The artifact bucket of one environment."""
+    """The artifact bucket of one environment: Lambda zips under content-addressed keys."""
 
-    def __init__(self, clients: AwsClients, bucket: str) -> None:
-        self._clients = clients
+    def __init__(self, buckets: Buckets, bucket: str) -> None:
+        self._buckets = buckets
         self.bucket = bucket
 
     def location(self, digest: str) -> str:
         return f"s3://{self.bucket}/{artifact_key(digest)}"
 
+    def exists(self) -> bool:
+        return self._buckets.exists(self.bucket)
+
     def has(self, digest: str) -> bool:
-        try:
-            with aws_call("s3 HeadObject (artifact)", self._clients.endpoint):
-                self._clients.s3.head_object(Bucket=self.bucket, Key=artifact_key(digest))
-        except AwsCallFailed as exc:
-            if exc.code in _MISSING or exc.code == "NoSuchBucket":
-                return False
-            raise
-        return True
+        return self._buckets.has_object(self.bucket, artifact_key(digest))
 
-    def ensure_uploaded(self, artifact: Artifact, build_dir: Path) -> bool:
-        """Upload unless the digest is already there (keys are content addressed).
+    def create(self) -> None:
+        self._buckets.create_private(self.bucket)
 
-        Returns True when it uploaded. Raises ArtifactNotFound naming every place it looked.
-        """
-        if self.has(artifact.digest):
-            return False
+    def upload(self, artifact: Artifact) -> None:
+        """Upload the zip under its digest's key (the plan decided it is not there yet)."""
         if artifact.path is None:
-            raise ArtifactNotFound(
-                artifact.digest, (f"{build_dir}/*.zip", self.location(artifact.digest))
-            )
-        with aws_call("s3 PutObject (artifact)", self._clients.endpoint):
-            self._clients.s3.put_object(
-                Bucket=self.bucket,
-                Key=artifact_key(artifact.digest),
-                Body=artifact.path.read_bytes(),
-                ContentType="application/zip",
-                Metadata={"sha256": artifact.digest},
-            )
-        return True
+            raise DeployUsageError(f"artifact {artifact.digest} has no local file to upload")
+        self._buckets.put(
+            self.bucket,
+            artifact_key(artifact.digest),
+            artifact.path.read_bytes(),
+            "application/zip",
+            {"sha256": artifact.digest},
+        )

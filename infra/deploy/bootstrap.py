@@ -1,11 +1,8 @@
-"""What must exist before the first lock can be taken: the artifact bucket and the deployments
-table. Both are ensured idempotently on every (non-dry) deploy; see infra/deploy/README.md.
-
-- The artifact bucket is not in the stack (the stack's function reads its code from it, so it
-  must hold the zip before the stack is created): direct, idempotent S3 calls.
-- The deployments table IS in the stack (it lives and dies with the environment), so on the
-  first ever deploy the stack is created with that one resource only (`bootstrap_template`).
-  The full change set that follows then adds everything else under the lock.
+"""The first deploy's bootstrap: the deploy lock lives in the stack's own deployments table,
+so on the first ever deploy the stack is created with that one resource only. The full change
+set that follows then adds everything else under the lock (see infra/deploy/README.md). The
+artifact bucket cannot be in the stack (the function reads its code from it while the stack is
+created): the plan creates it by direct calls.
 """
 
 from __future__ import annotations
@@ -14,11 +11,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from infra.aws import AwsClients, aws_call
-from infra.aws.errors import AwsCallFailed
 from infra.deploy.errors import DeployError
-
-_EXISTS = frozenset({"BucketAlreadyOwnedByYou"})
 
 
 def bootstrap_template(template: Mapping[str, Any], table_name: str) -> str:
@@ -41,60 +34,3 @@ def bootstrap_template(template: Mapping[str, Any], table_name: str) -> str:
         "Resources": chosen,
     }
     return json.dumps(body, sort_keys=True, separators=(",", ":"))
-
-
-def ensure_artifact_bucket(clients: AwsClients, bucket: str) -> bool:
-    """Create the private, versioned, encrypted artifact bucket unless it exists (True = made)."""
-    endpoint = clients.endpoint
-    try:
-        with aws_call("s3 HeadBucket (artifact bucket)", endpoint):
-            clients.s3.head_bucket(Bucket=bucket)
-        return False
-    except AwsCallFailed as exc:
-        if exc.code not in ("404", "NoSuchBucket", "NotFound"):
-            raise
-    try:
-        with aws_call("s3 CreateBucket (artifact bucket)", endpoint):
-            if endpoint.region == "us-east-1":
-                clients.s3.create_bucket(Bucket=bucket)
-            else:
-                clients.s3.create_bucket(
-                    Bucket=bucket,
-                    CreateBucketConfiguration={"LocationConstraint": endpoint.region},  # type: ignore[typeddict-item]
-                )
-    except AwsCallFailed as exc:
-        if exc.code not in _EXISTS:
-            raise
-    with aws_call("s3 PutPublicAccessBlock (artifact bucket)", endpoint):
-        clients.s3.put_public_access_block(
-            Bucket=bucket,
-            PublicAccessBlockConfiguration={
-                "BlockPublicAcls": True,
-                "IgnorePublicAcls": True,
-                "BlockPublicPolicy": True,
-                "RestrictPublicBuckets": True,
-            },
-        )
-    with aws_call("s3 PutBucketVersioning (artifact bucket)", endpoint):
-        clients.s3.put_bucket_versioning(
-            Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
-        )
-    with aws_call("s3 PutBucketEncryption (artifact bucket)", endpoint):
-        clients.s3.put_bucket_encryption(
-            Bucket=bucket,
-            ServerSideEncryptionConfiguration={
-                "Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
-            },
-        )
-    return True
-
-
-def table_exists(clients: AwsClients, table: str) -> bool:
-    try:
-        with aws_call("dynamodb DescribeTable", clients.endpoint):
-            clients.dynamodb.describe_table(TableName=table)
-    except AwsCallFailed as exc:
-        if exc.code == "ResourceNotFoundException":
-            return False
-        raise
-    return True

@@ -1,33 +1,24 @@
-"""CloudFormation change sets through boto3: create → wait → describe → execute → wait while
-streaming stack events. Errors leave here as domain errors naming the failing resource."""
+"""CloudFormation change sets: create → wait → describe → execute → wait while streaming stack
+events, on the `infra.aws.cloudformation` adapter. Errors leave here as domain errors naming the
+failing resource."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from infra.aws import AwsClients, aws_call
+from infra.aws.cloudformation import ChangeSetKind, Stacks, StackState
 from infra.aws.errors import AwsCallFailed
 from infra.clock import Clock
 from infra.deploy.errors import ChangeSetFailed
 from infra.deploy.plan import Plan, is_no_change_reason, parse_changes
-from infra.deploy.stack_status import EMPTY_STATUSES, StatusKind, classify, first_failure
+from infra.deploy.stack_status import StatusKind, classify, first_failure
 
 MAX_TEMPLATE_BODY = 51_200
 EventSink = Callable[[str], None]
 
-
-@dataclass(frozen=True)
-class StackState:
-    name: str
-    status: str
-    parameters: Mapping[str, str]
-    outputs: Mapping[str, str]
-
-    @property
-    def holds_resources(self) -> bool:
-        return self.status not in EMPTY_STATUSES
+__all__ = ["ChangeSet", "ChangeSets", "StackState", "Waits"]
 
 
 @dataclass(frozen=True)
@@ -46,32 +37,16 @@ class Waits:
     timeout_seconds: float
 
 
-class CloudFormation:
-    """The deployer's view of CloudFormation."""
+class ChangeSets:
+    """Change sets of the deployer's stacks, waited on with an injected clock."""
 
-    def __init__(self, clients: AwsClients, clock: Clock, waits: Waits) -> None:
-        self._clients = clients
-        self._cf = clients.cloudformation
+    def __init__(self, stacks: Stacks, clock: Clock, waits: Waits) -> None:
+        self._stacks = stacks
         self._clock = clock
         self._waits = waits
 
     def stack(self, name: str) -> StackState | None:
-        try:
-            with aws_call("cloudformation DescribeStacks", self._clients.endpoint):
-                stacks = self._cf.describe_stacks(StackName=name)["Stacks"]
-        except AwsCallFailed as exc:
-            if exc.code == "ValidationError" and "does not exist" in str(exc):
-                return None
-            raise
-        stack = stacks[0]
-        return StackState(
-            name=name,
-            status=stack["StackStatus"],
-            parameters={
-                p["ParameterKey"]: p.get("ParameterValue", "") for p in stack.get("Parameters", [])
-            },
-            outputs={o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])},
-        )
+        return self._stacks.stack(name)
 
     def create(
         self,
@@ -79,7 +54,7 @@ class CloudFormation:
         name: str,
         template_body: str,
         parameters: Mapping[str, str],
-        kind: Literal["CREATE", "UPDATE"],
+        kind: ChangeSetKind,
     ) -> ChangeSet:
         """Create a change set, wait until CloudFormation computed it, and return its plan."""
         if len(template_body.encode()) > MAX_TEMPLATE_BODY:
@@ -90,17 +65,7 @@ class CloudFormation:
                 f"{MAX_TEMPLATE_BODY}: split the stack or add TemplateURL upload to the deployer",
             )
         try:
-            with aws_call("cloudformation CreateChangeSet", self._clients.endpoint):
-                arn = self._cf.create_change_set(
-                    StackName=stack,
-                    ChangeSetName=name,
-                    ChangeSetType=kind,
-                    TemplateBody=template_body,
-                    Parameters=[
-                        {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()
-                    ],
-                    Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
-                )["Id"]
+            arn = self._stacks.create_change_set(stack, name, template_body, parameters, kind)
         except AwsCallFailed as exc:
             if exc.code == "ValidationError" and is_no_change_reason(str(exc)):
                 return ChangeSet("", stack, Plan(stack, ()), no_change=True)  # the emulator's way
@@ -111,56 +76,43 @@ class CloudFormation:
         plan = Plan(stack, parse_changes(described), creates_stack=kind == "CREATE")
         return ChangeSet(arn, stack, plan, no_change=False)
 
-    def _wait_created(self, stack: str, arn: str) -> list[Mapping[str, Any]] | None:
+    def _wait_created(self, stack: str, arn: str) -> tuple[Mapping[str, Any], ...] | None:
         """The change set's Changes (all pages), or None when AWS says there are none."""
         waited = 0.0
         while True:
-            with aws_call("cloudformation DescribeChangeSet", self._clients.endpoint):
-                described = self._cf.describe_change_set(ChangeSetName=arn, StackName=stack)
-            status = described["Status"]
-            if status == "CREATE_COMPLETE":
-                break
-            if status == "FAILED":
-                reason = described.get("StatusReason", "no reason given")
+            state = self._stacks.describe_change_set(stack, arn)
+            if state.status == "CREATE_COMPLETE":
+                return state.changes
+            if state.status == "FAILED":
+                reason = state.reason or "no reason given"
                 if is_no_change_reason(reason):
                     return None
                 raise ChangeSetFailed(stack, "change set", reason)
             if waited >= self._waits.timeout_seconds:
-                raise ChangeSetFailed(stack, "change set", f"still {status} after {waited:.0f} s")
+                raise ChangeSetFailed(
+                    stack, "change set", f"still {state.status} after {waited:.0f} s"
+                )
             self._clock.sleep(self._waits.poll_seconds)
             waited += self._waits.poll_seconds
-        changes: list[Mapping[str, Any]] = list(described.get("Changes", []))
-        token = described.get("NextToken")
-        while token:
-            with aws_call("cloudformation DescribeChangeSet", self._clients.endpoint):
-                page = self._cf.describe_change_set(
-                    ChangeSetName=arn, StackName=stack, NextToken=token
-                )
-            changes.extend(page.get("Changes", []))
-            token = page.get("NextToken")
-        return changes
 
     def discard(self, change_set: ChangeSet, delete_empty_stack: bool) -> None:
         """Delete an unexecuted change set (and the empty stack a CREATE change set left)."""
         if change_set.arn:
-            with aws_call("cloudformation DeleteChangeSet", self._clients.endpoint):
-                self._cf.delete_change_set(ChangeSetName=change_set.arn, StackName=change_set.stack)
+            self._stacks.delete_change_set(change_set.stack, change_set.arn)
         if delete_empty_stack:
             state = self.stack(change_set.stack)
             if state is not None and not state.holds_resources:
-                with aws_call("cloudformation DeleteStack", self._clients.endpoint):
-                    self._cf.delete_stack(StackName=change_set.stack)
+                self._stacks.delete_stack(change_set.stack)
 
     def execute(self, change_set: ChangeSet, on_event: EventSink) -> StackState:
         """Execute and wait for a terminal status, printing each new stack event once."""
         stack = change_set.stack
-        seen = {e["EventId"] for e in self._events(stack)}
-        with aws_call("cloudformation ExecuteChangeSet", self._clients.endpoint):
-            self._cf.execute_change_set(ChangeSetName=change_set.arn, StackName=stack)
+        seen = {e["EventId"] for e in self._stacks.events(stack)}
+        self._stacks.execute_change_set(stack, change_set.arn)
         waited = 0.0
         new: list[Mapping[str, Any]] = []
         while True:
-            fresh = [e for e in reversed(self._events(stack)) if e["EventId"] not in seen]
+            fresh = [e for e in reversed(self._stacks.events(stack)) if e["EventId"] not in seen]
             for event in fresh:
                 seen.add(event["EventId"])
                 new.append(event)
@@ -199,11 +151,6 @@ class CloudFormation:
                 raise ChangeSetFailed(stack, stack, f"still {status} after {waited:.0f} s")
             self._clock.sleep(self._waits.poll_seconds)
             waited += self._waits.poll_seconds
-
-    def _events(self, stack: str) -> list[Mapping[str, Any]]:
-        """The newest page of stack events (newest first)."""
-        with aws_call("cloudformation DescribeStackEvents", self._clients.endpoint):
-            return list(self._cf.describe_stack_events(StackName=stack)["StackEvents"])
 
 
 def _event_line(event: Mapping[str, Any]) -> str:

@@ -1,5 +1,6 @@
-"""`deploy`, `history` and `status` subcommands: parse, hand off to the library, and map typed
-errors to a message and an exit code (0 ok, 1 a step failed, 2 bad usage/config) in one place.
+"""`deploy`, `history`, `status` and `emulator` subcommands: parse, choose and open the target,
+hand off to `infra.deploy.commands`, and map typed errors to a message and an exit code (0 ok,
+1 a step failed, 2 bad usage/config) in one place.
 
 Hook into `python -m infra` with `register(subparsers)`: each subcommand sets
 `command=<handler(args, out) -> int>` like infra/cli.py's own commands, and its handler maps
@@ -9,33 +10,23 @@ its own errors, so the host CLI needs nothing else. Or run `python -m infra.depl
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from infra.clock import SystemClock
-from infra.config import load_environment
-from infra.config.model import EnvironmentConfig
+from infra.config import EnvironmentConfig, load_environment
+from infra.deploy import commands
 from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, resolve_local
-from infra.deploy.bootstrap import table_exists
-from infra.deploy.connect import connect
-from infra.deploy.deployer import Deployer
-from infra.deploy.errors import DeployUsageError
 from infra.deploy.provenance import actor, git_head
-from infra.deploy.records import Outcome, RecordStore, record_as_dict, render_history
-from infra.deploy.request import DeployRequest, lint_template
-from infra.deploy.status import live_status, render_status, status_as_dict
 from infra.errors import InfraError, exit_code_for
-from infra.targets.local_emulator import ensure_emulator, running_endpoint, stop_emulator
-from infra.targets.model import TargetKind
-from infra.templates.contract import COMMIT_PATTERN
+from infra.targets.base import AUTO, TARGET_CHOICES, TargetKind
+from infra.targets.local import LocalTarget
+from infra.targets.local_emulator import running_endpoint, stop_emulator
+from infra.targets.select import choose_target, open_target
 
 COMMANDS = ("deploy", "history", "status")
-_COMMIT = re.compile(COMMIT_PATTERN)
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -70,8 +61,8 @@ def _common(parser: argparse.ArgumentParser, name: str) -> None:
     parser.add_argument("--env", required=True, help="dev, staging or prod")
     parser.add_argument(
         "--target",
-        choices=[kind.value for kind in TargetKind],
-        default=TargetKind.AUTO.value,
+        choices=TARGET_CHOICES,
+        default=AUTO,
         help="aws (credential chain), local (emulator), auto (aws if credentials, else local)",
     )
 
@@ -86,14 +77,49 @@ def dispatch(args: argparse.Namespace, out: TextIO | None = None, name: str = ""
     command = name or args.deploy_command
     try:
         config = load_environment(args.env)
+        choice = choose_target(args.target)
         if command == "deploy":
-            return _deploy(args, config, emit)
+            return _deploy(args, config, choice.kind, emit)
+        target = open_target(choice.kind, start=False)
         if command == "history":
-            return _history(args, config, emit)
-        return _status(args, config, emit)
+            commands.show_history(target, config, emit, limit=args.limit, as_json=args.json)
+        else:
+            commands.show_status(target, config, emit, as_json=args.json)
+        return 0
     except InfraError as exc:  # each domain error carries its exit code
         _error(str(exc))
         return exit_code_for(exc)
+
+
+def _deploy(
+    args: argparse.Namespace,
+    config: EnvironmentConfig,
+    kind: TargetKind,
+    emit: Callable[[str], None],
+) -> int:
+    options = commands.DeployOptions(
+        commit=args.commit or git_head(),
+        actor=actor(),
+        app_version=args.app_version,
+        live_version=args.live_version,
+        template=args.template,
+        dry_run=args.dry_run,
+        break_lock=args.break_lock,
+        build_dir=args.build_dir,
+    )
+    artifact = resolve_local(args.artifact, args.digest, args.build_dir)
+    request = commands.deploy_request(config, artifact, options, emit)
+    target = open_target(kind, start=True)
+    if isinstance(target, LocalTarget):
+        emit(target.describe_start())
+    try:
+        commands.deploy(target, request, emit)
+    finally:
+        # A dry run starts nothing it does not stop: an emulator started for it goes again.
+        if args.dry_run and isinstance(target, LocalTarget) and target.started is not None:
+            target.stop()
+            emit(f"stopped the local emulator this dry run started (pid {target.started.pid})")
+    return 0
 
 
 def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
@@ -101,9 +127,7 @@ def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
     stream = out or sys.stdout
     try:
         if args.action == "start":
-            state = ensure_emulator()
-            verb = "started" if state.started else "already running"
-            print(f"local emulator {verb} at {state.endpoint}", file=stream)
+            print(LocalTarget.start().describe_start(), file=stream)
         elif args.action == "stop":
             pid = stop_emulator()
             print(
@@ -115,87 +139,6 @@ def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
         _error(str(exc))
         return exit_code_for(exc)
     return 0
-
-
-def _deploy(
-    args: argparse.Namespace, config: EnvironmentConfig, emit: Callable[[str], None]
-) -> int:
-    commit = args.commit or git_head()
-    if not _COMMIT.fullmatch(commit):
-        raise DeployUsageError(f"--commit {commit!r} must be a 7-40 character hex id or unknown")
-    artifact = resolve_local(args.artifact, args.digest, args.build_dir)
-    template_name, body = _template(args.template, config)
-    request = DeployRequest(
-        config=config,
-        template_body=body,
-        template_name=template_name,
-        artifact=artifact,
-        commit=commit,
-        actor=actor(),
-        app_version=args.app_version,
-        live_version=args.live_version,
-        dry_run=args.dry_run,
-        break_lock=args.break_lock,
-        build_dir=args.build_dir,
-        lint_checked=True,
-    )
-    lint_template(request, emit)  # before connecting: a bad template never reaches AWS
-    conn = connect(TargetKind(args.target), config.region, start_emulator=True)
-    for note in conn.notes:
-        emit(note)
-    result = Deployer(conn, SystemClock(), emit).deploy(request)
-    if args.dry_run:
-        return 0
-    outcome = "no changes" if result.outcome is Outcome.NO_CHANGE else result.outcome.value
-    details = [f"digest {artifact.digest[:12]}"]
-    if result.verification is not None:
-        details.append(f"live -> version {result.verification.alias_version}")
-    record = result.record
-    if record is not None and record.finished_at is not None:
-        seconds = (record.finished_at - record.started_at).total_seconds()
-        details.append(f"deployment {record.deployment_id} in {seconds:.1f} s")
-    emit(f"deploy {config.name}: {outcome} ({', '.join(details)})")
-    return 0
-
-
-def _history(
-    args: argparse.Namespace, config: EnvironmentConfig, emit: Callable[[str], None]
-) -> int:
-    conn = connect(TargetKind(args.target), config.region, start_emulator=False)
-    table = config.names.deployments_table
-    store = RecordStore(conn.clients, table, config.name)
-    records = store.history(args.limit) if table_exists(conn.clients, table) else []
-    if args.json:
-        emit(json.dumps([record_as_dict(record) for record in records], indent=2))
-        return 0
-    for line in render_history(records):
-        emit(line)
-    return 0
-
-
-def _status(
-    args: argparse.Namespace, config: EnvironmentConfig, emit: Callable[[str], None]
-) -> int:
-    clock = SystemClock()
-    conn = connect(TargetKind(args.target), config.region, start_emulator=False)
-    status = live_status(conn, config, clock)
-    if args.json:
-        emit(json.dumps(status_as_dict(status, clock.now()), indent=2))
-        return 0
-    for line in render_status(status, clock.now()):
-        emit(line)
-    return 0
-
-
-def _template(path: Path | None, config: EnvironmentConfig) -> tuple[str, str]:
-    if path is None:
-        from infra.templates.stack import render_template
-
-        return f"(synthesized for {config.name})", render_template(config)
-    try:
-        return str(path), path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise DeployUsageError(f"--template {path} cannot be read: {exc.strerror}") from None
 
 
 def _error(message: str) -> None:

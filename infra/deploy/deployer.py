@@ -1,5 +1,6 @@
-"""One deploy, start to end: lint → artifact → bootstrap → lock → plan → apply → verify →
-record. Only this module sequences the steps; each step lives in its own adapter module."""
+"""One deploy, start to end: lint → plan (read calls only, printed) → apply the plan's effects in
+order: artifact bucket, upload, bootstrap, then under the lock: record, change set, verify,
+record the outcome. Only this module sequences the steps; each lives in its own module."""
 
 from __future__ import annotations
 
@@ -9,15 +10,18 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from infra.aws.cloudformation import Stacks
 from infra.aws.errors import AwsCallFailed
+from infra.aws.items import ItemTable
+from infra.aws.s3 import Buckets
 from infra.clock import Clock
 from infra.deploy.artifact_store import ArtifactBucket
-from infra.deploy.bootstrap import bootstrap_template, ensure_artifact_bucket
-from infra.deploy.changeset import ChangeSet, CloudFormation, StackState, Waits
-from infra.deploy.connect import Connection
-from infra.deploy.errors import ArtifactNotFound, DeployError, DeployUsageError, VerificationFailed
+from infra.deploy.bootstrap import bootstrap_template
+from infra.deploy.changeset import ChangeSet, ChangeSets, Waits
+from infra.deploy.errors import VerificationFailed
 from infra.deploy.lock import DEFAULT_TTL, DeployLock
 from infra.deploy.plan import Plan, render_plan
+from infra.deploy.planner import plan_deploy
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
 from infra.deploy.request import (
     DeployRequest,
@@ -25,11 +29,17 @@ from infra.deploy.request import (
     Emit,
     is_concurrent_create,
     lint_template,
-    stack_parameters,
+)
+from infra.deploy.steps import (
+    BootstrapStack,
+    CreateBucket,
+    DeployPlan,
+    UploadArtifact,
+    render_deploy_plan,
 )
 from infra.deploy.verify import Verification, Verifier
 from infra.errors import InfraError
-from infra.targets.model import TargetKind
+from infra.targets.base import Connection
 
 
 class Deployer:
@@ -47,88 +57,55 @@ class Deployer:
         self._new_id = new_id
         self._lock_ttl = lock_ttl
         waits = Waits(connection.waits.poll_seconds, connection.waits.timeout_seconds)
-        self._cf = CloudFormation(connection.clients, clock, waits)
+        self._cf = ChangeSets(Stacks(connection.clients), clock, waits)
 
-    def deploy(self, req: DeployRequest) -> DeployResult:
-        """Plan and (unless dry run) apply one deploy; raises DeployError subclasses."""
+    def bucket(self, req: DeployRequest) -> ArtifactBucket:
+        name = req.config.names.artifact_bucket(self._conn.account_id, req.config.region)
+        return ArtifactBucket(Buckets(self._conn.clients), name)
+
+    def plan(self, req: DeployRequest) -> DeployPlan:
+        """Lint (unless the caller did), then plan with read calls only; nothing changes."""
         if not req.lint_checked:
             lint_template(req, self._emit)
-        expected = req.config.account_id
-        if self._conn.kind is TargetKind.AWS and expected and expected != self._conn.account_id:
-            raise DeployUsageError(
-                f"the AWS credentials are for account {self._conn.account_id}, but environment "
-                f"{req.config.name} lives in account {expected} (account_id in its config); "
-                "use credentials for that account"
-            )
-        try:
-            template: dict[str, Any] = json.loads(req.template_body)
-        except ValueError as exc:
-            raise DeployUsageError(f"template {req.template_name} is not JSON: {exc}") from None
-        names = req.config.names
-        bucket = ArtifactBucket(
-            self._conn.clients, names.artifact_bucket(self._conn.account_id, req.config.region)
-        )
-        params = stack_parameters(req, bucket.bucket, self._conn.kind.value)
-        state = self._cf.stack(names.stack)
-        if state is not None and state.status == "ROLLBACK_COMPLETE":
-            raise DeployError(
-                f"stack {names.stack} is ROLLBACK_COMPLETE: its first creation failed and was "
-                "rolled back, and CloudFormation cannot update it. Delete it (`aws cloudformation "
-                f"delete-stack --stack-name {names.stack}`) and deploy again"
-            )
-        deployment_id = self._new_id()
-        if req.dry_run:
-            if req.artifact.path is None and not bucket.has(req.artifact.digest):
-                raise ArtifactNotFound(
-                    req.artifact.digest,
-                    (f"{req.build_dir}/*.zip", bucket.location(req.artifact.digest)),
-                )
-            return self._dry_run(req, state, params, deployment_id)
-        if ensure_artifact_bucket(self._conn.clients, bucket.bucket):
-            self._emit(f"created artifact bucket {bucket.bucket}")
-        if bucket.ensure_uploaded(req.artifact, req.build_dir):
-            self._emit(f"uploaded {req.artifact.path} to {bucket.location(req.artifact.digest)}")
-        else:
-            self._emit(f"artifact already at {bucket.location(req.artifact.digest)}")
-        if state is None or not state.holds_resources:
-            self._bootstrap(template, names.stack, names.deployments_table, deployment_id)
-        return self._locked_deploy(req, template, params, deployment_id)
+        return plan_deploy(self._conn, self.bucket(req), req, self._new_id())
 
-    def _dry_run(
-        self,
-        req: DeployRequest,
-        state: StackState | None,
-        params: Mapping[str, str],
-        deployment_id: str,
-    ) -> DeployResult:
-        creates = state is None or not state.holds_resources
-        change_set = self._cf.create(
-            req.config.names.stack,
-            f"dry-run-{deployment_id}",
-            _compact(req.template_body),
-            params,
-            "CREATE" if creates else "UPDATE",
-        )
-        try:
-            self._show_plan(change_set, state, params, dry_run=True)
-        finally:
-            self._cf.discard(change_set, delete_empty_stack=creates)
-        self._emit("dry run: nothing was changed")
-        outcome = Outcome.NO_CHANGE if change_set.no_change else Outcome.PLANNED
-        return DeployResult(outcome, change_set.plan, notes=("dry run",))
+    def deploy(self, req: DeployRequest) -> DeployResult:
+        """Plan and print; then, unless a dry run, apply. Raises DeployError subclasses."""
+        plan = self.plan(req)
+        for line in render_deploy_plan(plan):
+            self._emit(line)
+        if req.dry_run:
+            self._emit("dry run: nothing was changed")
+            outcome = Outcome.NO_CHANGE if plan.preview.is_empty else Outcome.PLANNED
+            return DeployResult(outcome, plan.preview, notes=("dry run",), deploy_plan=plan)
+        return self.apply(plan, req)
+
+    def apply(self, plan: DeployPlan, req: DeployRequest) -> DeployResult:
+        """Carry out the plan's effects in order (see `steps.DeployPlan`)."""
+        bucket = self.bucket(req)
+        for step in plan.prepare:
+            if isinstance(step, CreateBucket):
+                bucket.create()
+                self._emit(f"created artifact bucket {step.bucket}")
+            elif isinstance(step, UploadArtifact):
+                bucket.upload(req.artifact)
+                self._emit(f"uploaded {step.source} to {step.location}")
+            elif isinstance(step, BootstrapStack):
+                self._bootstrap(plan.template, step, plan.deployment_id)
+        return self._locked_apply(plan, req)
 
     def _bootstrap(
-        self, template: Mapping[str, Any], stack: str, table: str, deployment_id: str
+        self, template: Mapping[str, Any], step: BootstrapStack, deployment_id: str
     ) -> None:
         self._emit(
-            f"first deploy of stack {stack}: creating it with the deployments table {table} "
-            "only, so the deploy lock and records have a home"
+            f"first deploy of stack {step.stack}: creating it with the deployments table "
+            f"{step.table} only, so the deploy lock and records have a home"
         )
         try:
             change_set = self._cf.create(
-                stack,
+                step.stack,
                 f"bootstrap-{deployment_id}",
-                bootstrap_template(template, table),
+                bootstrap_template(template, step.table),
                 {},
                 "CREATE",
             )
@@ -136,34 +113,28 @@ class Deployer:
         except AwsCallFailed as exc:
             if not is_concurrent_create(exc):
                 raise
-            self._emit(f"another deploy is creating stack {stack}; waiting for it ({exc.code})")
-            self._cf.wait_settled(stack)
+            self._emit(f"another deploy is creating stack {step.stack}; waiting ({exc.code})")
+            self._cf.wait_settled(step.stack)
 
-    def _locked_deploy(
-        self,
-        req: DeployRequest,
-        template: Mapping[str, Any],
-        params: Mapping[str, str],
-        deployment_id: str,
-    ) -> DeployResult:
-        names = req.config.names
-        clients = self._conn.clients
-        lock = DeployLock(clients, names.deployments_table, req.config.name)
+    def _locked_apply(self, plan: DeployPlan, req: DeployRequest) -> DeployResult:
+        table = ItemTable(self._conn.clients, plan.apply.table)
+        lock = DeployLock(table, plan.env)
+        deployment_id = plan.deployment_id
         owner = f"{req.actor} (deployment {deployment_id})"
         held, broken = lock.acquire(
-            owner, deployment_id, self._clock.now(), req.break_lock, self._lock_ttl
+            owner, deployment_id, self._clock.now(), plan.apply.break_lock, self._lock_ttl
         )
-        store = RecordStore(clients, names.deployments_table, req.config.name)
+        store = RecordStore(table, plan.env)
         record = DeploymentRecord(
             deployment_id=deployment_id,
-            env=req.config.name,
-            target=self._conn.kind.value,
-            digest=req.artifact.digest,
+            env=plan.env,
+            target=plan.target,
+            digest=plan.digest,
             commit=req.commit,
             actor=req.actor,
             started_at=held.acquired_at,
         )
-        plan: Plan | None = None
+        changes: Plan | None = None
         try:
             if broken is not None:
                 self._emit(
@@ -174,13 +145,13 @@ class Deployer:
                 if store.mark_abandoned(broken.token, broken.acquired_at, why, self._clock.now()):
                     self._emit(f"marked deployment {broken.token} failed (abandoned)")
             store.save(record)
-            plan, outcome, verification = self._apply(req, template, params, deployment_id)
+            changes, outcome, verification = self._apply_change_set(plan, req)
             notes = tuple(verification.lines()) if verification else ()
-            record = record.finish(outcome, self._clock.now(), plan.summary(), notes=notes)
+            record = record.finish(outcome, self._clock.now(), changes.summary(), notes=notes)
             store.save(record)
-            return DeployResult(outcome, plan, record, verification)
+            return DeployResult(outcome, changes, record, verification, deploy_plan=plan)
         except BaseException as exc:  # record every failure (even Ctrl-C), then re-raise
-            summary = plan.summary() if plan else ""
+            summary = changes.summary() if changes else ""
             error = str(exc) if isinstance(exc, InfraError) else f"{type(exc).__name__}: {exc}"
             failed = record.finish(Outcome.FAILED, self._clock.now(), summary, error=error)
             self._best_effort(lambda: store.save(failed), "record the failure")
@@ -188,36 +159,34 @@ class Deployer:
         finally:
             self._best_effort(lambda: self._release(lock, deployment_id), "release the lock")
 
-    def _apply(
-        self,
-        req: DeployRequest,
-        template: Mapping[str, Any],
-        params: Mapping[str, str],
-        deployment_id: str,
+    def _apply_change_set(
+        self, plan: DeployPlan, req: DeployRequest
     ) -> tuple[Plan, Outcome, Verification | None]:
-        stack = req.config.names.stack
+        stack = plan.apply.stack
         state = self._cf.stack(stack)
         change_set = self._cf.create(
-            stack, f"deploy-{deployment_id}", _compact(req.template_body), params, "UPDATE"
+            stack,
+            f"deploy-{plan.deployment_id}",
+            _compact(req.template_body),
+            plan.parameters,
+            "UPDATE",
         )
-        apply = self._show_plan(change_set, state, params)
-        if not apply:
+        current = dict(state.parameters) if state is not None else None
+        if not self._show_plan(change_set, current, plan.parameters):
             self._cf.discard(change_set, delete_empty_stack=False)
             self._emit("no changes: the stack already runs this template and artifact")
-            return change_set.plan, Outcome.NO_CHANGE, self._verify(req, template)
+            return change_set.plan, Outcome.NO_CHANGE, self._verify(plan, req)
         self._emit(f"applying change set to {stack}:")
         self._cf.execute(change_set, self._emit)
-        verification = self._verify(req, template)
-        return change_set.plan, Outcome.SUCCEEDED, verification
+        return change_set.plan, Outcome.SUCCEEDED, self._verify(plan, req)
 
     def _show_plan(
         self,
         change_set: ChangeSet,
-        state: StackState | None,
+        current: Mapping[str, str] | None,
         params: Mapping[str, str],
-        dry_run: bool = False,
     ) -> bool:
-        """Print the plan; True when it has something to apply."""
+        """Print CloudFormation's plan; True when it has something to apply."""
         for line in render_plan(change_set.plan):
             self._emit(line)
         if not change_set.no_change and not change_set.plan.is_empty:
@@ -228,17 +197,16 @@ class Deployer:
             change_set.arn
             and not change_set.no_change
             and self._conn.clients.endpoint.is_emulator
-            and state is not None
-            and dict(state.parameters) != dict(params)
+            and current is not None
+            and current != dict(params)
         ):
-            verb = "a deploy would apply" if dry_run else "applying"
-            self._emit(f"  (the emulator lists no changes for new parameter values; {verb} them)")
+            self._emit("  (the emulator lists no changes for new parameter values; applying them)")
             return True
         return False
 
-    def _verify(self, req: DeployRequest, template: Mapping[str, Any]) -> Verification:
+    def _verify(self, plan: DeployPlan, req: DeployRequest) -> Verification:
         verifier = Verifier(self._conn.clients, req.config, self._conn.account_id)
-        verification = verifier.verify(template, req.artifact.digest, req.live_version)
+        verification = verifier.verify(plan.template, plan.digest, req.live_version)
         self._emit("verified through each service's API:")
         for line in verification.lines():
             self._emit(line)

@@ -27,7 +27,7 @@ class ArtifactNotFound(DeployUsageError):
         places = "; ".join(looked_in)
         super().__init__(
             f"artifact digest {digest} not found (looked in: {places}); build it with "
-            "`python -m infra build` and pass --artifact PATH, or name a digest that was uploaded"
+            "`pipeline build` and pass --artifact PATH, or name a digest that was uploaded"
         )
 
 

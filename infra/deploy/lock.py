@@ -3,12 +3,12 @@ conditional PutItem so two deploys can never both hold it. The decision is pure.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from infra.aws import AwsClients, aws_call
-from infra.aws.errors import AwsCallFailed
+from infra.aws.items import Condition, ConditionFailed, Item, ItemTable, absent
 from infra.deploy.errors import LockHeld
 from infra.deploy.table_items import (
     LOCK_SORT_KEY,
@@ -54,8 +54,7 @@ def decide(existing: Lock | None, now: datetime, break_lock: bool) -> LockDecisi
 class DeployLock:
     """The lock item in one deployments table."""
 
-    def __init__(self, clients: AwsClients, table: str, env: str) -> None:
-        self._clients = clients
+    def __init__(self, table: ItemTable, env: str) -> None:
         self._table = table
         self._env = env
 
@@ -75,11 +74,8 @@ class DeployLock:
             decision = decide(existing, now, break_lock)
         if existing is None or decision in (LockDecision.REFUSE, LockDecision.REFUSE_STALE):
             raise self._held(existing, now)
-        try:
+        with contextlib.suppress(ConditionFailed):  # released or broken meanwhile
             self._delete(existing.token)
-        except AwsCallFailed as exc:  # released or broken by someone else meanwhile
-            if exc.code != "ConditionalCheckFailedException":
-                raise
         if not self._put_if_absent(mine):
             raise self._held(self.current(), now)
         return mine, existing
@@ -88,17 +84,12 @@ class DeployLock:
         """Remove the lock if `token` still holds it; False when someone broke it meanwhile."""
         try:
             self._delete(token)
-        except AwsCallFailed as exc:
-            if exc.code == "ConditionalCheckFailedException":
-                return False
-            raise
+        except ConditionFailed:
+            return False
         return True
 
     def current(self) -> Lock | None:
-        with aws_call("dynamodb GetItem (deploy lock)", self._clients.endpoint):
-            item = self._clients.dynamodb.get_item(
-                TableName=self._table, Key=self._key(), ConsistentRead=True
-            ).get("Item")
+        item = self._table.get(self._key(), "deploy lock")
         if not item:
             return None
         return Lock(
@@ -109,7 +100,7 @@ class DeployLock:
             expires_at=parse_time(item["expires_at"]["S"]),
         )
 
-    def _key(self) -> dict[str, dict[str, str]]:
+    def _key(self) -> Item:
         return {PARTITION_KEY: {"S": self._env}, SORT_KEY: {"S": LOCK_SORT_KEY}}
 
     def _put_if_absent(self, lock: Lock) -> bool:
@@ -121,28 +112,18 @@ class DeployLock:
             "expires_at": {"S": format_time(lock.expires_at)},
         }
         try:
-            with aws_call("dynamodb PutItem (deploy lock)", self._clients.endpoint):
-                self._clients.dynamodb.put_item(
-                    TableName=self._table,
-                    Item=item,
-                    ConditionExpression="attribute_not_exists(#pk)",
-                    ExpressionAttributeNames={"#pk": PARTITION_KEY},
-                )
-        except AwsCallFailed as exc:
-            if exc.code == "ConditionalCheckFailedException":
-                return False
-            raise
+            self._table.put(item, "deploy lock", absent(PARTITION_KEY))
+        except ConditionFailed:
+            return False
         return True
 
     def _delete(self, token: str) -> None:
-        with aws_call("dynamodb DeleteItem (deploy lock)", self._clients.endpoint):
-            self._clients.dynamodb.delete_item(
-                TableName=self._table,
-                Key=self._key(),
-                ConditionExpression="#token = :token",
-                ExpressionAttributeNames={"#token": "token"},  # pragma: allowlist secret
-                ExpressionAttributeValues={":token": {"S": token}},
-            )
+        held_by = Condition(
+            "#token = :token",
+            {"#token": "token"},  # pragma: allowlist secret
+            {":token": {"S": token}},
+        )
+        self._table.delete(self._key(), "deploy lock", held_by)
 
     def _held(self, existing: Lock | None, now: datetime) -> LockHeld:
         if existing is None:

@@ -134,10 +134,10 @@ _SYMBOL = {
 }
 
 
-def render_plan(plan: Plan) -> list[str]:
+def render_plan(plan: Plan, heading: str = "") -> list[str]:
     """Human-readable lines: one per change, then loud warnings for data at risk."""
     verb = "create" if plan.creates_stack else "update"
-    lines = [f"plan for stack {plan.stack} ({verb}): {plan.summary()}"]
+    lines = [f"{heading or f'plan for stack {plan.stack} ({verb})'}: {plan.summary()}"]
     if plan.is_empty:
         lines.append("  no changes")
     for change in sorted(plan.changes, key=lambda c: (c.action.value, c.logical_id)):

@@ -8,8 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from infra.aws import AwsClients, aws_call
-from infra.aws.errors import AwsCallFailed
+from infra.aws.items import Condition, ConditionFailed, ItemTable
 from infra.deploy.table_items import (
     PARTITION_KEY,
     RECORD_PREFIX,
@@ -117,14 +116,12 @@ def from_item(item: Mapping[str, Any]) -> DeploymentRecord:
 class RecordStore:
     """Deployment records of one environment in its deployments table."""
 
-    def __init__(self, clients: AwsClients, table: str, env: str) -> None:
-        self._clients = clients
+    def __init__(self, table: ItemTable, env: str) -> None:
         self._table = table
         self._env = env
 
     def save(self, record: DeploymentRecord) -> None:
-        with aws_call("dynamodb PutItem (deployment record)", self._clients.endpoint):
-            self._clients.dynamodb.put_item(TableName=self._table, Item=to_item(record))
+        self._table.put(to_item(record), "deployment record")
 
     def mark_abandoned(
         self, deployment_id: str, started_at: datetime, why: str, at: datetime
@@ -135,41 +132,30 @@ class RecordStore:
             SORT_KEY: {"S": record_sort_key(started_at, deployment_id)},
         }
         try:
-            with aws_call("dynamodb UpdateItem (abandoned deployment)", self._clients.endpoint):
-                self._clients.dynamodb.update_item(
-                    TableName=self._table,
-                    Key=key,
-                    UpdateExpression="SET outcome = :failed, #error = :why, finished_at = :at",
-                    ConditionExpression="outcome = :running",
-                    ExpressionAttributeNames={"#error": "error"},
-                    ExpressionAttributeValues={
-                        ":failed": {"S": Outcome.FAILED.value},
-                        ":running": {"S": Outcome.IN_PROGRESS.value},
-                        ":why": {"S": why},
-                        ":at": {"S": format_time(at)},
-                    },
-                )
-        except AwsCallFailed as exc:
-            if exc.code == "ConditionalCheckFailedException":
-                return False
-            raise
+            self._table.update(
+                key,
+                "SET outcome = :failed, #error = :why, finished_at = :at",
+                "abandoned deployment",
+                names={"#error": "error"},
+                values={
+                    ":failed": {"S": Outcome.FAILED.value},
+                    ":why": {"S": why},
+                    ":at": {"S": format_time(at)},
+                },
+                condition=Condition(
+                    "outcome = :running", values={":running": {"S": Outcome.IN_PROGRESS.value}}
+                ),
+            )
+        except ConditionFailed:
+            return False
         return True
 
     def history(self, limit: int = 20) -> list[DeploymentRecord]:
         """The environment's records, newest first."""
-        with aws_call("dynamodb Query (deployment history)", self._clients.endpoint):
-            response = self._clients.dynamodb.query(
-                TableName=self._table,
-                KeyConditionExpression="#pk = :env AND begins_with(#sk, :prefix)",
-                ExpressionAttributeNames={"#pk": PARTITION_KEY, "#sk": SORT_KEY},
-                ExpressionAttributeValues={
-                    ":env": {"S": self._env},
-                    ":prefix": {"S": RECORD_PREFIX},
-                },
-                ScanIndexForward=False,
-                Limit=limit,
-            )
-        return newest_first(from_item(item) for item in response.get("Items", []))
+        items = self._table.query_prefix(
+            (PARTITION_KEY, SORT_KEY), self._env, RECORD_PREFIX, "deployment history", limit=limit
+        )
+        return newest_first(from_item(item) for item in items)
 
 
 def record_as_dict(record: DeploymentRecord) -> dict[str, Any]:

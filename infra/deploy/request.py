@@ -11,6 +11,7 @@ from infra.config.model import EnvironmentConfig
 from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, Artifact
 from infra.deploy.plan import Plan
 from infra.deploy.records import DeploymentRecord, Outcome
+from infra.deploy.steps import DeployPlan
 from infra.deploy.template_check import require_lint_clean
 from infra.deploy.verify import Verification
 from infra.templates import contract
@@ -41,6 +42,7 @@ class DeployResult:
     record: DeploymentRecord | None = None
     verification: Verification | None = None
     notes: tuple[str, ...] = field(default=())
+    deploy_plan: DeployPlan | None = None
 
 
 def lint_template(req: DeployRequest, emit: Emit) -> None:

@@ -14,8 +14,6 @@ class StatusKind(StrEnum):
 
 
 SUCCESS_STATUSES = frozenset({"CREATE_COMPLETE", "UPDATE_COMPLETE", "IMPORT_COMPLETE"})
-# A stack in REVIEW_IN_PROGRESS holds no resources yet (a change set was created, never run).
-EMPTY_STATUSES = frozenset({"REVIEW_IN_PROGRESS"})
 
 
 def classify(status: str) -> StatusKind:

@@ -7,23 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from infra.aws import aws_call
-from infra.aws.errors import AwsCallFailed
-from infra.clock import Clock
+from infra.aws.cloudformation import Stacks
+from infra.aws.items import ItemTable
+from infra.aws.lambda_ import AliasState, LambdaFunctions
 from infra.config.model import EnvironmentConfig
-from infra.deploy.bootstrap import table_exists
-from infra.deploy.changeset import CloudFormation, Waits
-from infra.deploy.connect import Connection
 from infra.deploy.lock import DeployLock, Lock
 from infra.deploy.records import DeploymentRecord, RecordStore, record_as_dict
 from infra.deploy.table_items import format_time
+from infra.targets.base import Connection
 from infra.templates import contract
-
-
-@dataclass(frozen=True)
-class AliasState:
-    version: str
-    weights: tuple[tuple[str, float], ...]  # additional versions and their share
 
 
 @dataclass(frozen=True)
@@ -40,17 +32,19 @@ class LiveStatus:
     lock: Lock | None
 
 
-def live_status(conn: Connection, config: EnvironmentConfig, clock: Clock) -> LiveStatus:
+def live_status(conn: Connection, config: EnvironmentConfig) -> LiveStatus:
+    """What is live in the environment, read through each service's API (changes nothing)."""
     names = config.names
-    waits = Waits(conn.waits.poll_seconds, conn.waits.timeout_seconds)
-    state = CloudFormation(conn.clients, clock, waits).stack(names.stack)
+    state = Stacks(conn.clients).stack(names.stack)
     latest: DeploymentRecord | None = None
     lock: Lock | None = None
-    if table_exists(conn.clients, names.deployments_table):
-        history = RecordStore(conn.clients, names.deployments_table, config.name).history(1)
+    table = ItemTable(conn.clients, names.deployments_table)
+    if table.exists():
+        history = RecordStore(table, config.name).history(1)
         latest = history[0] if history else None
-        lock = DeployLock(conn.clients, names.deployments_table, config.name).current()
+        lock = DeployLock(table, config.name).current()
     params = state.parameters if state else {}
+    alias = LambdaFunctions(conn.clients).alias(names.function, names.alias) if state else None
     return LiveStatus(
         env=config.name,
         target=conn.kind.value,
@@ -59,22 +53,10 @@ def live_status(conn: Connection, config: EnvironmentConfig, clock: Clock) -> Li
         digest=params.get(contract.PARAM_ARTIFACT_DIGEST, ""),
         commit=params.get(contract.PARAM_GIT_COMMIT, ""),
         outputs=tuple(sorted(state.outputs.items())) if state else (),
-        alias=_alias(conn, names.function, names.alias) if state else None,
+        alias=alias,
         latest=latest,
         lock=lock,
     )
-
-
-def _alias(conn: Connection, function: str, alias: str) -> AliasState | None:
-    try:
-        with aws_call("lambda GetAlias", conn.clients.endpoint):
-            got = conn.clients.lambda_.get_alias(FunctionName=function, Name=alias)
-    except AwsCallFailed as exc:
-        if exc.code == "ResourceNotFoundException":
-            return None
-        raise
-    weights = got.get("RoutingConfig", {}).get("AdditionalVersionWeights", {})
-    return AliasState(got["FunctionVersion"], tuple(sorted(weights.items())))
 
 
 def status_as_dict(status: LiveStatus, now: datetime) -> dict[str, Any]:
@@ -88,9 +70,7 @@ def status_as_dict(status: LiveStatus, now: datetime) -> dict[str, Any]:
         "digest": status.digest,
         "commit": status.commit,
         "outputs": dict(status.outputs),
-        "alias": None
-        if status.alias is None
-        else {"version": status.alias.version, "weights": dict(status.alias.weights)},
+        "alias": None if status.alias is None else _alias_dict(status.alias),
         "latest": record_as_dict(status.latest) if status.latest else None,
         "lock": None
         if lock is None
@@ -103,6 +83,10 @@ def status_as_dict(status: LiveStatus, now: datetime) -> dict[str, Any]:
     }
 
 
+def _alias_dict(alias: AliasState) -> dict[str, Any]:
+    return {"version": alias.version, "weights": dict(sorted(alias.weights.items()))}
+
+
 def render_status(status: LiveStatus, now: datetime) -> list[str]:
     lines = [
         f"environment {status.env} [{status.target}]: stack {status.stack} {status.stack_status}",
@@ -111,7 +95,7 @@ def render_status(status: LiveStatus, now: datetime) -> list[str]:
     if status.alias is None:
         lines.append("  alias live: (none)")
     else:
-        shares = ", ".join(f"v{v} {w:.0%}" for v, w in status.alias.weights)
+        shares = ", ".join(f"v{v} {w:.0%}" for v, w in sorted(status.alias.weights.items()))
         lines.append(
             f"  alias live -> version {status.alias.version}" + (f" (+ {shares})" if shares else "")
         )

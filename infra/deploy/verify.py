@@ -8,8 +8,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from infra.aws import AwsClients, aws_call
+from infra.aws import AwsClients
 from infra.aws.errors import AwsCallFailed
+from infra.aws.items import ItemTable
+from infra.aws.lambda_ import LATEST, LambdaFunctions
+from infra.aws.s3 import Buckets
 from infra.config.model import EnvironmentConfig
 from infra.templates.parameters import ON_AWS_CONDITION
 from infra.templates.storage import (
@@ -72,11 +75,9 @@ def code_sha256(digest: str) -> str:
     return base64.b64encode(bytes.fromhex(digest)).decode("ascii")
 
 
-def key_schema_problem(
-    key_schema: Sequence[Mapping[str, Any]], partition_key: str, sort_key: str
-) -> str:
+def key_schema_problem(actual: Sequence[tuple[str, str]], partition_key: str, sort_key: str) -> str:
     """'' when the table has exactly these hash and range keys, else what differs (pure)."""
-    actual = tuple((k.get("AttributeName", ""), k.get("KeyType", "")) for k in key_schema)
+    actual = tuple(actual)
     expected = ((partition_key, "HASH"), (sort_key, "RANGE"))
     if actual == expected:
         return ""
@@ -84,10 +85,11 @@ def key_schema_problem(
 
 
 class Verifier:
-    """Read-only checks, plus the alias the emulator skips (local target only)."""
+    """Read-only checks, plus the version and alias the emulator skips (local target only)."""
 
     def __init__(self, clients: AwsClients, config: EnvironmentConfig, account_id: str) -> None:
         self._clients = clients
+        self._functions = LambdaFunctions(clients)
         self._config = config
         self._account = account_id
 
@@ -108,25 +110,19 @@ class Verifier:
         return Verification(tuple(checks), skipped, alias_version)
 
     def _table(self, name: str, partition_key: str, sort_key: str) -> Check:
-        try:
-            with aws_call("dynamodb DescribeTable", self._clients.endpoint):
-                table = self._clients.dynamodb.describe_table(TableName=name)["Table"]
-        except AwsCallFailed as exc:
-            return Check(f"table {name}", False, f"not found ({exc.code})")
-        problem = key_schema_problem(table.get("KeySchema", []), partition_key, sort_key)
-        status = table.get("TableStatus", "?")
+        shape = ItemTable(self._clients, name).describe()
+        if shape is None:
+            return Check(f"table {name}", False, "not found (ResourceNotFoundException)")
+        problem = key_schema_problem(shape.key_schema, partition_key, sort_key)
         return Check(
             f"table {name}",
             not problem,
-            problem or f"exists, {status}, keys {partition_key}/{sort_key}",
+            problem or f"exists, {shape.status}, keys {partition_key}/{sort_key}",
         )
 
     def _bucket(self, name: str) -> Check:
-        try:
-            with aws_call("s3 HeadBucket", self._clients.endpoint):
-                self._clients.s3.head_bucket(Bucket=name)
-        except AwsCallFailed as exc:
-            return Check(f"bucket {name}", False, f"not found ({exc.code})")
+        if not Buckets(self._clients).exists(name):
+            return Check(f"bucket {name}", False, "not found (404)")
         return Check(f"bucket {name}", True, "exists")
 
     def _function(self, name: str, digest: str) -> tuple[Check, str]:
@@ -134,63 +130,39 @@ class Verifier:
         what = f"function {name}"
         want_code = code_sha256(digest)
         try:
-            with aws_call("lambda ListVersionsByFunction", self._clients.endpoint):
-                pages = self._clients.lambda_.get_paginator("list_versions_by_function")
-                versions = {
-                    v["Version"]: v.get("CodeSha256", "")
-                    for page in pages.paginate(FunctionName=name)
-                    for v in page.get("Versions", [])
-                }
+            versions = {v.version: v.code_sha256 for v in self._functions.versions(name)}
         except AwsCallFailed as exc:
             return Check(what, False, f"not found ({exc.code})"), ""
-        if versions.get("$LATEST") != want_code:
+        if versions.get(LATEST) != want_code:
             return Check(what, False, f"code is not the artifact {digest[:12]}"), ""
-        published = {v: code for v, code in versions.items() if v != "$LATEST"}
+        published = {v: code for v, code in versions.items() if v != LATEST}
         newest = max(published, key=int) if published else ""
         if newest and published[newest] == want_code:
             return Check(what, True, f"runs {digest[:12]}, published as version {newest}"), newest
         if not self._clients.endpoint.is_emulator:
             return Check(what, False, f"no published version runs {digest[:12]}"), ""
         # moto's stack update changes the code but does not publish the new Version resource.
-        with aws_call("lambda PublishVersion", self._clients.endpoint):
-            version = self._clients.lambda_.publish_version(FunctionName=name)["Version"]
+        version = self._functions.publish(name)
         detail = f"runs {digest[:12]}, version {version} published directly (emulator skipped it)"
         return Check(what, True, detail), version
 
     def _alias(self, function: str, alias: str, want: str) -> tuple[Check, str]:
         what = f"alias {function}:{alias}"
-        endpoint = self._clients.endpoint
-        try:
-            with aws_call("lambda GetAlias", endpoint):
-                current = self._clients.lambda_.get_alias(FunctionName=function, Name=alias)
-        except AwsCallFailed as exc:
-            if exc.code != "ResourceNotFoundException" or not endpoint.is_emulator or not want:
-                return Check(what, False, f"not found ({exc.code})"), ""
-            current = None
-        if current is not None:
-            version = current["FunctionVersion"]
-            if not endpoint.is_emulator or not want or version == want:
-                return Check(what, True, f"-> version {version}"), version
-            # The emulator ignores the stack's alias update: do what the stack would have done.
-            with aws_call("lambda UpdateAlias", endpoint):
-                self._clients.lambda_.update_alias(
-                    FunctionName=function, Name=alias, FunctionVersion=want
-                )
-            return (
-                Check(
-                    what,
-                    True,
-                    f"-> version {want} (moved from {version} directly: the "
-                    "emulator skips alias updates)",
-                ),
-                want,
-            )
-        # moto's CloudFormation skips AWS::Lambda::Alias; create what the stack would have.
-        with aws_call("lambda CreateAlias", endpoint):
-            self._clients.lambda_.create_alias(
-                FunctionName=function, Name=alias, FunctionVersion=want
-            )
-        return (
-            Check(what, True, f"-> version {want} (created directly: the emulator skips aliases)"),
-            want,
+        emulator = self._clients.endpoint.is_emulator
+        current = self._functions.alias(function, alias)
+        if current is None:
+            if not emulator or not want:
+                return Check(what, False, "not found (ResourceNotFoundException)"), ""
+            # moto's CloudFormation skips AWS::Lambda::Alias; create what the stack would have.
+            self._functions.create_alias(function, alias, want)
+            detail = f"-> version {want} (created directly: the emulator skips aliases)"
+            return Check(what, True, detail), want
+        if not emulator or not want or current.version == want:
+            return Check(what, True, f"-> version {current.version}"), current.version
+        # The emulator ignores the stack's alias update: do what the stack would have done.
+        self._functions.update_alias(function, alias, want)
+        detail = (
+            f"-> version {want} (moved from {current.version} directly: the emulator skips "
+            "alias updates)"
         )
+        return Check(what, True, detail), want

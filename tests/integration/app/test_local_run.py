@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from app.local import Engine, down, up
+from app.local.ports import free_port
 from app.local.processes import is_ours
-from app.local.run import free_port
 from app.local.state import read_state
 from tests.conftest import unavailable
 
@@ -55,7 +55,14 @@ def test_docker_engine_up_detached_then_down(docker_client: object) -> None:
     if (state_root / "state.json").exists():
         # A developer's own stack would be clobbered: skip on a laptop, fail under CI=true.
         unavailable("a free local stack slot", "`python -m app.local down` first")
-    run = up(repo, port=free_port(), engine=Engine.DOCKER, detach=True, out=lambda _: None)
+    # The image comes from the caller (`pipeline up local --engine docker` does the same).
+    from pipeline.catalog import PYTHON_TOOLCHAIN
+    from pipeline.engines.docker.images import ensure_toolchain_image
+
+    image = ensure_toolchain_image(docker_client, PYTHON_TOOLCHAIN, repo)
+    run = up(
+        repo, port=free_port(), engine=Engine.DOCKER, detach=True, out=lambda _: None, image=image
+    )
     try:
         assert len(run.containers) == 2
         exercise(run.base_url, run.token)

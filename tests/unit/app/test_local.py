@@ -14,6 +14,7 @@ import pytest
 from app.auth import TokenVerifier
 from app.local.__main__ import main
 from app.local.dev_keys import LOCAL_AUDIENCE, LOCAL_ISSUER, mint_token
+from app.local.ports import free_port
 from app.local.processes import is_ours, stop_pid
 from app.local.run import (
     LocalRunError,
@@ -83,7 +84,7 @@ def test_up_refuses_while_a_stack_runs(tmp_path: Path, fake_stack: list[object])
     try:
         write_state(tmp_path, LocalRun("host", "http://127.0.0.1:1", "x", "t", pids=(child.pid,)))
         with pytest.raises(LocalRunError, match="already running"):
-            up(tmp_path, port=free_tcp_port(), out=lambda _: None)
+            up(tmp_path, port=free_port(), out=lambda _: None)
         assert fake_stack == []  # nothing was started
     finally:
         assert stop_pid(child.pid, grace_s=5)
@@ -191,7 +192,7 @@ def fake_stack(monkeypatch: pytest.MonkeyPatch) -> list[FakeLauncher]:
     monkeypatch.setattr(run_module, "wait_for", lambda *args: None)
     monkeypatch.setattr(run_module, "time", SimpleNamespace(sleep=lambda _: None))
 
-    def make(engine: object, repo: Path, foreground: bool) -> FakeLauncher:
+    def make(engine: object, repo: Path, foreground: bool, image: str | None) -> FakeLauncher:
         made.append(FakeLauncher(lives=3, interrupt=foreground))
         return made[-1]
 
@@ -204,7 +205,7 @@ def test_up_orchestrates_and_cleans_up(
     tmp_path: Path, fake_stack: list[FakeLauncher], detach: bool
 ) -> None:
     lines: list[str] = []
-    run = up(tmp_path, port=free_tcp_port(), detach=detach, out=lines.append, version="9.0")
+    run = up(tmp_path, port=free_port(), detach=detach, out=lines.append, version="9.0")
     launcher = fake_stack[0]
     assert [s.split(":")[0] for s in launcher.started] == ["emulator", "app"]
     assert launcher.app_env["EI_VERSION"] == "9.0"
@@ -230,12 +231,13 @@ def test_up_stops_what_it_started_when_startup_fails(
 
     monkeypatch.setattr(run_module, "provision", broken)
     with pytest.raises(LocalRunError):
-        up(tmp_path, port=free_tcp_port(), out=lambda _: None)
+        up(tmp_path, port=free_port(), out=lambda _: None)
     assert fake_stack[0].stopped
     assert read_state(tmp_path) is None
 
 
-def free_tcp_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def test_the_docker_engine_needs_the_image_from_its_caller(tmp_path: Path) -> None:
+    from app.local.run import Engine, make_launcher
+
+    with pytest.raises(LocalRunError, match="pipeline up local --engine docker"):
+        make_launcher(Engine.DOCKER, tmp_path, foreground=False, image=None)

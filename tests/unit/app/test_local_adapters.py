@@ -87,11 +87,8 @@ class FakeContainers:
 def test_docker_launcher_runs_both_on_the_host_network(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    import pipeline.engines.docker.images as images
-
-    monkeypatch.setattr(images, "ensure_toolchain_image", lambda client, tc, repo: "tool:1")
     client = SimpleNamespace(containers=FakeContainers())
-    launcher = containers.DockerLauncher(tmp_path, client=client)
+    launcher = containers.DockerLauncher(tmp_path, "tool:1", client=client)
     launcher.start_emulator(4566)
     launcher.start_app(8080, {"EI_ENV": "local"})
     runs = client.containers.runs

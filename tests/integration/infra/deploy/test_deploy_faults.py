@@ -13,18 +13,18 @@ import pytest
 from moto.server import ThreadedMotoServer
 
 from infra.aws.errors import EmulatorUnreachable
+from infra.aws.items import ItemTable
 from infra.clock import SystemClock
 from infra.config import EnvironmentConfig
 from infra.deploy.artifact_store import resolve_local
 from infra.deploy.cli import main
-from infra.deploy.connect import connect
 from infra.deploy.deployer import Deployer
 from infra.deploy.errors import ChangeSetFailed, LockHeld
 from infra.deploy.lock import DeployLock
 from infra.deploy.records import Outcome, RecordStore
 from infra.deploy.request import DeployRequest
 from infra.errors import InfraError
-from infra.targets.model import TargetKind
+from infra.targets.local import LocalTarget
 from infra.templates.stack import render_template
 from tests.conftest import free_port
 
@@ -50,18 +50,18 @@ def request(config: EnvironmentConfig, artifact: Path, **kw: Any) -> DeployReque
 
 
 def deployer(emit: Callable[[str], None]) -> Deployer:
-    conn = connect(TargetKind.LOCAL, "eu-west-1", start_emulator=True)
+    conn = LocalTarget.start().connect("eu-west-1")  # AWS_ENDPOINT_URL: the test's emulator
     return Deployer(conn, SystemClock(), emit)
 
 
 def store(config: EnvironmentConfig) -> RecordStore:
-    conn = connect(TargetKind.LOCAL, "eu-west-1", start_emulator=False)
-    return RecordStore(conn.clients, config.names.deployments_table, config.name)
+    conn = LocalTarget.running().connect("eu-west-1")
+    return RecordStore(ItemTable(conn.clients, config.names.deployments_table), config.name)
 
 
 def lock_of(config: EnvironmentConfig) -> DeployLock:
-    conn = connect(TargetKind.LOCAL, "eu-west-1", start_emulator=False)
-    return DeployLock(conn.clients, config.names.deployments_table, config.name)
+    conn = LocalTarget.running().connect("eu-west-1")
+    return DeployLock(ItemTable(conn.clients, config.names.deployments_table), config.name)
 
 
 def test_concurrent_deploys_one_proceeds_the_other_is_refused(

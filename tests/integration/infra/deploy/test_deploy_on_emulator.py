@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from infra.config import EnvironmentConfig
-from infra.deploy.artifact_store import sha256_of
+from infra.artifact.digest import sha256_of
 from infra.deploy.cli import main
 from infra.templates import contract
 
@@ -100,10 +100,22 @@ def test_dry_run_on_a_fresh_account_changes_nothing(
     assert deploy("--artifact", str(make_zip("one")), "--dry-run") == 0
 
     out = capsys.readouterr().out
-    assert f"plan for stack {dev.names.stack} (create):" in out
+    # every effect is in the plan, before anything happens
+    names = dev.names
+    for effect in (
+        f"create the artifact bucket {names.artifact_bucket('123456789012', dev.region)}",
+        "upload ",
+        f"create stack {names.stack} with only its deployments table",
+        "take the deploy lock of dev",
+        f"create a change set on {names.stack}",
+    ):
+        assert effect in out, effect
+    assert "resource changes, from comparing templates: " in out
+    assert "+ Function (AWS::Lambda::Function)" in out
     assert "dry run: nothing was changed" in out
-    stacks = aws("cloudformation").list_stacks()["StackSummaries"]
-    assert all(s["StackStatus"] == "DELETE_COMPLETE" for s in stacks)
+    # and none of them happened: no stack (not even a deleted one), no change set, no table
+    # (so no record and no lock), no bucket
+    assert aws("cloudformation").list_stacks()["StackSummaries"] == []
     assert aws("dynamodb").list_tables()["TableNames"] == []
     assert aws("s3").list_buckets()["Buckets"] == []
 
@@ -118,15 +130,30 @@ def test_dry_run_on_a_live_stack_changes_nothing(
     assert deploy("--artifact", str(first)) == 0
     capsys.readouterr()
 
+    cloudformation = aws("cloudformation")
+    change_sets_before = cloudformation.list_change_sets(StackName=dev.names.stack)["Summaries"]
+    lock_and_records = aws("dynamodb").scan(TableName=dev.names.deployments_table)["Items"]
+    bucket = dev.names.artifact_bucket("123456789012", dev.region)
+    objects = aws("s3").list_objects_v2(Bucket=bucket)["KeyCount"]
+
     assert deploy("--artifact", str(make_zip("two")), "--dry-run") == 0
 
-    assert "dry run: nothing was changed" in capsys.readouterr().out
-    stack = aws("cloudformation").describe_stacks(StackName=dev.names.stack)["Stacks"][0]
+    out = capsys.readouterr().out
+    assert "dry run: nothing was changed" in out
+    assert f"already in place: artifact bucket {bucket}" in out
+    assert "upload " in out  # the new artifact would be uploaded...
+    assert "~ Function (AWS::Lambda::Function)" in out  # ...and the function would change
+    assert "create stack" not in out  # no bootstrap: the stack exists
+    stack = cloudformation.describe_stacks(StackName=dev.names.stack)["Stacks"][0]
     params = {p["ParameterKey"]: p["ParameterValue"] for p in stack["Parameters"]}
     assert params[contract.PARAM_ARTIFACT_DIGEST] == sha256_of(first)
-    assert len(records(aws, dev)) == 1
-    change_sets = aws("cloudformation").list_change_sets(StackName=dev.names.stack)
-    assert all(not cs["ChangeSetName"].startswith("dry-run") for cs in change_sets["Summaries"])
+    assert cloudformation.list_change_sets(StackName=dev.names.stack)["Summaries"] == (
+        change_sets_before
+    )
+    assert aws("dynamodb").scan(TableName=dev.names.deployments_table)["Items"] == (
+        lock_and_records
+    )
+    assert aws("s3").list_objects_v2(Bucket=bucket)["KeyCount"] == objects
 
 
 def test_history_lists_newest_first_and_status_shows_what_is_live(

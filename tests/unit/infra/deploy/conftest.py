@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import pytest
 from moto import mock_aws
 
 from infra.aws import AwsClients, Endpoint
-from infra.deploy.connect import Connection
-from infra.targets.model import LOCAL_WAITS, TargetKind
+from infra.config import EnvironmentConfig
+from infra.targets.base import Connection, TargetKind
+from infra.targets.local import LOCAL_WAITS
 
 REGION = "eu-west-1"
 
@@ -51,6 +53,20 @@ def in_process(monkeypatch: pytest.MonkeyPatch) -> Iterator[Connection]:
         )
         clients = AwsClients(session, Endpoint(region=REGION, emulator=True))
         yield Connection(clients, TargetKind.LOCAL, LOCAL_WAITS, "123456789012")
+
+
+@dataclass(frozen=True)
+class FakeTarget:
+    """A target whose connection is given (in-process moto)."""
+
+    connection: Connection
+    kind: TargetKind = TargetKind.LOCAL
+
+    def connect(self, region: str) -> Connection:
+        return self.connection
+
+    def api_url(self, config: EnvironmentConfig) -> str:
+        return "http://127.0.0.1:9"
 
 
 @pytest.fixture

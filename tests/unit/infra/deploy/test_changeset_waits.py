@@ -1,4 +1,5 @@
-"""Change set waits and failures, with a scripted CloudFormation client and a fake clock."""
+"""Change set waits and failures: a scripted CloudFormation client behind the real adapter,
+and a fake clock."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from infra.aws import Endpoint
-from infra.deploy.changeset import ChangeSet, CloudFormation, Waits
+from infra.aws.cloudformation import Stacks
+from infra.deploy.changeset import ChangeSet, ChangeSets, Waits
 from infra.deploy.errors import ChangeSetFailed
 from infra.deploy.plan import Plan
 from tests.unit.infra.deploy.conftest import FakeClock
@@ -62,8 +64,8 @@ class StubClients:
     endpoint: Endpoint = field(default_factory=lambda: Endpoint("eu-west-1", emulator=True))
 
 
-def cloudformation(script: ScriptedCloudFormation, clock: FakeClock) -> CloudFormation:
-    return CloudFormation(StubClients(script), clock, WAITS)  # type: ignore[arg-type]
+def cloudformation(script: ScriptedCloudFormation, clock: FakeClock) -> ChangeSets:
+    return ChangeSets(Stacks(StubClients(script)), clock, WAITS)  # type: ignore[arg-type]
 
 
 def event(event_id: str, logical: str, status: str, reason: str = "") -> dict[str, Any]:

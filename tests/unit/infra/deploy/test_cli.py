@@ -14,15 +14,16 @@ import pytest
 
 from infra.aws.errors import CredentialsError
 from infra.deploy import cli
-from infra.deploy.connect import Connection
+from infra.targets.base import Connection
+from tests.unit.infra.deploy.conftest import FakeTarget
 
 
 @pytest.fixture
 def connected(monkeypatch: pytest.MonkeyPatch, in_process: Connection) -> Connection:
-    def fake_connect(*_: Any, **__: Any) -> Connection:
-        return in_process
+    def fake_open(*_: Any, **__: Any) -> FakeTarget:
+        return FakeTarget(in_process)
 
-    monkeypatch.setattr(cli, "connect", fake_connect)
+    monkeypatch.setattr(cli, "open_target", fake_open)
     return in_process
 
 
@@ -66,7 +67,7 @@ def test_deploy_errors_map_to_their_exit_code(
     def no_credentials(*_: Any, **__: Any) -> Connection:
         raise CredentialsError("no AWS credentials found")
 
-    monkeypatch.setattr(cli, "connect", no_credentials)
+    monkeypatch.setattr(cli, "open_target", no_credentials)
     assert cli.main(["status", "--env", "dev"]) == 2
     assert capsys.readouterr().err == "error: no AWS credentials found\n"
 

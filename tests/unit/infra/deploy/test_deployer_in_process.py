@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from infra.aws.cloudformation import StackState
 from infra.aws.errors import AwsCallFailed
+from infra.aws.items import ItemTable
 from infra.config import EnvironmentConfig, load_environment
 from infra.deploy.artifact_store import resolve_local
-from infra.deploy.changeset import StackState
-from infra.deploy.connect import Connection
 from infra.deploy.deployer import Deployer
 from infra.deploy.errors import (
     ArtifactNotFound,
@@ -26,11 +26,12 @@ from infra.deploy.errors import (
     TemplateInvalid,
 )
 from infra.deploy.lock import DeployLock
+from infra.deploy.planner import check_stack
 from infra.deploy.records import Outcome, RecordStore
 from infra.deploy.request import DeployRequest, is_concurrent_create
 from infra.deploy.status import live_status, render_status
 from infra.errors import InfraError
-from infra.targets.model import TargetKind
+from infra.targets.base import Connection, TargetKind
 from infra.templates.stack import render_template
 from tests.unit.infra.deploy.conftest import FakeClock
 
@@ -86,9 +87,9 @@ def test_first_deploy_then_no_change_then_status(
     second = run(in_process, clock, request(dev, template, artifact))
     assert second.outcome is Outcome.NO_CHANGE
 
-    store = RecordStore(in_process.clients, dev.names.deployments_table, dev.name)
+    store = RecordStore(ItemTable(in_process.clients, dev.names.deployments_table), dev.name)
     assert [r.outcome for r in store.history()] == [Outcome.NO_CHANGE, Outcome.SUCCEEDED]
-    status = live_status(in_process, dev, clock)
+    status = live_status(in_process, dev)
     assert status.digest == first.record.digest
     assert status.alias is not None
     assert status.alias.version == "1"
@@ -107,7 +108,7 @@ def test_dry_run_creates_nothing(
     result = run(in_process, clock, request(dev, template, make_zip("one"), dry_run=True))
     assert result.plan.creates_stack is True
     assert result.record is None
-    status = live_status(in_process, dev, clock)
+    status = live_status(in_process, dev)
     assert status.stack_status == "(none)"
     assert render_status(status, clock.now())[0].endswith("(none)")
 
@@ -121,7 +122,7 @@ def test_a_held_lock_refuses_and_break_lock_takes_it(
 ) -> None:
     artifact = make_zip("one")
     run(in_process, clock, request(dev, template, artifact))
-    lock = DeployLock(in_process.clients, dev.names.deployments_table, dev.name)
+    lock = DeployLock(ItemTable(in_process.clients, dev.names.deployments_table), dev.name)
     lock.acquire("someone-else", "other1", clock.now(), break_lock=False)
 
     with pytest.raises(LockHeld) as caught:
@@ -129,7 +130,7 @@ def test_a_held_lock_refuses_and_break_lock_takes_it(
     assert caught.value.owner == "someone-else"
     assert caught.value.stale is False
     assert "lock: held by someone-else" in "\n".join(
-        render_status(live_status(in_process, dev, clock), clock.now())
+        render_status(live_status(in_process, dev), clock.now())
     )
 
     clock.sleep(timedelta(hours=1).total_seconds())
@@ -177,18 +178,12 @@ def test_template_that_is_not_json_is_a_usage_error(
         run(in_process, clock, request(dev, "{nope", make_zip("one")))
 
 
-def test_a_stack_whose_creation_rolled_back_is_refused_with_the_fix(
-    in_process: Connection,
-    clock: FakeClock,
-    dev: EnvironmentConfig,
-    template: str,
-    make_zip: Callable[[str], Path],
-) -> None:
-    deployer = Deployer(in_process, clock, lambda _: None)
-    dead = StackState(dev.names.stack, "ROLLBACK_COMPLETE", {}, {})
-    deployer._cf.stack = lambda name: dead  # type: ignore[method-assign]
+def test_a_stack_whose_creation_rolled_back_is_refused_with_the_fix() -> None:
+    dead = StackState("energy-insights-dev", "ROLLBACK_COMPLETE", {}, {})
     with pytest.raises(DeployError, match="delete-stack --stack-name energy-insights-dev"):
-        deployer.deploy(request(dev, template, make_zip("one")))
+        check_stack(dead)
+    check_stack(None)  # no stack yet: a first deploy
+    check_stack(StackState("energy-insights-dev", "UPDATE_ROLLBACK_COMPLETE", {}, {}))
 
 
 def test_aws_credentials_for_another_account_are_refused(
@@ -234,11 +229,12 @@ def test_on_aws_gaps_are_failures_and_the_failure_is_recorded(
     on_aws = dataclasses.replace(in_process, kind=TargetKind.AWS)
     with pytest.raises(InfraError):  # a verification failure, or the failed AWS call itself
         run(on_aws, clock, request(dev, template, make_zip("one")))
-    [record] = RecordStore(on_aws.clients, dev.names.deployments_table, dev.name).history()
+    table = ItemTable(on_aws.clients, dev.names.deployments_table)
+    [record] = RecordStore(table, dev.name).history()
     assert record.outcome is Outcome.FAILED
     assert record.error
     assert record.target == "aws"
-    assert DeployLock(on_aws.clients, dev.names.deployments_table, dev.name).current() is None
+    assert DeployLock(table, dev.name).current() is None
 
 
 def test_a_first_deploy_that_loses_the_bootstrap_race_waits_and_goes_on(
@@ -249,23 +245,20 @@ def test_a_first_deploy_that_loses_the_bootstrap_race_waits_and_goes_on(
     make_zip: Callable[[str], Path],
 ) -> None:
     artifact = make_zip("one")
-    run(in_process, clock, request(dev, template, artifact))  # "the other" first deploy
     lines: list[str] = []
     late = Deployer(in_process, clock, lines.append, new_id=lambda: f"id{next(IDS)}")
-    real_stack, real_create = late._cf.stack, late._cf.create
-    calls = iter([None])  # it saw no stack, like a racer that looked first
-
-    def stack(name: str) -> StackState | None:
-        return next(calls, real_stack(name))
+    plan = late.plan(request(dev, template, artifact))  # it looked first: no stack yet
+    assert plan.creates_stack
+    run(in_process, clock, request(dev, template, artifact))  # "the other" first deploy
+    real_create = late._cf.create
 
     def create(stack_name: str, name: str, *args: Any) -> Any:
-        if name.startswith("bootstrap-"):
+        if name.startswith("bootstrap-"):  # AWS refuses a second CREATE (moto does not)
             raise AwsCallFailed("cloudformation CreateChangeSet", "AlreadyExistsException", "x")
         return real_create(stack_name, name, *args)
 
-    late._cf.stack = stack  # type: ignore[method-assign]
     late._cf.create = create  # type: ignore[method-assign]
-    result = late.deploy(request(dev, template, artifact))
+    result = late.apply(plan, request(dev, template, artifact))
 
     assert result.outcome is Outcome.NO_CHANGE
     assert any(line.startswith("another deploy is creating stack") for line in lines)

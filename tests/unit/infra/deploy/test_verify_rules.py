@@ -25,25 +25,14 @@ def test_code_sha256_is_lambdas_base64_form_of_the_hex_digest() -> None:
 @pytest.mark.parametrize(
     ("schema", "ok"),
     [
-        (
-            [
-                {"AttributeName": "pk", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            True,
-        ),
-        ([{"AttributeName": "pk", "KeyType": "HASH"}], False),
-        (
-            [
-                {"AttributeName": "id", "KeyType": "HASH"},
-                {"AttributeName": "sk", "KeyType": "RANGE"},
-            ],
-            False,
-        ),
-        ([], False),
+        ((("pk", "HASH"), ("sk", "RANGE")), True),
+        ((("pk", "HASH"),), False),
+        ((("id", "HASH"), ("sk", "RANGE")), False),
+        ((("sk", "RANGE"), ("pk", "HASH")), False),
+        ((), False),
     ],
 )
-def test_key_schema_problem(schema: list[dict[str, str]], ok: bool) -> None:
+def test_key_schema_problem(schema: tuple[tuple[str, str], ...], ok: bool) -> None:
     assert (key_schema_problem(schema, "pk", "sk") == "") is ok
 
 

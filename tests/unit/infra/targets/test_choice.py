@@ -1,48 +1,43 @@
+"""The auto choice of a target, with the reason it prints (pure, credentials injected)."""
+
 from __future__ import annotations
 
 import pytest
 
-from pipeline.release.errors import EXIT_USAGE, ReleaseUsageError
-from pipeline.release.targets import Target, check_env, choose_target, credential_source
+from infra.aws.sessions import credential_source
+from infra.errors import EXIT_USAGE, UsageError
+from infra.targets.base import TargetKind
+from infra.targets.select import choose_target
 
 
 @pytest.mark.parametrize(
     ("requested", "source", "target", "reason_part"),
     [
-        (None, None, Target.LOCAL, "no AWS credentials"),
-        (None, "", Target.LOCAL, "no AWS credentials"),
-        (None, "env", Target.AWS, "AWS credentials found (env)"),
-        (None, "assume-role-with-web-identity", Target.AWS, "web-identity"),
-        ("local", "env", Target.LOCAL, "chosen with --target"),
-        ("aws", None, Target.AWS, "chosen with --target"),
+        (None, None, TargetKind.LOCAL, "no AWS credentials"),
+        (None, "", TargetKind.LOCAL, "no AWS credentials"),
+        ("auto", None, TargetKind.LOCAL, "no AWS credentials"),
+        (None, "env", TargetKind.AWS, "AWS credentials found (env)"),
+        ("auto", "env", TargetKind.AWS, "AWS credentials found (env)"),
+        (None, "assume-role-with-web-identity", TargetKind.AWS, "web-identity"),
+        ("local", "env", TargetKind.LOCAL, "chosen with --target"),
+        ("aws", None, TargetKind.AWS, "chosen with --target"),
     ],
 )
 def test_target_choice(
-    requested: str | None, source: str | None, target: Target, reason_part: str
+    requested: str | None, source: str | None, target: TargetKind, reason_part: str
 ) -> None:
-    choice = choose_target(requested, source)
-    assert choice.target is target
+    choice = choose_target(requested, find_credentials=lambda: source)
+    assert choice.kind is target
     assert reason_part in choice.reason
     assert choice.describe().startswith(f"target: {target.value} (")
 
 
-@pytest.mark.parametrize("requested", ["", "AWS", "gcp", "auto"])
+@pytest.mark.parametrize("requested", ["", "AWS", "gcp"])
 def test_unknown_target_is_a_usage_error(requested: str) -> None:
-    with pytest.raises(ReleaseUsageError, match="choose one of local, aws") as caught:
-        choose_target(requested, None, given_by="run parameter PIPELINE_TARGET")
+    with pytest.raises(UsageError, match="choose one of auto, aws, local") as caught:
+        choose_target(requested, "run parameter PIPELINE_TARGET", lambda: None)
     assert "PIPELINE_TARGET" in str(caught.value)
     assert caught.value.exit_code == EXIT_USAGE
-
-
-@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
-def test_known_envs(env: str) -> None:
-    assert check_env(env) == env
-
-
-@pytest.mark.parametrize("env", ["", "Dev", "qa", "dev "])
-def test_unknown_env_names_the_choices(env: str) -> None:
-    with pytest.raises(ReleaseUsageError, match="choose one of dev, staging, prod"):
-        check_env(env)
 
 
 def test_credential_source_without_any_credentials(

@@ -6,7 +6,7 @@ from pathlib import Path
 import jwt
 
 from app.local.dev_keys import LOCAL_AUDIENCE
-from pipeline.release.local_state import (
+from infra.targets.local_state import (
     KEYS_FILE,
     ServedApp,
     app_file,

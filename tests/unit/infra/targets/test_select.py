@@ -1,4 +1,4 @@
-"""Target selection, credentials and finding a running emulator (no process started here)."""
+"""Opening a target: credentials for AWS, finding a running emulator (no process started here)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ import pytest
 from infra.aws.errors import CredentialsError, EmulatorUnreachable
 from infra.aws.sessions import aws_session
 from infra.targets import local_emulator
-from infra.targets.model import TargetKind, resolve_kind
+from infra.targets.aws import AwsTarget
+from infra.targets.base import TargetKind
+from infra.targets.local import LocalTarget
+from infra.targets.select import choose_target, open_target
 from tests.conftest import free_port
 
 
@@ -28,7 +31,7 @@ def no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
 def test_no_credentials_is_a_credentials_error(no_credentials: Path) -> None:
     with pytest.raises(CredentialsError, match="no AWS credentials found"):
         aws_session("eu-west-1")
-    assert resolve_kind(TargetKind.AUTO) is TargetKind.LOCAL
+    assert choose_target(None).kind is TargetKind.LOCAL
 
 
 def test_unknown_profile_is_a_credentials_error(
@@ -46,8 +49,8 @@ def test_credentials_come_from_the_chain_and_are_never_returned(
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-value")
     _, source = aws_session("eu-west-1")
     assert source == "env"
-    assert resolve_kind(TargetKind.AUTO) is TargetKind.AWS
-    assert resolve_kind(TargetKind.LOCAL) is TargetKind.LOCAL
+    assert choose_target("auto").kind is TargetKind.AWS
+    assert choose_target("local").kind is TargetKind.LOCAL
 
 
 def test_running_endpoint_without_state_or_override(
@@ -86,20 +89,39 @@ def test_connect_to_aws_uses_the_chain_and_reports_its_source(
 ) -> None:
     from moto import mock_aws
 
-    from infra.deploy.connect import connect
-
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "secret-value")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    choice = choose_target(None)
+    target = open_target(choice.kind, start=False)
+    assert isinstance(target, AwsTarget)
     with mock_aws():
-        conn = connect(TargetKind.AUTO, "eu-west-1", start_emulator=False)
+        conn = target.connect("eu-west-1")
     assert conn.kind is TargetKind.AWS
     assert conn.account_id == "123456789012"
-    assert conn.notes == (
-        "target: AWS eu-west-1 (credentials from env)",
-        "--target auto chose aws",
-    )
+    assert conn.notes == ("target: AWS eu-west-1 (credentials from env)",)
+    assert choice.describe() == "target: aws (AWS credentials found (env))"
     assert "secret-value" not in " ".join(conn.notes)
+
+
+def test_a_local_target_for_status_never_starts_an_emulator(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    with pytest.raises(EmulatorUnreachable, match="no local AWS emulator is running"):
+        open_target(TargetKind.LOCAL, start=False, state_dir=tmp_path)
+    assert not (tmp_path / "emulator.json").exists()
+
+
+def test_the_local_api_url_is_the_served_app_or_says_how_to_serve_it() -> None:
+    from infra.config import load_environment
+    from infra.targets.base import TargetError
+
+    dev = load_environment("dev")
+    target = LocalTarget("http://127.0.0.1:1", {"dev": "http://127.0.0.1:8123/"})
+    assert target.api_url(dev) == "http://127.0.0.1:8123"
+    with pytest.raises(TargetError, match="staging is not served locally"):
+        target.api_url(load_environment("staging"))
 
 
 @pytest.mark.parametrize("endpoint", ["file:///etc/passwd", "ftp://127.0.0.1:1", ""])
