@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
-from infra.config import EnvironmentConfig
 from infra.artifact.digest import sha256_of
+from infra.config import EnvironmentConfig
 from infra.deploy.cli import main
 from infra.templates import contract
 

@@ -127,7 +127,7 @@ def test_waiting_for_a_dead_app_fails_at_once() -> None:
 def test_waiting_gives_up_after_the_timeout_on_the_injected_clock() -> None:
     clock = FakeClock()
     start = clock.now()
-    with pytest.raises(AppServingError, match="did not answer .* within 3 s"):
+    with pytest.raises(AppServingError, match=r"did not answer .* within 3 s"):
         wait_until_answering(
             f"http://127.0.0.1:{free_port()}", lambda: True, clock, timedelta(seconds=3)
         )
