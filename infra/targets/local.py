@@ -67,8 +67,12 @@ class LocalTarget:
             return f"local emulator started (pid {self.started.pid}) at {self.endpoint}"
         return f"local emulator already running at {self.endpoint}"
 
+    def clients(self, region: str) -> AwsClients:
+        """Clients for the emulator (fixed fake credentials), not yet checked."""
+        return AwsClients(emulator_session(region), Endpoint(region=region, url=self.endpoint))
+
     def connect(self, region: str) -> Connection:
-        clients = AwsClients(emulator_session(region), Endpoint(region=region, url=self.endpoint))
+        clients = self.clients(region)
         note = f"target: local emulator at {self.endpoint} (fake credentials)"
         return Connection(clients, self.kind, LOCAL_WAITS, account_id(clients), (note,))
 

@@ -75,7 +75,7 @@ def app_settings(
 ) -> dict[str, str]:
     """The app's environment: what the deployed function has (read from the emulator, and it
     must run `digest`), switched to local auth and the emulator, plus any EI_FAULT_* drill."""
-    functions = LambdaFunctions(target.connect(config.region).clients)
+    functions = LambdaFunctions(target.clients(config.region))
     try:
         deployed = functions.environment(config.names.function)
     except AwsError as exc:
@@ -135,10 +135,18 @@ class LocalApps:
         self._target = target
         self._caller_env = os.environ if caller_env is None else caller_env
         self._clock = clock or SystemClock()
+        self._ports: dict[str, int] = {}
+
+    def port(self, env: str) -> int:
+        """`env`'s port: its recorded one (a redeploy keeps its URL), else a free one, kept
+        for this object's life so the URL handed out before serving is where it answers."""
+        if env not in self._ports:
+            self._ports[env] = reserve_port(self._repo, env)
+        return self._ports[env]
 
     def url(self, env: str) -> str:
-        """Where `env`'s app answers once served (its port is kept across redeploys)."""
-        return app_url(reserve_port(self._repo, env))
+        """Where `env`'s app answers once served."""
+        return app_url(self.port(env))
 
     def serve(self, env: str, port: int | None = None) -> ServedApp:
         """(Re)start `env`'s app from build/artifacts on its port, and record it."""
@@ -148,7 +156,7 @@ class LocalApps:
         settings = app_settings(
             self._target, config, digest, local_keys(self._repo).public_pem, self._caller_env
         )
-        chosen = reserve_port(self._repo, env) if port is None else port
+        chosen = self.port(env) if port is None else port
         handle = self._runner.start(env, bundle, digest, chosen, settings)
         url = app_url(chosen)
         try:

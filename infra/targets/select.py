@@ -17,7 +17,7 @@ from infra.targets.local_emulator import STATE_DIR
 def choose_target(
     requested: str | None,
     given_by: str = "--target",
-    find_credentials: Callable[[], str | None] = credential_source,
+    find_credentials: Callable[[], str | None] | None = None,
 ) -> TargetChoice:
     """The named target; for none (or `auto`), aws when boto3's credential chain finds
     credentials (named by their source, never their value), else the local emulator."""
@@ -28,7 +28,7 @@ def choose_target(
             raise UsageError(
                 f"{given_by} {requested!r}: choose one of {', '.join(TARGET_CHOICES)}"
             ) from None
-    source = find_credentials()
+    source = (find_credentials or credential_source)()
     if source:
         return TargetChoice(TargetKind.AWS, f"AWS credentials found ({source})")
     return TargetChoice(

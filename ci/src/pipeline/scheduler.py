@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import partial
 from pathlib import Path
+from typing import Protocol
 
 import anyio
 
@@ -38,6 +39,19 @@ class Event:
 EventSink = Callable[[Event], None]
 
 
+class StageHooks(Protocol):
+    """What happens around each stage besides running it (a target's lifecycle: the local
+    target serves an environment's app after its deploy). Called from a worker thread."""
+
+    def before(self, stage: Stage) -> str | None:
+        """Prepare; a returned text means the stage cannot run (it becomes its error)."""
+        ...
+
+    def after(self, stage: Stage, result: StageResult) -> StageResult:
+        """Follow up; may turn the result into an error (then what needs it is skipped)."""
+        ...
+
+
 @dataclass(frozen=True)
 class RunOptions:
     fail_fast: bool = False
@@ -59,12 +73,14 @@ class Scheduler:
         options: RunOptions,
         on_event: EventSink | None = None,
         cache: ResultCache | None = None,
+        hooks: StageHooks | None = None,
     ) -> None:
         self.catalog = catalog
         self.engine = engine
         self.repo = repo
         self.options = options
         self.on_event = on_event or (lambda _event: None)
+        self.hooks = hooks
         self.cache = cache or ResultCache(repo / ".pipeline" / "cache" / engine.name)
         self._toolchain_refs: dict[str, str] = {}
         self._toolchain_locks: dict[str, anyio.Lock] = {}
@@ -143,11 +159,21 @@ class Scheduler:
                 params=self._params(stage),
                 on_output=self._sink(),
             )
-            result = await anyio.to_thread.run_sync(self.engine.run_stage, stage, ctx)
+            result = await self._run_with_hooks(stage, ctx)
             result = replace(result, input_digest=digest)
             if use_cache:
                 await anyio.to_thread.run_sync(self.cache.store, self.repo, stage, digest, result)
             return result
+
+    async def _run_with_hooks(self, stage: Stage, ctx: StageContext) -> StageResult:
+        if self.hooks is not None:
+            refused = await anyio.to_thread.run_sync(self.hooks.before, stage)
+            if refused is not None:
+                return self._not_run(stage, Status.ERROR, f"not run: {refused}")
+        result = await anyio.to_thread.run_sync(self.engine.run_stage, stage, ctx)
+        if self.hooks is not None:
+            result = await anyio.to_thread.run_sync(self.hooks.after, stage, result)
+        return result
 
     def _params(self, stage: Stage) -> dict[str, str]:
         return {k: v for k, v in self.options.params.items() if k in stage.params}
@@ -189,7 +215,8 @@ def run_stages(
     names: Sequence[str],
     options: RunOptions,
     on_event: EventSink | None = None,
+    hooks: StageHooks | None = None,
 ) -> RunReport:
     """Blocking entry point: run `names` (plus what they need) and return the report."""
-    scheduler = Scheduler(catalog, engine, repo, options, on_event)
+    scheduler = Scheduler(catalog, engine, repo, options, on_event, hooks=hooks)
     return anyio.run(scheduler.run, names)

@@ -114,7 +114,8 @@ def test_release_rehearses_dev_and_staging_locally(
     assert "local emulator started" in out
     for stage in ("build", "deploy-dev", "smoke-dev", "deploy-staging", "smoke-staging"):
         assert f"{stage} passed" in out, stage
-    assert "serving dev: starting its app from the deployed artifact (host-side hook)" in out
+    assert "serving dev: http://127.0.0.1:" in out  # the local target, after deploy-dev passed
+    assert "from the deployed artifact" in out
     assert f"released digest {artifact_digest(pipeline.copy)}" in out
 
 

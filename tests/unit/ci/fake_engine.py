@@ -19,6 +19,8 @@ class FakeEngine:
     name: str = "fake"
     containerized: bool = True
     calls: list[str] = field(default_factory=list)
+    params: dict[str, dict[str, str]] = field(default_factory=dict)  # per stage, as given
+    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
     prepared: list[str] = field(default_factory=list)
     spans: dict[str, tuple[float, float]] = field(default_factory=dict)
     toolchain_version: str = "tc-1"
@@ -36,6 +38,8 @@ class FakeEngine:
         start = time.monotonic()
         with self.lock:
             self.calls.append(stage.name)
+            self.params[stage.name] = dict(ctx.params)
+            self.secrets[stage.name] = dict(ctx.secrets)
         if ctx.on_output is not None:
             ctx.on_output(stage.name, f"running {stage.name}")
         time.sleep(self.delay_s)

@@ -408,3 +408,80 @@ def test_a_missing_secret_in_a_run_is_that_stages_error_not_a_crash(client: Fake
     assert "needs the secret(s) DEPLOY_TOKEN" in deploy.result.message
     assert deploy.container is None
     assert client.events == []
+
+
+# --- functions made from the catalog ----------------------------------------------------------
+
+
+def test_a_generated_function_runs_through_the_sdks_own_call_path(client: FakeClient) -> None:
+    # What `Module.get_structured_result` does for `dagger call lint --strict`.
+    obj = Pipeline.__dagger_module__.get_object("Pipeline")
+    fn = obj.get_bound_function(Pipeline(), "lint")
+    bound = fn.bind_arguments(source=SOURCE, strict=True)
+    report = anyio.run(lambda: fn.wrapped(*bound.args, **bound.kwargs))
+    assert "| lint | passed |" in report
+    assert "strict: true" in report
+
+
+def test_a_generated_kind_function_binds_its_arguments_by_name(client: FakeClient) -> None:
+    obj = Pipeline.__dagger_module__.get_object("Pipeline")
+    fn = obj.get_bound_function(Pipeline(), "history")
+    bound = fn.bind_arguments(source=SOURCE, env="staging", target="local")
+    out = anyio.run(lambda: fn.wrapped(*bound.args, **bound.kwargs))
+    assert out.startswith("runner output of history-staging")
+
+
+def test_a_new_stage_and_a_new_kind_get_their_functions_with_documented_arguments(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dagger.mod import Module
+
+    from pipeline.catalog import KINDS, PARAM_EMULATOR, PARAM_TARGET, StageKind, Switch
+    from pipeline.engines.dagger import functions
+
+    perf = StageKind(
+        name="perf",
+        summary="load test {env} against its SLOs",
+        params=(PARAM_TARGET, PARAM_EMULATOR),
+        switches=(Switch("quick", "PIPELINE_QUICK", "a short run"),),
+        read_only=True,
+    )
+    monkeypatch.setattr(functions, "KINDS", {**KINDS, "perf": perf})
+    audit = Stage("audit", "audit the licences", "python", (Step("a", ("true",)),), ("**/*",))
+    catalog = validate(
+        replace(CATALOG, stages=MappingProxyType({**CATALOG.stages, "audit": audit}))
+    )
+    probe_module = Module(main_name="Probe")
+
+    @probe_module.object_type
+    @functions.with_catalog_functions(catalog, lambda: FakeClient())
+    class Probe:
+        """A module object made from a catalog with one more stage and one more kind."""
+
+    made = probe_module.get_object("Probe").functions
+    assert {"audit", "perf", "deploy", "lint"} <= set(made)
+    assert made["audit"].doc == "audit the licences."
+    perf_params = made["perf"].parameters
+    assert list(perf_params) == [
+        "source",
+        "env",
+        "target",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "quick",
+    ]
+    assert all(p.doc for p in perf_params.values())
+    assert made["perf"].cache_policy == "never"
+
+
+def test_a_kind_taking_a_parameter_no_argument_carries_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pipeline.catalog import KINDS, PARAM_TARGET, CatalogError, StageKind
+    from pipeline.engines.dagger import functions
+
+    odd = StageKind("odd", "odd {env}", params=(PARAM_TARGET, "PIPELINE_MYSTERY"), read_only=True)
+    monkeypatch.setattr(functions, "KINDS", {**KINDS, "odd": odd})
+    with pytest.raises(CatalogError, match="PIPELINE_MYSTERY, which no Dagger argument carries"):
+        functions.catalog_functions(CATALOG, lambda: FakeClient())

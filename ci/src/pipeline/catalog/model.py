@@ -7,7 +7,7 @@ container and inside the Dagger module runtime.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
@@ -184,6 +184,17 @@ class Catalog:
                 wanted.add(name)
                 todo.extend(self.stages[name].needs)
         return tuple(name for name in self.stages if name in wanted)
+
+    def only(self, names: Iterable[str]) -> Catalog:
+        """A catalog of exactly `names` (in catalog order), each needing the chosen stages it
+        depends on here, directly or not (`deploy-staging` with `build` needs `build`)."""
+        chosen = {self.stage(name).name for name in names}
+        stages = {
+            name: replace(stage, needs=tuple(n for n in self.closure(stage.needs) if n in chosen))
+            for name, stage in self.stages.items()
+            if name in chosen
+        }
+        return replace(self, stages=MappingProxyType(stages))
 
 
 def validate(catalog: Catalog) -> Catalog:

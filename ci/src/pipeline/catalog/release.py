@@ -24,11 +24,14 @@ RELEASE_ENVS = ("dev", "staging")
 ENTRY_MODULE = "pipeline.release.entries"
 
 # Run parameters (the scheduler passes each stage the ones it declares, as env vars).
-PARAM_TARGET = "PIPELINE_TARGET"  # local | aws
+PARAM_TARGET = "PIPELINE_TARGET"  # TARGET_LOCAL | TARGET_AWS
 PARAM_COMMIT = "PIPELINE_COMMIT"  # the commit the artifact was built from
 PARAM_ACTOR = "PIPELINE_ACTOR"  # who releases (recorded in the deployment record)
 PARAM_EMULATOR = "AWS_ENDPOINT_URL"  # local target only: where the emulator answers
 PARAM_DRY_RUN = "PIPELINE_DRY_RUN"  # "1": plan only, change nothing
+# PARAM_TARGET's values: infra.targets.base.TargetKind's (a test holds them equal).
+TARGET_LOCAL = "local"
+TARGET_AWS = "aws"
 AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # pragma: allowlist nextline secret
 SMOKE_TOKEN_SECRET = "SMOKE_TOKEN"  # noqa: S105  # nosec B105 - a name, not a value
@@ -141,6 +144,19 @@ def kind_of(stage: Stage) -> tuple[StageKind, str] | None:
     name, _, env = stage.name.partition("-")
     kind = KINDS.get(name)
     return (kind, env) if kind is not None and env else None
+
+
+def alone(catalog: Catalog, name: str) -> Catalog:
+    """`name` run on its own: with the cacheable stages it needs (made again, or answered from
+    the cache: `deploy-staging` gets `build`'s artifact) but not the stages with effects it
+    needs (what they did is already there: `smoke-dev` does not deploy dev again)."""
+    keep, todo = [name], list(catalog.stage(name).needs)
+    while todo:
+        need = catalog.stage(todo.pop())
+        if need.cacheable and need.name not in keep:
+            keep.append(need.name)
+            todo.extend(need.needs)
+    return catalog.only(keep)
 
 
 def kind_stage(catalog: Catalog, kind: StageKind, env: str) -> Stage:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Protocol
 
 from pipeline.catalog import CATALOG, Catalog, Stage, Toolchain, stage_to_dict
+from pipeline.errors import EXIT_FAILED, EXIT_USAGE
 from pipeline.results import StageResult
 
 # Inside every container the repository is at this path and is the working directory.
@@ -27,9 +28,13 @@ OutputSink = Callable[[str, str], None]
 class EngineError(Exception):
     """The engine cannot work at all (daemon unreachable, image cannot be built)."""
 
+    exit_code = EXIT_FAILED
+
 
 class EngineUnavailable(EngineError):
     """The requested engine is not usable on this machine; the message says what to install."""
+
+    exit_code = EXIT_USAGE
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,27 @@ def docker_engine() -> Engine:
     return DockerEngine.connect()
 
 
+def choose_local(name: str) -> Engine:
+    """The docker or host engine (`auto`: docker when a daemon answers, else host), for runs
+    whose stages reach an environment: the Dagger module has its own release functions."""
+    if name == "dagger":
+        raise EngineUnavailable(
+            "stages that reach an environment (deploy, smoke...) run on the docker or host "
+            "engine: pass --engine docker or --engine host, or use the Dagger module's own "
+            "functions (`dagger call release`, `dagger call deploy --env dev`)"
+        )
+    if name == "auto":
+        try:
+            return docker_engine()
+        except EngineUnavailable:
+            return HostEngine()
+    if name == "docker":
+        return docker_engine()
+    if name == "host":
+        return HostEngine()
+    raise EngineUnavailable(f"unknown engine {name!r}: choose one of {', '.join(ENGINE_NAMES)}")
+
+
 def choose(name: str) -> Engine | DaggerCli | DaggerSession:
     """The engine to use for `name`; raise EngineUnavailable saying what is missing."""
     if name not in ENGINE_NAMES:

@@ -10,16 +10,15 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from infra.targets.local_apps import APP_PORT_ENV, AppServingError
 from pipeline.catalog import PYTHON_TOOLCHAIN
 from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle, container_env
 from pipeline.engines.docker.errors import ImageBuildError
 from pipeline.engines.docker.images import build_image, context_tar
-from pipeline.release.errors import AppServingError
 
 IMAGE_REPOSITORY = "energy-insights-app"
 TASK_DIR = "/var/task"  # where Lambda unpacks the bundle; the app image mirrors it
 APP_VENV = "/opt/app"
-APP_PORT_ENV = "PORT"
 SERVER_PACKAGE = "uvicorn"
 DIGEST_LABEL = "energy-insights.digest"
 BUILD_TIMEOUT_S = 900

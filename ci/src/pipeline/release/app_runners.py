@@ -1,4 +1,5 @@
-"""Adapters that run an environment's local app: a container (docker) or a process (host)."""
+"""Runners of an environment's local app (`infra.targets.local_apps.AppRunner`): a container
+(docker engine, from the app image) or a uvicorn process (host engine)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import sys
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from pipeline.release.app_image import APP_PORT_ENV, ensure_app_image, server_argv
-from pipeline.release.errors import AppServingError
-from pipeline.release.local_state import APPS_DIR
+from infra.targets.local_apps import APP_PORT_ENV, AppRunner, AppServingError
+from infra.targets.local_state import APPS_DIR
+from pipeline.engines.base import Engine
+from pipeline.release.app_image import ensure_app_image, server_argv
 
 CONTAINER_PREFIX = "energy-insights-"
 LABEL = "energy-insights.release-env"
@@ -23,20 +25,6 @@ LABEL = "energy-insights.release-env"
 NAMESPACE_ENV = "PIPELINE_LOCAL_NAMESPACE"
 
 Say = Callable[[str], None]
-
-
-class AppRunner(Protocol):
-    name: str
-
-    def start(
-        self, env: str, bundle: Path, digest: str, port: int, environ: Mapping[str, str]
-    ) -> str:
-        """(Re)start the env's app from `bundle` on `port`; returns its handle."""
-        ...
-
-    def alive(self, handle: str) -> bool: ...
-
-    def stop(self, handle: str) -> bool: ...
 
 
 def container_name(env: str, namespace: str = "") -> str:
@@ -161,6 +149,14 @@ class HostAppRunner:
             return False
         os.kill(pid, signal.SIGTERM)
         return True
+
+
+def app_runner_for(engine: Engine, repo: Path, say: Say) -> AppRunner:
+    """A container per environment when the engine has Docker, else a uvicorn process."""
+    client = getattr(engine, "client", None)
+    if engine.name == "docker" and client is not None:
+        return DockerAppRunner(client, repo, say)
+    return HostAppRunner(repo)
 
 
 def _is_our_server(pid: int) -> bool:

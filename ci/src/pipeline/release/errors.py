@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+from pipeline.errors import EXIT_FAILED, EXIT_USAGE
 
 
 class ReleaseError(Exception):
@@ -16,10 +15,6 @@ class ReleaseUsageError(ReleaseError):
     """Bad command line or configuration: nothing was changed (exit 2)."""
 
     exit_code = EXIT_USAGE
-
-
-class AppServingError(ReleaseError):
-    """The local app could not be built, started or reached."""
 
 
 class SmokeFailed(ReleaseError):

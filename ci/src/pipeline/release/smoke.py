@@ -6,13 +6,12 @@ from __future__ import annotations
 import subprocess  # nosec B404 - runs pytest with a fixed argv
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
 from infra.deploy.records import DeploymentRecord, Outcome
-from pipeline.release.endpoints import SmokeEndpoint
 from pipeline.release.errors import ReleaseError, SmokeFailed
 
 SMOKE_DIR = "tests/smoke"
@@ -25,6 +24,15 @@ class RecordsPort(Protocol):
     def history(self, limit: int = 20) -> list[DeploymentRecord]: ...
 
     def save(self, record: DeploymentRecord) -> None: ...
+
+
+@dataclass(frozen=True)
+class SmokeEndpoint:
+    """Where the smoke tests go, where that URL came from (for the log), and the token."""
+
+    base_url: str
+    source: str
+    token: str = field(repr=False)
 
 
 @dataclass(frozen=True)

@@ -3,10 +3,14 @@ from __future__ import annotations
 import io
 import tarfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from infra.targets.local_apps import AppServingError
+from pipeline.engines.docker import base_image
 from pipeline.engines.docker.ca_bundle import CaBundle
+from pipeline.release import app_image
 from pipeline.release.app_image import (
     build_context,
     dockerfile,
@@ -14,7 +18,6 @@ from pipeline.release.app_image import (
     server_argv,
     server_pins,
 )
-from pipeline.release.errors import AppServingError
 
 LOCK = """
 version = 1
@@ -95,3 +98,64 @@ def test_build_context_holds_dockerfile_bundle_and_ca(with_ca: bool) -> None:
         bundle = tar.extractfile("lambda.zip")
         assert bundle is not None and bundle.read() == b"ZIP"
     assert names == ["Dockerfile", "lambda.zip", *(["ca-bundle.crt"] if with_ca else [])]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    (tmp_path / "build" / "artifacts").mkdir(parents=True)
+    (tmp_path / "build" / "artifacts" / "lambda.zip").write_bytes(b"zip")
+    return tmp_path
+
+
+class FakeApi:
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self.chunks = chunks
+        self.built: list[dict[str, Any]] = []
+
+    def build(self, **kwargs: Any) -> list[dict[str, Any]]:
+        self.built.append(kwargs)
+        return self.chunks
+
+
+class FakeDocker:
+    def __init__(self, chunks: list[dict[str, Any]]) -> None:
+        self.api = FakeApi(chunks)
+
+
+@pytest.fixture
+def lock_repo(repo: Path) -> Path:
+    (repo / "uv.lock").write_text('[[package]]\nname = "uvicorn"\nversion = "0.54.0"\n')
+    return repo
+
+
+def test_app_image_is_reused_when_present(lock_repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(base_image, "image_exists", lambda client, ref: True)
+    client = FakeDocker([])
+    bundle = lock_repo / "build/artifacts/lambda.zip"
+    tag = app_image.ensure_app_image(client, lock_repo, bundle, "a" * 64, print)
+    assert tag == "energy-insights-app:aaaaaaaaaaaa"
+    assert client.api.built == []
+
+
+@pytest.mark.parametrize(
+    ("chunks", "error"),
+    [([{"stream": "Step 1/2\n"}], None), ([{"error": "pip failed"}], "pip failed")],
+)
+def test_app_image_build(
+    lock_repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    chunks: list[dict[str, Any]],
+    error: str | None,
+) -> None:
+    monkeypatch.setattr(base_image, "image_exists", lambda client, ref: False)
+    monkeypatch.setattr(base_image, "ensure_base_image", lambda client, toolchain: "base:1")
+    client = FakeDocker(chunks)
+    bundle = lock_repo / "build/artifacts/lambda.zip"
+    if error is None:
+        app_image.ensure_app_image(client, lock_repo, bundle, "a" * 64, print)
+        (built,) = client.api.built
+        assert built["tag"] == "energy-insights-app:aaaaaaaaaaaa"
+        assert built["labels"] == {"energy-insights.digest": "a" * 64}
+    else:
+        with pytest.raises(AppServingError, match=error):
+            app_image.ensure_app_image(client, lock_repo, bundle, "a" * 64, print)

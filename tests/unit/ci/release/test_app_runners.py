@@ -2,11 +2,15 @@ from __future__ import annotations
 
 import sys
 import zipfile
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from app.local.ports import free_port
+from infra.clock import SystemClock
+from infra.targets.local_apps import AppServingError, wait_until_answering
 from pipeline.release import app_runners
 from pipeline.release.app_runners import (
     LABEL,
@@ -14,9 +18,6 @@ from pipeline.release.app_runners import (
     HostAppRunner,
     container_name,
 )
-from pipeline.release.errors import AppServingError
-from pipeline.release.local_app import wait_until_answering
-from pipeline.release.local_state import free_port
 
 APP = """
 def create_app():
@@ -46,7 +47,10 @@ def test_host_runner_serves_the_unzipped_bundle(tmp_path: Path) -> None:
     port = free_port()
     handle = runner.start("dev", bundle, "d" * 64, port, {"EI_ENV": "dev"})
     try:
-        wait_until_answering(f"http://127.0.0.1:{port}", lambda: runner.alive(handle), 30)
+        url = f"http://127.0.0.1:{port}"
+        wait_until_answering(
+            url, lambda: runner.alive(handle), SystemClock(), timedelta(seconds=30)
+        )
         assert runner.alive(handle)
         assert runner.logs(handle) == ""
         assert HostAppRunner(tmp_path).alive(handle)  # another CLI run finds it by its pid

@@ -6,9 +6,8 @@ from pathlib import Path
 import pytest
 
 from infra.deploy.records import DeploymentRecord, Outcome
-from pipeline.release.endpoints import SmokeEndpoint
 from pipeline.release.errors import ReleaseError, SmokeFailed
-from pipeline.release.smoke import SmokeRun, pytest_argv, smoke_environment
+from pipeline.release.smoke import SmokeEndpoint, SmokeRun, pytest_argv, smoke_environment
 
 ENDPOINT = SmokeEndpoint("http://127.0.0.1:9", "PIPELINE_APP_URL_DEV", token="tok-value")
 STARTED = datetime(2026, 1, 1, tzinfo=UTC)

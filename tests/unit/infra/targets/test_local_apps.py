@@ -180,3 +180,14 @@ def test_a_dry_run_lifecycle_serves_nothing_and_stops_the_emulator_it_started() 
     assert stopped == ["http://127.0.0.1:5"]
     # an emulator that ran before the run is never stopped by it
     assert LocalLifecycle(TARGET, None, keep_emulator=False).close() is None
+
+
+def test_the_url_handed_out_before_serving_is_where_the_app_answers(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed(monkeypatch, DIGEST_OF_ZIP)
+    monkeypatch.setattr(local_apps, "wait_until_answering", lambda url, alive, clock: None)
+    apps = LocalApps(repo, FakeRunner(), TARGET, caller_env={})
+    promised = apps.url("dev")  # given to the smoke stage before the deploy ran
+    assert apps.serve("dev").url == promised
+    assert LocalApps(repo, FakeRunner(), TARGET).url("dev") == promised  # kept across runs

@@ -3,8 +3,8 @@
 `auth --out DIR` writes the public half of a throwaway RS256 key pair and a smoke-test token
 signed by it (`public.pem`, `token`). `serve --env E ...` configures the app like E's deployed
 function (its environment as the emulator's Lambda API reports it, auth switched to the local
-key, AWS to the emulator: `pipeline.release.local_app.app_environment`) and replaces itself with
-uvicorn serving the unpacked bundle. Never used on AWS.
+key, AWS to the emulator: `infra.targets.local_apps.app_settings`, as the host's local target
+does) and replaces itself with uvicorn serving the unpacked bundle. Never used on AWS.
 """
 
 from __future__ import annotations
@@ -44,26 +44,22 @@ def uvicorn_argv(port: int) -> list[str]:
 
 def app_env(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, str]:
     """The process environment of the app: E's deployed settings, the bundle first on the path."""
+    from infra.artifact.digest import sha256_of
     from infra.config import load_environment
-    from pipeline.release.errors import ReleaseError
-    from pipeline.release.local_app import app_environment, function_environment, sha256_of
+    from infra.errors import InfraError
+    from infra.targets.local import LocalTarget
+    from infra.targets.local_apps import app_settings
 
     bundle = Path(args.bundle)
     if not bundle.is_file():
         raise LauncherError(f"--bundle {bundle} does not exist: mount the built lambda.zip there")
-    config = load_environment(args.env)
-    try:
-        deployed = function_environment(args.emulator_url, config.region, config.names.function)
-    except ReleaseError as exc:
-        raise LauncherError(str(exc)) from None
-    digest = sha256_of(bundle)
-    if deployed.get("EI_ARTIFACT_DIGEST", digest) != digest:
-        raise LauncherError(
-            f"{args.env} runs digest {deployed['EI_ARTIFACT_DIGEST'][:12]} but the bundle is "
-            f"{digest[:12]}: deploy this build first"
-        )
     public_pem = Path(args.public_key).read_text(encoding="utf-8")
-    settings = app_environment(deployed, public_pem, args.emulator_url, config.region, environ)
+    try:
+        config = load_environment(args.env)
+        target = LocalTarget(args.emulator_url)
+        settings = app_settings(target, config, sha256_of(bundle), public_pem, environ)
+    except InfraError as exc:
+        raise LauncherError(str(exc)) from None
     # The bundle's code and dependencies; uvicorn comes from the toolchain's venv.
     return {**environ, **settings, "PYTHONPATH": args.task_dir}
 

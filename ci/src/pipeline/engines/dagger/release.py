@@ -1,5 +1,6 @@
-"""The release functions' Dagger side: build, deploy, smoke, status, history and release runs,
-and the local target's services (the AWS emulator and the app served from the built bundle).
+"""The release functions' Dagger side: build, the per-environment calls (one per stage kind:
+deploy, smoke, status, history...) and release runs, and the local target's services (the AWS
+emulator and the app served from the built bundle).
 
 On the local target one emulator service serves the whole call: it is started explicitly before
 the first stage and stopped after the last, so what deploy dev wrote is still there for smoke dev
@@ -12,18 +13,20 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from types import MappingProxyType
+from dataclasses import dataclass, field
 
 import dagger
 
 from pipeline.catalog import (
     ARTIFACTS_DIR,
     AWS_SECRETS,
+    BUILD_STAGE,
     SMOKE_TOKEN_SECRET,
+    TARGET_AWS,
     Catalog,
     CatalogError,
     Stage,
+    StageKind,
 )
 from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR
 from pipeline.engines.dagger import plan
@@ -46,10 +49,11 @@ TOKEN_SECRET_NAME = "pipeline-local-smoke-token"  # noqa: S105  # nosec B105  # 
 class ReleaseRequest:
     """Who deploys what where: checked arguments of one function call."""
 
-    target: rp.Target
+    target: str  # TARGET_LOCAL | TARGET_AWS
     commit: str
     actor: str
     credentials: Mapping[str, dagger.Secret]
+    switches: Mapping[str, bool] = field(default_factory=dict)  # run parameter -> on
 
     @classmethod
     def from_args(
@@ -58,18 +62,20 @@ class ReleaseRequest:
         commit: str,
         actor: str,
         credentials: Mapping[str, dagger.Secret | None],
+        switches: Mapping[str, bool] | None = None,
     ) -> ReleaseRequest:
         """Validate the function arguments; a usage error becomes a PipelineError naming it."""
         try:
-            kind = rp.parse_target(target)
+            chosen = rp.parse_target(target)
             rp.check_commit(commit)
-            return cls(kind, commit, actor, rp.credentials_for(kind, credentials))
+            credentials_ = rp.credentials_for(chosen, credentials)
         except rp.ReleaseUsageError as exc:
             raise PipelineError(str(exc)) from None
+        return cls(chosen, commit, actor, credentials_, dict(switches or {}))
 
     @property
     def params(self) -> dict[str, str]:
-        return rp.run_params(self.target, self.commit, self.actor)
+        return rp.run_params(self.target, self.commit, self.actor, self.switches)
 
 
 class LocalServices:
@@ -128,7 +134,7 @@ class LocalServices:
         app: dagger.Service | None = None
         token: dagger.Secret | None = None
         if wiring.bind_app:
-            build = done.get(rp.BUILD_STAGE)
+            build = done.get(BUILD_STAGE)
             if build is None or build.container is None:
                 raise PipelineError(
                     f"stage {stage.name!r} on the local target serves the artifact built in the "
@@ -166,7 +172,7 @@ async def run_release_stages(
     """Run the stages on the request's target; locally inside one emulator session."""
     run_id = new_run_id()
     optional = (*AWS_SECRETS, SMOKE_TOKEN_SECRET)
-    if request.target is rp.Target.AWS:
+    if request.target == TARGET_AWS:
         inputs = RunInputs(request.credentials, request.params, optional, run_id)
         return await run_stages(
             client, catalog, names, source, inputs=inputs, with_needs=with_needs
@@ -192,7 +198,7 @@ async def report(runs: Sequence[StageRun], *, strict: bool = False) -> str:
     results = [run.result for run in runs]
     text = plan.summary(results, strict=strict)
     for result in results:  # what each deploy/smoke did (failures are in the summary already)
-        if result.status.ok and result.name != rp.BUILD_STAGE and result.log_tail:
+        if result.status.ok and result.name != BUILD_STAGE and result.log_tail:
             text += f"\n### {result.name}\n```\n{result.log_tail}\n```\n"
     digest = await built_digest(runs)
     if digest is not None:
@@ -205,7 +211,7 @@ async def report(runs: Sequence[StageRun], *, strict: bool = False) -> str:
 async def built_digest(runs: Sequence[StageRun]) -> str | None:
     """The sha256 the build stage wrote, when it ran and passed in this call."""
     for run in runs:
-        if run.result.name == rp.BUILD_STAGE and run.passed and run.container is not None:
+        if run.result.name == BUILD_STAGE and run.passed and run.container is not None:
             path = f"{SOURCE_DIR}/{ARTIFACTS_DIR}/{rp.DIGEST_FILE}"
             try:
                 return rp.parse_digest(await run.container.file(path).contents())
@@ -214,48 +220,43 @@ async def built_digest(runs: Sequence[StageRun]) -> str | None:
     return None
 
 
-def release_names(catalog: Catalog, call: str, env: str, target: rp.Target) -> tuple[str, ...]:
-    """The stages of one function call; a usage error becomes a PipelineError naming it."""
-    try:
-        if call == "deploy":
-            return rp.deploy_selection(env)
-        if call == "smoke":
-            return rp.smoke_selection(env, target)
-        return rp.release_selection(catalog)
-    except (rp.ReleaseUsageError, CatalogError) as exc:
-        raise PipelineError(str(exc)) from None
-
-
-def with_stage(catalog: Catalog, stage: Stage) -> Catalog:
-    """The catalog plus one ad-hoc stage (status/history)."""
-    return replace(catalog, stages=MappingProxyType({**catalog.stages, stage.name: stage}))
-
-
-async def inspect(
+async def run_kind(
     client: dagger.Client,
     catalog: Catalog,
-    command: str,
+    kind: StageKind,
     env: str,
     source: dagger.Directory,
     request: ReleaseRequest,
 ) -> str:
-    """`status`/`history` of an environment: the infra CLI's output, or StagesFailed."""
+    """One `KIND --env E` call: its stage and what the call must make first (see
+    `release_plan.selection`). A read-only kind answers with what its stage printed."""
     try:
-        stage = rp.inspect_stage(command, env, request.target)
-    except rp.ReleaseUsageError as exc:
+        selected = rp.selection(catalog, kind, env, request.target)
+    except CatalogError as exc:
         raise PipelineError(str(exc)) from None
+    stage_name = kind.stage_name(env)
     runs = await run_release_stages(
-        client, with_stage(catalog, stage), (stage.name,), source, request, with_needs=False
+        client, selected, tuple(selected.stages), source, request, with_needs=False
     )
-    (run,) = runs
+    if not kind.read_only:
+        return await report(runs)
+    (run,) = [run for run in runs if run.result.name == stage_name]
     if not run.passed or run.container is None:
-        raise StagesFailed(plan.summary([run.result], strict=False))
+        raise StagesFailed(plan.summary([r.result for r in runs], strict=False))
     return await run.container.stdout()
+
+
+def release_names(catalog: Catalog) -> tuple[str, ...]:
+    """The stages of a release; a usage error becomes a PipelineError naming it."""
+    try:
+        return rp.release_selection(catalog)
+    except CatalogError as exc:
+        raise PipelineError(str(exc)) from None
 
 
 async def build(client: dagger.Client, catalog: Catalog, source: dagger.Directory) -> dagger.File:
     """Run the build stage; print the digest and return the Lambda zip."""
-    runs = await run_stages(client, catalog, (rp.BUILD_STAGE,), source, with_needs=False)
+    runs = await run_stages(client, catalog, (BUILD_STAGE,), source, with_needs=False)
     text = await report(runs)
     (run,) = runs
     if run.container is None:  # report() raises unless the build passed

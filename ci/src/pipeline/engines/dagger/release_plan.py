@@ -1,16 +1,14 @@
-"""What the Dagger module's release functions (build, deploy, smoke, status, history, release)
-decide, as plain data and pure functions: which stages run, with which parameters and secrets,
-and how the local target's emulator and app services are wired.
-
-Standard library only (like `plan`), so it is table-tested without dagger.
-"""
+"""What the Dagger module's per-environment functions decide, as plain data and pure functions:
+which stages a call runs, with which parameters and secrets, and how the local target's
+emulator and app services are wired. Standard library only (like `plan`): table-tested without
+dagger. The stage kinds themselves come from the catalog."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from enum import StrEnum
+from types import MappingProxyType
 from typing import TypeVar
 
 from pipeline.catalog import (
@@ -22,23 +20,26 @@ from pipeline.catalog import (
     PARAM_TARGET,
     RELEASE_ENVS,
     RELEASE_STAGES,
+    TARGET_AWS,
+    TARGET_LOCAL,
     Catalog,
     CatalogError,
-    Network,
     Stage,
-    Step,
+    StageKind,
+    alone,
     app_url_param,
-    python_cmd,
+    kind_of,
+    kind_stage,
 )
 from pipeline.engines.base import VENV_DIR
 
-BUILD_STAGE = "build"
 # Set on every non-cacheable stage: a new value per call, so Dagger never answers a deploy or a
 # smoke test from its cache.
 RUN_ID_ENV = "PIPELINE_RUN_ID"
 # AWS credentials reach containers only as Dagger secrets, under the standard variable names.
 AWS_REQUIRED_SECRETS = AWS_SECRETS[:2]  # the key pair; the session token is optional
 AWS_SESSION_TOKEN = AWS_SECRETS[2]
+TARGETS = (TARGET_LOCAL, TARGET_AWS)
 
 # The local target inside Dagger: the emulator and the app as services, reached by alias.
 EMULATOR_ALIAS = "emulator"
@@ -62,34 +63,16 @@ _DIGEST = re.compile(r"[0-9a-f]{64}")
 _COMMIT = re.compile(r"[0-9a-f]{7,40}|unknown")
 
 
-class Target(StrEnum):
-    """Where a Dagger deploy goes: the emulator inside this Dagger session, or real AWS."""
-
-    LOCAL = "local"
-    AWS = "aws"
-
-
 class ReleaseUsageError(ValueError):
     """A function argument is wrong; the message names it and what to pass instead."""
 
 
-def parse_target(value: str) -> Target:
-    try:
-        return Target(value)
-    except ValueError:
-        allowed = ", ".join(t.value for t in Target)
+def parse_target(value: str) -> str:
+    if value not in TARGETS:
         raise ReleaseUsageError(
-            f"--target {value!r} is not a target: use one of {allowed}"
-        ) from None
-
-
-def check_env(env: str) -> str:
-    if env not in RELEASE_ENVS:
-        raise ReleaseUsageError(
-            f"--env {env!r} cannot be deployed by this module: use one of "
-            f"{', '.join(RELEASE_ENVS)} (prod is promoted by the release manager)"
+            f"--target {value!r} is not a target: use one of {', '.join(TARGETS)}"
         )
-    return env
+    return value
 
 
 def check_commit(commit: str) -> str:
@@ -100,29 +83,24 @@ def check_commit(commit: str) -> str:
     return commit
 
 
-def deploy_stage(env: str) -> str:
-    return f"deploy-{check_env(env)}"
-
-
-def smoke_stage(env: str) -> str:
-    return f"smoke-{check_env(env)}"
-
-
-def run_params(target: Target, commit: str, actor: str) -> dict[str, str]:
-    """The run parameters of deploy and smoke stages (each stage gets those it declares);
-    on the local target also where the emulator and the apps answer."""
-    params = {PARAM_TARGET: target.value, PARAM_COMMIT: check_commit(commit), PARAM_ACTOR: actor}
-    return {**params, **local_params()} if target is Target.LOCAL else params
+def run_params(
+    target: str, commit: str, actor: str, switches: Mapping[str, bool] | None = None
+) -> dict[str, str]:
+    """The run parameters of per-environment stages (each stage gets those it declares): the
+    switches that are on; on the local target also where the emulator and the apps answer."""
+    params = {PARAM_TARGET: target, PARAM_COMMIT: check_commit(commit), PARAM_ACTOR: actor}
+    params.update({param: "1" for param, on in (switches or {}).items() if on})
+    return {**params, **local_params()} if target == TARGET_LOCAL else params
 
 
 T = TypeVar("T")
 
 
-def credentials_for(target: Target, provided: Mapping[str, T | None]) -> dict[str, T]:
+def credentials_for(target: str, provided: Mapping[str, T | None]) -> dict[str, T]:
     """The AWS secrets the stages get: none on the local target (the emulator takes fixed fake
     keys, and real ones must never reach it); on AWS the key pair is required, the session
     token optional."""
-    if target is Target.LOCAL:
+    if target == TARGET_LOCAL:
         return {}
     missing = [name for name in AWS_REQUIRED_SECRETS if provided.get(name) is None]
     if missing:
@@ -134,33 +112,26 @@ def credentials_for(target: Target, provided: Mapping[str, T | None]) -> dict[st
     return {name: value for name, value in provided.items() if value is not None}
 
 
-def select_stages(catalog: Catalog, names: Sequence[str], *, with_needs: bool) -> list[Stage]:
-    """The stages to run: `names` plus everything they need, or exactly `names`, each needing
-    the selected stages it depends on in the catalog, directly or not (`deploy-staging` alone
-    with `build` needs `build`; `smoke-dev` alone needs nothing)."""
-    if with_needs:
-        return [catalog.stage(name) for name in catalog.closure(names)]
-    chosen = [catalog.stage(name) for name in names]
-
-    def needs(stage: Stage) -> tuple[str, ...]:
-        upstream = set(catalog.closure(stage.needs))
-        return tuple(s.name for s in chosen if s.name in upstream)
-
-    return [replace(stage, needs=needs(stage)) for stage in chosen]
+def with_stage(catalog: Catalog, stage: Stage) -> Catalog:
+    """The catalog plus one stage made on demand (a read-only kind's)."""
+    return replace(catalog, stages=MappingProxyType({**catalog.stages, stage.name: stage}))
 
 
-def deploy_selection(env: str) -> tuple[str, ...]:
-    """`deploy --env E`: build the artifact, then deploy it (the gates of a full release are
-    `release`'s job)."""
-    return (BUILD_STAGE, deploy_stage(env))
-
-
-def smoke_selection(env: str, target: Target) -> tuple[str, ...]:
-    """`smoke --env E`: on AWS, test what is deployed; locally the emulator lives only for this
-    Dagger session, so build and deploy into it first."""
-    if target is Target.AWS:
-        return (smoke_stage(env),)
-    return (BUILD_STAGE, deploy_stage(env), smoke_stage(env))
+def selection(catalog: Catalog, kind: StageKind, env: str, target: str) -> Catalog:
+    """What one `KIND --env E` call runs. On AWS: the stage with the cacheable stages it needs
+    (`deploy` builds the artifact first; `smoke` tests what is deployed). Locally the emulator
+    lives only for this call, so also what the stage needs in its own environment (`smoke`
+    builds and deploys first). Raises CatalogError for a stage the catalog does not declare."""
+    stage = kind_stage(catalog, kind, env)
+    catalog = with_stage(catalog, stage)
+    if target == TARGET_AWS:
+        return alone(catalog, stage.name)
+    keep = [
+        name
+        for name in catalog.closure([stage.name])
+        if (found := kind_of(catalog.stages[name])) is None or found[1] == env
+    ]
+    return catalog.only(keep)
 
 
 def release_selection(catalog: Catalog) -> tuple[str, ...]:
@@ -171,40 +142,6 @@ def release_selection(catalog: Catalog) -> tuple[str, ...]:
             f"the catalog does not declare the release stage(s) {', '.join(missing)}"
         )
     return RELEASE_STAGES
-
-
-def is_local_service_stage(stage: Stage) -> bool:
-    """Stages that talk to AWS (deploy, smoke, status, history) get the emulator locally."""
-    return stage.name.startswith(("deploy-", "smoke-", "status-", "history-"))
-
-
-def is_smoke(stage: Stage) -> bool:
-    return stage.name.startswith("smoke-")
-
-
-def env_of(stage: Stage) -> str:
-    """`smoke-staging` -> `staging`."""
-    return stage.name.split("-", 1)[1]
-
-
-def inspect_stage(command: str, env: str, target: Target) -> Stage:
-    """`python -m infra status|history --env E --target T` as a stage (not in the catalog:
-    it only reads, so it runs by --stage-json)."""
-    if command not in ("status", "history"):
-        raise ReleaseUsageError(f"unknown inspect command {command!r}: use status or history")
-    return Stage(
-        name=f"{command}-{check_env(env)}",
-        description=f"{command} of {env} on the {target.value} target",
-        toolchain="python",
-        steps=(
-            Step(command, python_cmd("infra", command, "--env", env, "--target", target.value)),
-        ),
-        inputs=("infra/**/*",),
-        secrets=AWS_SECRETS,
-        network=Network.HOST,
-        params=(PARAM_EMULATOR,),
-        cacheable=False,
-    )
 
 
 def parse_digest(text: str) -> str:
@@ -241,7 +178,7 @@ def app_argv(env: str, commit: str) -> tuple[str, ...]:
         LAUNCHER,
         "serve",
         "--env",
-        check_env(env),
+        env,
         "--bundle",
         BUNDLE_PATH,
         "--task-dir",
@@ -259,7 +196,7 @@ def app_argv(env: str, commit: str) -> tuple[str, ...]:
 
 def local_params() -> dict[str, str]:
     """Run parameters of the local target: the emulator's and each app's URL by alias (every
-    smoke container binds its own environment's app as `app`)."""
+    stage that reaches an app binds its own environment's app as `app`)."""
     return {PARAM_EMULATOR: EMULATOR_URL, **{app_url_param(env): APP_URL for env in RELEASE_ENVS}}
 
 
@@ -272,5 +209,17 @@ class LocalWiring:
 
 
 def local_wiring(stage: Stage) -> LocalWiring:
-    talks_to_aws = is_local_service_stage(stage)
-    return LocalWiring(talks_to_aws, talks_to_aws and is_smoke(stage))
+    """Every per-environment stage talks to AWS (the emulator); those that reach the app get
+    it too. Other stages (build, lint...) get nothing."""
+    found = kind_of(stage)
+    if found is None:
+        return LocalWiring(False, False)
+    return LocalWiring(True, found[0].reaches_app)
+
+
+def env_of(stage: Stage) -> str:
+    """`smoke-staging` -> `staging`."""
+    found = kind_of(stage)
+    if found is None:
+        raise ReleaseUsageError(f"stage {stage.name!r} is not a per-environment stage")
+    return found[1]

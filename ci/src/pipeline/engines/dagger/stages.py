@@ -9,7 +9,7 @@ from __future__ import annotations
 import shlex
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import dagger
 from dagger.mod._exceptions import FunctionError
@@ -18,7 +18,7 @@ from pipeline.catalog import Catalog, Stage, Toolchain
 from pipeline.dag import run_in_dependency_order
 from pipeline.engines.base import SOURCE_DIR, runner_argv
 from pipeline.engines.dagger import plan
-from pipeline.engines.dagger.release_plan import RUN_ID_ENV, select_stages
+from pipeline.engines.dagger.release_plan import RUN_ID_ENV
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult
 
 Clock = Callable[[], float]
@@ -60,7 +60,8 @@ class RunInputs:
 
     `params` reach a stage as env vars when it declares them; `secrets` as secret variables;
     a declared secret in `optional_secrets` may be absent (e.g. AWS keys on the local target).
-    `run_id` is set on non-cacheable stages so Dagger reruns them on every call.
+    `run_id` is set on non-cacheable stages so Dagger reruns them on every call (on every
+    stage with `rerun`: `--no-cache`).
     """
 
     secrets: Mapping[str, dagger.Secret] = field(default_factory=dict)
@@ -68,6 +69,7 @@ class RunInputs:
     optional_secrets: Collection[str] = ()
     run_id: str = ""
     wire: Wire | None = None
+    rerun: bool = False
 
 
 def toolchain_layer(client: dagger.Client, toolchain: Toolchain, source: dagger.Directory) -> Layer:
@@ -119,7 +121,7 @@ def stage_layer(
     def configure(ctr: dagger.Container) -> dagger.Container:
         for var in plan.stage_env(stage, inputs.params):
             ctr = ctr.with_env_variable(var.name, var.value, expand=var.expand)
-        if not stage.cacheable and inputs.run_id:
+        if inputs.run_id and (not stage.cacheable or inputs.rerun):
             ctr = ctr.with_env_variable(RUN_ID_ENV, inputs.run_id)
         for cache in catalog.caches_of(stage):
             ctr = ctr.with_mounted_cache(
@@ -150,7 +152,7 @@ def compile_stage(
     """The lazy container that runs `stage` with the stage runner (any exit code is a result)."""
     inputs = inputs or RunInputs()
     if secrets is not None:
-        inputs = RunInputs(secrets, inputs.params, inputs.optional_secrets, inputs.run_id)
+        inputs = replace(inputs, secrets=secrets)
     missing = [
         name
         for name in stage.secrets
@@ -241,10 +243,11 @@ async def run_stages(
     passed; a stage whose needs did not pass is skipped."""
     inputs = inputs or RunInputs()
     if secrets is not None:
-        inputs = RunInputs(
-            secrets, inputs.params, inputs.optional_secrets, inputs.run_id, inputs.wire
-        )
-    stages = select_stages(catalog, names, with_needs=with_needs)
+        inputs = replace(inputs, secrets=secrets)
+    if with_needs:
+        stages = [catalog.stage(name) for name in catalog.closure(names)]
+    else:
+        stages = list(catalog.only(names).stages.values())
     upstream = plan.upstream_of(stages)
 
     async def run(stage: Stage, done: Mapping[str, StageRun]) -> StageRun:

@@ -12,9 +12,9 @@ from typing import Any
 import jwt
 import pytest
 
+from infra.aws.errors import AwsCallFailed
+from infra.aws.lambda_ import LambdaFunctions
 from pipeline.engines.dagger import app_service as launcher
-from pipeline.release import local_app
-from pipeline.release.errors import AppServingError
 
 
 def test_auth_writes_a_public_key_and_a_token_it_verifies(tmp_path: Path) -> None:
@@ -58,11 +58,12 @@ def serve_args(bundle: Path) -> list[str]:
 
 
 def stub_function(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) -> None:
-    def read(url: str, region: str, function: str) -> dict[str, str]:
-        assert (url, function) == ("http://emulator:5000", "energy-insights-dev-api")
+    def read(self: LambdaFunctions, function: str) -> dict[str, str]:
+        assert self._clients.endpoint.url == "http://emulator:5000"
+        assert function == "energy-insights-dev-api"
         return variables
 
-    monkeypatch.setattr(local_app, "function_environment", read)
+    monkeypatch.setattr(LambdaFunctions, "environment", read)
 
 
 def test_serve_replaces_itself_with_uvicorn_configured_like_the_function(
@@ -93,7 +94,7 @@ def test_serve_replaces_itself_with_uvicorn_configured_like_the_function(
 @pytest.mark.parametrize(
     ("variables", "message"),
     [
-        ({"EI_ARTIFACT_DIGEST": "f" * 64}, "runs digest ffffffffffff but the bundle is"),
+        ({"EI_ARTIFACT_DIGEST": "f" * 64}, "dev runs digest ffffffffffff but the bundle is"),
     ],
 )
 def test_serve_refuses_a_bundle_that_is_not_deployed(
@@ -117,9 +118,9 @@ def test_serve_names_a_missing_bundle(bundle: Path, capsys: pytest.CaptureFixtur
 def test_serve_reports_an_emulator_without_the_function(
     bundle: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def missing(url: str, region: str, function: str) -> dict[str, str]:
-        raise AppServingError(f"cannot read function {function}: deploy the environment first")
+    def missing(self: LambdaFunctions, function: str) -> dict[str, str]:
+        raise AwsCallFailed("lambda GetFunctionConfiguration", "ResourceNotFoundException", "")
 
-    monkeypatch.setattr(local_app, "function_environment", missing)
+    monkeypatch.setattr(LambdaFunctions, "environment", missing)
     assert launcher.main(serve_args(bundle), run=pytest.fail) == 1
-    assert "deploy the environment first" in capsys.readouterr().err
+    assert "deploy dev first" in capsys.readouterr().err

@@ -289,7 +289,7 @@ def test_each_function_runs_only_what_it_needs(
 
 
 @pytest.mark.parametrize("command", ["status", "history"])
-def test_status_and_history_run_the_infra_cli_against_the_emulator(
+def test_status_and_history_run_their_entries_against_the_emulator(
     client: FakeClient, command: str
 ) -> None:
     out = anyio.run(lambda: getattr(Pipeline(), command)(SOURCE, "dev"))
@@ -325,8 +325,8 @@ def test_a_build_without_a_digest_file_is_an_error(client: FakeClient) -> None:
     [
         ({"target": "gcp"}, "--target 'gcp' is not a target: use one of local, aws"),
         ({"commit": "HEAD"}, "--commit 'HEAD' must be a 7-40 character"),
-        ({"env": "prod"}, "--env 'prod' cannot be deployed by this module"),
-        ({"env": "qa"}, "--env 'qa' cannot be deployed"),
+        ({"env": "prod"}, "--env 'prod': deploy runs in dev, staging"),
+        ({"env": "qa"}, "--env 'qa': deploy runs in dev, staging"),
     ],
 )
 def test_bad_arguments_are_named_before_anything_runs(
@@ -396,7 +396,22 @@ def test_an_emulator_that_does_not_start_is_named(
     assert starts(client) == []
 
 
-def test_status_refuses_an_unknown_environment_before_anything_runs(client: FakeClient) -> None:
-    with pytest.raises(PipelineError, match="--env 'qa' cannot be deployed"):
-        anyio.run(lambda: Pipeline().history(SOURCE, "qa"))
-    assert client.events == []
+def test_status_of_any_environment_runs_its_entry_where_the_config_loader_judges_the_name(
+    client: FakeClient,
+) -> None:
+    # Read-only kinds run in any environment: the name is checked in one place, the config
+    # loader inside the stage (exit 2 naming the choices), not by the module.
+    out = anyio.run(lambda: Pipeline().history(SOURCE, "prod"))
+    assert out.startswith("runner output of history-prod")
+    assert starts(client) == ["history-prod"]
+
+
+def test_a_deploy_dry_run_is_a_run_parameter_of_the_deploy_stage_only(client: FakeClient) -> None:
+    req = release.ReleaseRequest.from_args(
+        "local", COMMIT, "ci-bot", {}, {"PIPELINE_DRY_RUN": True}
+    )
+    runs = run(client, ("build", "deploy-dev"), req, with_needs=False)
+    assert env_of(container(runs, "deploy-dev"))["PIPELINE_DRY_RUN"] == ("1", False)
+    assert "PIPELINE_DRY_RUN" not in env_of(container(runs, "build"))
+    report = anyio.run(lambda: Pipeline().deploy(SOURCE, "dev", dry_run=True))
+    assert "| deploy-dev | passed |" in report

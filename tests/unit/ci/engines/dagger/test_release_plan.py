@@ -8,19 +8,29 @@ from types import MappingProxyType
 
 import pytest
 
-from pipeline.catalog import AWS_SECRETS, CATALOG, CatalogError, Network, Stage, Step
+from pipeline.catalog import (
+    CATALOG,
+    DEPLOY,
+    HISTORY,
+    SMOKE,
+    STATUS,
+    CatalogError,
+    Stage,
+    StageKind,
+    Step,
+)
 from pipeline.engines.dagger import plan
 from pipeline.engines.dagger import release_plan as rp
-from pipeline.engines.dagger.release_plan import ReleaseUsageError, Target
+from pipeline.engines.dagger.release_plan import ReleaseUsageError
 
 
 def stage(name: str) -> Stage:
     return Stage(name, name, "python", (Step("s", ("true",)),), ())
 
 
-@pytest.mark.parametrize(("value", "target"), [("local", Target.LOCAL), ("aws", Target.AWS)])
-def test_parse_target(value: str, target: Target) -> None:
-    assert rp.parse_target(value) is target
+@pytest.mark.parametrize("value", ["local", "aws"])
+def test_parse_target(value: str) -> None:
+    assert rp.parse_target(value) == value
 
 
 @pytest.mark.parametrize("value", ["", "auto", "AWS", "Local", "gcp"])
@@ -50,14 +60,44 @@ def test_check_commit(commit: str, ok: bool) -> None:
             rp.check_commit(commit)
 
 
+@pytest.mark.parametrize(
+    ("kind", "env", "target", "expected"),
+    [
+        # AWS: the stage with what it needs re-made (the artifact), nothing with effects
+        (DEPLOY, "dev", "aws", {"build": (), "deploy-dev": ("build",)}),
+        (DEPLOY, "staging", "aws", {"build": (), "deploy-staging": ("build",)}),
+        (SMOKE, "staging", "aws", {"smoke-staging": ()}),
+        (STATUS, "prod", "aws", {"status-prod": ()}),
+        # local: the emulator lives only for the call, so what the env needs in it too
+        (DEPLOY, "staging", "local", {"build": (), "deploy-staging": ("build",)}),
+        (
+            SMOKE,
+            "staging",
+            "local",
+            {
+                "build": (),
+                "deploy-staging": ("build",),
+                "smoke-staging": ("build", "deploy-staging"),
+            },
+        ),
+        (HISTORY, "dev", "local", {"history-dev": ()}),
+    ],
+)
+def test_selection(
+    kind: StageKind, env: str, target: str, expected: dict[str, tuple[str, ...]]
+) -> None:
+    selected = rp.selection(CATALOG, kind, env, target)
+    assert {s.name: s.needs for s in selected.stages.values()} == expected
+
+
 @pytest.mark.parametrize(("env", "ok"), [("dev", True), ("staging", True), ("prod", False)])
-def test_only_dev_and_staging_are_deployed_by_the_module(env: str, ok: bool) -> None:
-    if ok:
-        assert rp.deploy_stage(env) == f"deploy-{env}"
-        assert rp.smoke_stage(env) == f"smoke-{env}"
-    else:
-        with pytest.raises(ReleaseUsageError, match="prod is promoted by the release manager"):
-            rp.deploy_stage(env)
+def test_deploy_and_smoke_run_where_the_catalog_declares_them(env: str, ok: bool) -> None:
+    for kind in (DEPLOY, SMOKE):
+        if ok:
+            assert kind.stage_name(env) in rp.selection(CATALOG, kind, env, "aws").stages
+        else:
+            with pytest.raises(CatalogError, match=f"{kind.name} runs in dev, staging"):
+                rp.selection(CATALOG, kind, env, "aws")
 
 
 # pragma: allowlist nextline secret
@@ -67,22 +107,22 @@ KEY, SECRET, TOKEN = "key-handle", "secret-handle", "token-handle"
 @pytest.mark.parametrize(
     ("target", "provided", "expected"),
     [
-        (Target.LOCAL, {}, {}),
-        (Target.LOCAL, {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET}, {}),
+        ("local", {}, {}),
+        ("local", {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET}, {}),
         (
-            Target.AWS,
+            "aws",
             {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": None},
             {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET},
         ),
         (
-            Target.AWS,
+            "aws",
             {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN},
             {"AWS_ACCESS_KEY_ID": KEY, "AWS_SECRET_ACCESS_KEY": SECRET, "AWS_SESSION_TOKEN": TOKEN},
         ),
     ],
 )
 def test_credentials_for(
-    target: Target, provided: dict[str, str | None], expected: dict[str, str]
+    target: str, provided: dict[str, str | None], expected: dict[str, str]
 ) -> None:
     assert rp.credentials_for(target, provided) == expected
 
@@ -98,39 +138,20 @@ def test_credentials_for(
 )
 def test_aws_needs_the_key_pair(provided: dict[str, str | None]) -> None:
     with pytest.raises(ReleaseUsageError, match="or use --target local"):
-        rp.credentials_for(Target.AWS, provided)
+        rp.credentials_for("aws", provided)
 
 
 def test_run_params_carry_the_local_endpoints_only_on_the_local_target() -> None:
-    local = rp.run_params(Target.LOCAL, "abcdef0", "me")
+    local = rp.run_params("local", "abcdef0", "me")
     assert local["AWS_ENDPOINT_URL"] == "http://emulator:5000"
     assert local["PIPELINE_APP_URL_DEV"] == local["PIPELINE_APP_URL_STAGING"] == "http://app:8000"
-    aws = rp.run_params(Target.AWS, "abcdef0", "me")
-    assert aws == {"PIPELINE_TARGET": "aws", "PIPELINE_COMMIT": "abcdef0", "PIPELINE_ACTOR": "me"}
-
-
-@pytest.mark.parametrize(
-    ("names", "with_needs", "expected"),
-    [
-        (
-            ("smoke-dev",),
-            True,
-            {"build": (), "deploy-dev": ("build",), "smoke-dev": ("deploy-dev",)},
-        ),
-        (("smoke-dev",), False, {"smoke-dev": ()}),
-        (("build", "deploy-staging"), False, {"build": (), "deploy-staging": ("build",)}),
-        (
-            ("build", "deploy-dev", "smoke-dev"),
-            False,
-            {"build": (), "deploy-dev": ("build",), "smoke-dev": ("build", "deploy-dev")},
-        ),
-    ],
-)
-def test_select_stages(
-    names: tuple[str, ...], with_needs: bool, expected: dict[str, tuple[str, ...]]
-) -> None:
-    stages = rp.select_stages(CATALOG, names, with_needs=with_needs)
-    assert {s.name: s.needs for s in stages} == expected
+    aws = rp.run_params("aws", "abcdef0", "me", {"PIPELINE_DRY_RUN": True, "OFF": False})
+    assert aws == {
+        "PIPELINE_TARGET": "aws",
+        "PIPELINE_COMMIT": "abcdef0",
+        "PIPELINE_ACTOR": "me",
+        "PIPELINE_DRY_RUN": "1",
+    }
 
 
 def test_upstream_outputs_are_transitive() -> None:
@@ -149,7 +170,7 @@ def test_upstream_outputs_are_transitive() -> None:
 
 
 def test_every_release_stage_after_build_gets_the_artifact() -> None:
-    stages = rp.select_stages(CATALOG, rp.release_selection(CATALOG), with_needs=True)
+    stages = [CATALOG.stage(name) for name in CATALOG.closure(rp.release_selection(CATALOG))]
     upstream = plan.upstream_of(stages)
     for s in stages[1:]:
         assert ("build", "build/artifacts") in plan.needed_outputs(CATALOG, s, upstream[s.name])
@@ -175,26 +196,11 @@ def test_release_selection_refuses_a_catalog_without_the_release_stages() -> Non
         ("smoke-staging", True, True),
         ("status-dev", True, False),
         ("history-staging", True, False),
+        ("history-prod", True, False),
     ],
 )
 def test_local_wiring(name: str, emulator: bool, app: bool) -> None:
     assert rp.local_wiring(stage(name)) == rp.LocalWiring(emulator, app)
-
-
-@pytest.mark.parametrize("command", ["status", "history"])
-def test_inspect_stage(command: str) -> None:
-    s = rp.inspect_stage(command, "staging", Target.AWS)
-    assert s.name == f"{command}-staging"
-    assert s.steps[0].argv == (
-        "python", "-m", "infra", command, "--env", "staging", "--target", "aws",
-    )  # fmt: skip
-    assert s.secrets == AWS_SECRETS
-    assert (s.network, s.cacheable, s.params) == (Network.HOST, False, ("AWS_ENDPOINT_URL",))
-
-
-def test_inspect_stage_refuses_other_commands() -> None:
-    with pytest.raises(ReleaseUsageError, match="use status or history"):
-        rp.inspect_stage("deploy", "dev", Target.LOCAL)
 
 
 @pytest.mark.parametrize(
@@ -222,4 +228,4 @@ def test_service_commands() -> None:
     assert rp.auth_argv()[-2:] == ("--out", "/auth")
     assert rp.unpack_bundle_argv()[-2:] == ("/artifact/lambda.zip", "/var/task")
     with pytest.raises(ReleaseUsageError):
-        rp.app_argv("prod", "abcdef0")
+        rp.app_argv("dev", "HEAD")

@@ -9,10 +9,11 @@ import pytest
 from rich.console import Console
 
 from pipeline import cli
+from pipeline.cli import stage_commands
 from pipeline.results import Status
 from tests.unit.ci.fake_engine import FakeEngine
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[4]
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def run(argv: list[str]) -> tuple[int, str]:
 
 
 def use(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine) -> None:
-    monkeypatch.setattr(cli, "choose", lambda _name: engine)
+    monkeypatch.setattr(stage_commands, "choose", lambda _name: engine)
 
 
 def test_ci_passes_and_writes_reports(

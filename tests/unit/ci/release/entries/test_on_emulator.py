@@ -1,18 +1,25 @@
-"""The deploy/smoke stage entry points against a real moto server (no containers)."""
+"""The stage entries against a real moto server (no containers): smoke marks the record,
+deploy hands infra's library the build's artifact, status and history read what is there."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 
 from infra.aws import AwsClients, Endpoint
+from infra.aws.items import ItemTable
+from infra.deploy import commands
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
-from pipeline.release import stage_entry
-from pipeline.release.endpoints import SmokeEndpoint
-from pipeline.release.smoke import SmokeRun
+from infra.deploy.request import DeployRequest
+from infra.targets.base import Target
+from infra.targets.local import LocalTarget
+from pipeline.release.entries import smoke
+from pipeline.release.entries.__main__ import main
+from pipeline.release.smoke import SmokeEndpoint, SmokeRun
 
 pytestmark = pytest.mark.emulator
 
@@ -25,7 +32,7 @@ def store(endpoint: str) -> RecordStore:
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
     )
     clients = AwsClients(session, Endpoint(region="eu-west-1", url=endpoint))
-    return RecordStore(clients, TABLE, "dev")
+    return RecordStore(ItemTable(clients, TABLE), "dev")
 
 
 @pytest.fixture
@@ -82,49 +89,65 @@ def test_smoke_stage_marks_the_record(
         seen.append((ep.base_url, digest))
         return SmokeRun(pytest_exit, report_dir / "smoke-junit.xml")
 
-    monkeypatch.setattr(stage_entry, "run_pytest", fake_run)
+    monkeypatch.setattr(smoke, "run_pytest", fake_run)
     environ = {
         "PIPELINE_TARGET": "local",
-        "PIPELINE_APP_URL_DEV": "http://127.0.0.1:9",
+        "AWS_ENDPOINT_URL": recorded_endpoint(recorded),
+        "PIPELINE_APP_URL_DEV": "http://127.0.0.1:9/",
         # pragma: allowlist nextline secret
         "SMOKE_TOKEN": "tok",
     }
-    assert stage_entry.main(["smoke", "--env", "dev"], environ=environ) == code
+    assert main(["smoke", "--env", "dev"], environ=environ) == code
     assert seen == [("http://127.0.0.1:9", DIGEST)]
     assert recorded.history(1)[0].outcome is outcome
 
 
-def test_deploy_stage_hands_infra_the_artifact_and_commit(
+def recorded_endpoint(records: RecordStore) -> str:
+    url = records._table._clients.endpoint.url
+    assert url is not None
+    return url
+
+
+def test_the_deploy_entry_hands_infra_the_build_artifact_commit_and_dry_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import infra.cli
-
     monkeypatch.chdir(tmp_path)
     (tmp_path / "build" / "artifacts").mkdir(parents=True)
     (tmp_path / "build" / "artifacts" / "lambda.zip").write_bytes(b"zip")
-    calls: list[list[str]] = []
+    calls: list[tuple[Target, DeployRequest]] = []
 
-    def fake_main(argv: list[str]) -> int:
-        calls.append(list(argv))
-        return 0
+    def fake_deploy(target: Target, request: DeployRequest, emit: Any) -> None:
+        calls.append((target, request))
 
-    monkeypatch.setattr(infra.cli, "main", fake_main)
+    monkeypatch.setattr(commands, "deploy", fake_deploy)
+    monkeypatch.setattr(commands, "lint_template", lambda request, emit: None)
     environ = {
         "PIPELINE_TARGET": "local",
         "PIPELINE_COMMIT": "abc1234",
+        "PIPELINE_ACTOR": "ci-bot",
+        "PIPELINE_DRY_RUN": "1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
     }
-    assert stage_entry.main(["deploy", "--env", "staging"], environ=environ) == 0
-    assert calls == [
-        [
-            "deploy",
-            "--env",
-            "staging",
-            "--target",
-            "local",
-            "--artifact",
-            str(tmp_path / "build" / "artifacts" / "lambda.zip"),
-            "--commit",
-            "abc1234",
-        ]
-    ]
+    assert main(["deploy", "--env", "staging"], environ=environ) == 0
+    [(target, request)] = calls
+    assert isinstance(target, LocalTarget)
+    assert target.endpoint == "http://127.0.0.1:9"
+    assert request.config.name == "staging"
+    assert request.artifact.path == tmp_path / "build" / "artifacts" / "lambda.zip"
+    assert (request.commit, request.actor, request.dry_run) == ("abc1234", "ci-bot", True)
+
+
+@pytest.mark.parametrize("kind", ["status", "history"])
+def test_status_and_history_read_what_is_there(
+    recorded: RecordStore,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    kind: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    environ = {"PIPELINE_TARGET": "local", "AWS_ENDPOINT_URL": recorded_endpoint(recorded)}
+    assert main([kind, "--env", "dev"], environ=environ) == 0
+    out = capsys.readouterr().out
+    assert "target: local (chosen with run parameter PIPELINE_TARGET)" in out
+    assert DIGEST[:12] in out

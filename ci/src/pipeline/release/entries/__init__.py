@@ -1,0 +1,29 @@
+"""What each per-environment stage runs inside its container: `python -m
+pipeline.release.entries KIND --env E`. One entry per stage kind of the catalog
+(`pipeline.catalog.release.KINDS`), each a function of an `EntryContext` that calls infra as a
+library; run parameters and secrets arrive as environment variables.
+
+Adding a release stage: write its entry function in a module here and add it to `ENTRIES`
+under its kind's name (a test holds the two lists equal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+
+from pipeline.release.entries import deploy, smoke, views
+from pipeline.release.entries.context import EntryContext
+
+Entry = Callable[[EntryContext], None]
+
+ENTRIES: Mapping[str, Entry] = MappingProxyType(
+    {
+        "deploy": deploy.run,
+        "smoke": smoke.run,
+        "status": views.status,
+        "history": views.history,
+    }
+)
+
+__all__ = ["ENTRIES", "Entry", "EntryContext"]

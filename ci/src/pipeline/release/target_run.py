@@ -1,0 +1,167 @@
+"""The host side of a run whose stages reach an environment (deploy, smoke, ...): open its
+target, give the stages their run parameters and secrets, and run the target's lifecycle around
+each stage. The local target starts (or reuses) the emulator here, decides where each app will
+answer, and serves an app after its deploy; stage containers cannot start containers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from infra.errors import InfraError
+from infra.targets.base import Lifecycle, NoLifecycle, TargetChoice, TargetKind
+from infra.targets.local import LocalTarget
+from infra.targets.local_apps import AppRunner, LocalApps
+from infra.targets.local_lifecycle import LocalLifecycle
+from infra.targets.local_state import LOCAL_DIR, local_token, read_app
+from pipeline.catalog import (
+    AWS_SECRETS,
+    DEPLOY,
+    DRY_RUN,
+    PARAM_ACTOR,
+    PARAM_COMMIT,
+    PARAM_EMULATOR,
+    PARAM_TARGET,
+    SMOKE_TOKEN_SECRET,
+    Stage,
+    app_url_param,
+    kind_of,
+)
+from pipeline.release.errors import ReleaseError, ReleaseUsageError
+from pipeline.results import StageResult, Status
+
+Say = Callable[[str], None]
+
+
+def release_params(
+    kind: TargetKind,
+    commit: str,
+    actor: str,
+    emulator_url: str | None = None,
+    app_urls: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+) -> dict[str, str]:
+    """Run parameters of the per-environment stages; the emulator and app URLs only locally
+    (never point boto3 at an emulator on AWS). Each stage gets the ones it declares."""
+    params = {PARAM_TARGET: kind.value, PARAM_COMMIT: commit, PARAM_ACTOR: actor}
+    if dry_run:
+        params[DRY_RUN.param] = "1"
+    if kind is TargetKind.LOCAL:
+        if emulator_url:
+            params[PARAM_EMULATOR] = emulator_url
+        params.update({app_url_param(env): url for env, url in (app_urls or {}).items()})
+    return params
+
+
+def release_secrets(
+    kind: TargetKind, environ: Mapping[str, str], local_token: str | None
+) -> dict[str, str]:
+    """AWS credentials only towards AWS (least privilege); the smoke token for either target
+    (locally one the local apps accept)."""
+    secrets: dict[str, str] = {}
+    if kind is TargetKind.AWS:
+        secrets.update({k: environ[k] for k in AWS_SECRETS if environ.get(k)})
+    token = local_token if kind is TargetKind.LOCAL else environ.get(SMOKE_TOKEN_SECRET)
+    if token:
+        secrets[SMOKE_TOKEN_SECRET] = token
+    return secrets
+
+
+@dataclass(frozen=True)
+class OnTarget:
+    """A run's target, opened: what its stages get, and its lifecycle around them."""
+
+    choice: TargetChoice
+    params: Mapping[str, str]
+    secrets: Mapping[str, str] = field(repr=False)
+    lifecycle: Lifecycle
+    app_urls: Mapping[str, str] = field(default_factory=dict)
+
+
+def open_on_target(
+    choice: TargetChoice,
+    repo: Path,
+    stages: Sequence[Stage],
+    runner: Callable[[], AppRunner],
+    *,
+    commit: str,
+    actor: str,
+    environ: Mapping[str, str],
+    dry_run: bool = False,
+    say: Say = print,
+) -> OnTarget:
+    """Open the target for these stages. Locally: the emulator (started unless one runs),
+    where each environment's app answers (a port kept per environment; an app this run does
+    not deploy must already be served), the local token, and serving after each deploy."""
+    if choice.kind is TargetKind.AWS:
+        params = release_params(choice.kind, commit, actor, dry_run=dry_run)
+        secrets = release_secrets(choice.kind, environ, None)
+        return OnTarget(choice, params, secrets, NoLifecycle())
+    target = LocalTarget.start(repo / LOCAL_DIR)
+    say(f"{target.describe_start()} (a host process)")
+    apps = LocalApps(repo, runner(), target)
+    urls = _app_urls(repo, stages, apps)
+    lifecycle = LocalLifecycle(target, None if dry_run else apps, keep_emulator=not dry_run)
+    token = local_token(repo) if urls else None
+    params = release_params(choice.kind, commit, actor, target.endpoint, urls, dry_run)
+    return OnTarget(choice, params, release_secrets(choice.kind, environ, token), lifecycle, urls)
+
+
+def _app_urls(repo: Path, stages: Sequence[Stage], apps: LocalApps) -> dict[str, str]:
+    """Where each environment whose API a stage reaches will answer: the app this run serves
+    after its deploy, or the one already served."""
+    kinds = [found for found in map(kind_of, stages) if found is not None]
+    deployed = {env for kind, env in kinds if kind == DEPLOY}
+    urls: dict[str, str] = {}
+    for kind, env in kinds:
+        if not kind.reaches_app:
+            continue
+        if env in deployed:
+            urls[env] = apps.url(env)
+            continue
+        served = read_app(repo, env)
+        if served is None:
+            raise ReleaseUsageError(
+                f"{env} is not served locally: run `pipeline deploy --env {env}` or "
+                "`pipeline release` first"
+            )
+        urls[env] = served.url
+    return urls
+
+
+class LifecycleHooks:
+    """The scheduler's stage hooks, from a target's lifecycle: keyed by stage kind and env."""
+
+    def __init__(self, lifecycle: Lifecycle, say: Say, target: str) -> None:
+        self._lifecycle = lifecycle
+        self._say = say
+        self._target = target
+
+    def before(self, stage: Stage) -> str | None:
+        found = kind_of(stage)
+        if found is None:
+            return None
+        kind, env = found
+        try:
+            self._show(self._lifecycle.before_stage(kind.name, env))
+        except (InfraError, ReleaseError) as exc:
+            return f"the {self._target} target could not prepare it: {exc}"
+        return None
+
+    def after(self, stage: Stage, result: StageResult) -> StageResult:
+        found = kind_of(stage)
+        if found is None:
+            return result
+        kind, env = found
+        try:
+            self._show(self._lifecycle.after_stage(kind.name, env, result.status.ok))
+        except (InfraError, ReleaseError) as exc:
+            message = f"{stage.name} passed, but the {self._target} target could not follow up"
+            self._say(f"{message}: {exc}")
+            return replace(result, status=Status.ERROR, message=f"{message}: {exc}")
+        return result
+
+    def _show(self, line: str | None) -> None:
+        if line:
+            self._say(line)
