@@ -4,15 +4,13 @@ the `pipeline` CLI and the release stages' entries all call (typed arguments, li
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from infra.aws.items import ItemTable
 from infra.clock import Clock, SystemClock
 from infra.config.model import EnvironmentConfig
-from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, Artifact
+from infra.deploy.artifact_store import Artifact
 from infra.deploy.deployer import Deployer
 from infra.deploy.errors import DeployUsageError
 from infra.deploy.records import (
@@ -22,33 +20,13 @@ from infra.deploy.records import (
     record_as_dict,
     render_history,
 )
-from infra.deploy.request import DeployRequest, DeployResult, lint_template
+from infra.deploy.request import DeployOptions, DeployRequest, DeployResult, lint_template
 from infra.deploy.status import live_status, render_status, status_as_dict
 from infra.targets.base import Target
-from infra.templates.contract import COMMIT_PATTERN
 
 Emit = Callable[[str], None]
-_COMMIT = re.compile(COMMIT_PATTERN)
 
-
-@dataclass(frozen=True)
-class DeployOptions:
-    """What to deploy besides the environment and the artifact."""
-
-    commit: str = "unknown"
-    actor: str = "unknown"
-    app_version: str = "0.0.0"
-    live_version: str = ""  # pin the live alias to this version (a canary does)
-    template: Path | None = None  # default: synthesize the environment's template
-    dry_run: bool = False
-    break_lock: bool = False
-    build_dir: Path = DEFAULT_BUILD_DIR
-
-    def __post_init__(self) -> None:
-        if not _COMMIT.fullmatch(self.commit):
-            raise DeployUsageError(
-                f"--commit {self.commit!r} must be a 7-40 character hex id or unknown"
-            )
+__all__ = ["DeployOptions", "deploy", "deploy_request", "history", "show_history", "show_status"]
 
 
 def deploy_request(
@@ -57,20 +35,7 @@ def deploy_request(
     """The deploy's template (synthesized unless given), linted: a template cfn-lint refuses
     stops here, before any target is opened or called."""
     template_name, body = _template(options.template, config)
-    request = DeployRequest(
-        config=config,
-        template_body=body,
-        template_name=template_name,
-        artifact=artifact,
-        commit=options.commit,
-        actor=options.actor,
-        app_version=options.app_version,
-        live_version=options.live_version,
-        dry_run=options.dry_run,
-        break_lock=options.break_lock,
-        build_dir=options.build_dir,
-        lint_checked=True,
-    )
+    request = DeployRequest(config, body, template_name, artifact, options, lint_checked=True)
     lint_template(request, emit)
     return request
 
@@ -83,7 +48,7 @@ def deploy(
     for note in conn.notes:
         emit(note)
     result = Deployer(conn, clock or SystemClock(), emit).deploy(request)
-    if not request.dry_run:
+    if not request.options.dry_run:
         emit(summary(request.config.name, request.artifact, result))
     return result
 

@@ -74,7 +74,7 @@ class Deployer:
         plan = self.plan(req)
         for line in render_deploy_plan(plan):
             self._emit(line)
-        if req.dry_run:
+        if req.options.dry_run:
             self._emit("dry run: nothing was changed")
             outcome = Outcome.NO_CHANGE if plan.preview.is_empty else Outcome.PLANNED
             return DeployResult(outcome, plan.preview, notes=("dry run",), deploy_plan=plan)
@@ -120,7 +120,7 @@ class Deployer:
         table = ItemTable(self._conn.clients, plan.apply.table)
         lock = DeployLock(table, plan.env)
         deployment_id = plan.deployment_id
-        owner = f"{req.actor} (deployment {deployment_id})"
+        owner = f"{req.options.actor} (deployment {deployment_id})"
         held, broken = lock.acquire(
             owner, deployment_id, self._clock.now(), plan.apply.break_lock, self._lock_ttl
         )
@@ -130,8 +130,8 @@ class Deployer:
             env=plan.env,
             target=plan.target,
             digest=plan.digest,
-            commit=req.commit,
-            actor=req.actor,
+            commit=req.options.commit,
+            actor=req.options.actor,
             started_at=held.acquired_at,
         )
         changes: Plan | None = None
@@ -206,7 +206,7 @@ class Deployer:
 
     def _verify(self, plan: DeployPlan, req: DeployRequest) -> Verification:
         verifier = Verifier(self._conn.clients, req.config, self._conn.account_id)
-        verification = verifier.verify(plan.template, plan.digest, req.live_version)
+        verification = verifier.verify(plan.template, plan.digest, req.options.live_version)
         self._emit("verified through each service's API:")
         for line in verification.lines():
             self._emit(line)

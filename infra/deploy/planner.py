@@ -77,7 +77,7 @@ def plan_deploy(
     if uploaded:
         in_place.append(f"artifact {location}")
     elif req.artifact.path is None:
-        raise ArtifactNotFound(req.artifact.digest, (f"{req.build_dir}/*.zip", location))
+        raise ArtifactNotFound(req.artifact.digest, (f"{req.options.build_dir}/*.zip", location))
     else:
         prepare.append(UploadArtifact(req.artifact.path, location))
     creates = state is None or not state.holds_resources
@@ -96,7 +96,9 @@ def plan_deploy(
         digest=req.artifact.digest,
         deployment_id=deployment_id,
         prepare=tuple(prepare),
-        apply=LockedApply(req.config.name, names.stack, names.deployments_table, req.break_lock),
+        apply=LockedApply(
+            req.config.name, names.stack, names.deployments_table, req.options.break_lock
+        ),
         preview=preview,
         parameters=params,
         template=template,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from infra.aws.errors import AwsCallFailed
 from infra.config.model import EnvironmentConfig
 from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, Artifact
+from infra.deploy.errors import DeployUsageError
 from infra.deploy.plan import Plan
 from infra.deploy.records import DeploymentRecord, Outcome
 from infra.deploy.steps import DeployPlan
@@ -17,6 +19,27 @@ from infra.deploy.verify import Verification
 from infra.templates import contract
 
 Emit = Callable[[str], None]
+_COMMIT = re.compile(contract.COMMIT_PATTERN)
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """How to deploy, besides what (environment, template, artifact)."""
+
+    commit: str = "unknown"
+    actor: str = "unknown"
+    app_version: str = "0.0.0"
+    live_version: str = ""  # pin the live alias to this version (a canary does)
+    template: Path | None = None  # default: synthesize the environment's template
+    dry_run: bool = False
+    break_lock: bool = False
+    build_dir: Path = DEFAULT_BUILD_DIR
+
+    def __post_init__(self) -> None:
+        if not _COMMIT.fullmatch(self.commit):
+            raise DeployUsageError(
+                f"--commit {self.commit!r} must be a 7-40 character hex id or unknown"
+            )
 
 
 @dataclass(frozen=True)
@@ -25,13 +48,7 @@ class DeployRequest:
     template_body: str
     template_name: str
     artifact: Artifact
-    commit: str = "unknown"
-    actor: str = "unknown"
-    app_version: str = "0.0.0"
-    live_version: str = ""
-    dry_run: bool = False
-    break_lock: bool = False
-    build_dir: Path = DEFAULT_BUILD_DIR
+    options: DeployOptions = field(default_factory=DeployOptions)
     lint_checked: bool = False  # the caller already ran `lint_template` (before connecting)
 
 
@@ -56,9 +73,9 @@ def stack_parameters(req: DeployRequest, artifact_bucket: str, target: str) -> d
         contract.PARAM_DEPLOY_TARGET: target,
         contract.PARAM_ARTIFACT_BUCKET: artifact_bucket,
         contract.PARAM_ARTIFACT_DIGEST: req.artifact.digest,
-        contract.PARAM_GIT_COMMIT: req.commit,
-        contract.PARAM_APP_VERSION: req.app_version,
-        contract.PARAM_LIVE_VERSION: req.live_version,
+        contract.PARAM_GIT_COMMIT: req.options.commit,
+        contract.PARAM_APP_VERSION: req.options.app_version,
+        contract.PARAM_LIVE_VERSION: req.options.live_version,
     }
 
 

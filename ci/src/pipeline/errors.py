@@ -13,3 +13,9 @@ class UsageError(Exception):
     """Bad command line or configuration: exit 2, nothing run."""
 
     exit_code = EXIT_USAGE
+
+
+class StepFailed(Exception):
+    """A step failed (exit 1); the message says what and what to do."""
+
+    exit_code = EXIT_FAILED

@@ -8,12 +8,11 @@ from typing import TextIO
 
 from infra.errors import InfraError, exit_code_for
 from pipeline.engines.base import EngineError
-from pipeline.errors import UsageError
-from pipeline.release.errors import ReleaseError
+from pipeline.errors import StepFailed, UsageError
 
-# Usage errors (the catalog's too), engine failures, release and infra errors: each class says
-# 1 (a step or check failed) or 2 (bad usage or configuration, nothing run).
-REPORTED: tuple[type[Exception], ...] = (UsageError, EngineError, ReleaseError, InfraError)
+# Usage errors (the catalog's too), failed steps (the release's), engine and infra errors: each
+# class says 1 (a step or check failed) or 2 (bad usage or configuration, nothing run).
+REPORTED: tuple[type[Exception], ...] = (UsageError, StepFailed, EngineError, InfraError)
 
 __all__ = ["REPORTED", "exit_code_for", "report"]
 

@@ -1,6 +1,6 @@
 """Release: build once, deploy the digest to dev then staging, smoke-test each environment.
 
-`targets` decides local vs aws, `endpoints` where an environment's API answers, `local_app`
-serves the built artifact next to the local emulator, `smoke` runs tests/smoke, `stage_entry`
-is what the deploy/smoke stages run, and `commands` is the CLI side (`pipeline release` …).
+`entries` is what each per-environment stage runs in its container (infra as a library),
+`target_run` the host side of a run on a target (params, secrets, the target's lifecycle),
+`smoke` the smoke step, `app_runners`/`app_image` what runs a local app. See README.md.
 """

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from pipeline.errors import EXIT_FAILED, EXIT_USAGE
+from pipeline.errors import StepFailed, UsageError
 
 
-class ReleaseError(Exception):
+class ReleaseError(StepFailed):
     """A release step failed (exit 1); the message says what and what to do."""
 
-    exit_code = EXIT_FAILED
 
-
-class ReleaseUsageError(ReleaseError):
+class ReleaseUsageError(UsageError, ReleaseError):
     """Bad command line or configuration: nothing was changed (exit 2)."""
-
-    exit_code = EXIT_USAGE
 
 
 class SmokeFailed(ReleaseError):

@@ -22,7 +22,7 @@ from infra.deploy.deployer import Deployer
 from infra.deploy.errors import ChangeSetFailed, LockHeld
 from infra.deploy.lock import DeployLock
 from infra.deploy.records import Outcome, RecordStore
-from infra.deploy.request import DeployRequest
+from infra.deploy.request import DeployOptions, DeployRequest
 from infra.errors import InfraError
 from infra.targets.local import LocalTarget
 from infra.templates.stack import render_template
@@ -42,10 +42,8 @@ def request(config: EnvironmentConfig, artifact: Path, **kw: Any) -> DeployReque
         template_body=render_template(config),
         template_name="test",
         artifact=resolve_local(artifact, None, artifact.parent),
-        commit="abcdef1",
-        actor=kw.pop("actor", "tester"),
+        options=DeployOptions(commit="abcdef1", actor=kw.pop("actor", "tester"), **kw),
         lint_checked=True,
-        **kw,
     )
 
 

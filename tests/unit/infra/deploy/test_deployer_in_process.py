@@ -28,7 +28,7 @@ from infra.deploy.errors import (
 from infra.deploy.lock import DeployLock
 from infra.deploy.planner import check_stack
 from infra.deploy.records import Outcome, RecordStore
-from infra.deploy.request import DeployRequest, is_concurrent_create
+from infra.deploy.request import DeployOptions, DeployRequest, is_concurrent_create
 from infra.deploy.status import live_status, render_status
 from infra.errors import InfraError
 from infra.targets.base import Connection, TargetKind
@@ -48,16 +48,16 @@ def template(dev: EnvironmentConfig) -> str:
     return render_template(dev)
 
 
-def request(config: EnvironmentConfig, body: str, artifact: Path, **kw: Any) -> DeployRequest:
+def request(
+    config: EnvironmentConfig, body: str, artifact: Path, lint_checked: bool = True, **kw: Any
+) -> DeployRequest:
     return DeployRequest(
         config=config,
         template_body=body,
         template_name="test",
         artifact=resolve_local(artifact, None, artifact.parent),
-        commit="abcdef1",
-        actor="tester",
-        lint_checked=kw.pop("lint_checked", True),
-        **kw,
+        options=DeployOptions(commit="abcdef1", actor="tester", **kw),
+        lint_checked=lint_checked,
     )
 
 
@@ -208,9 +208,8 @@ def test_dry_run_of_a_digest_found_nowhere_is_refused(
         template_body=template,
         template_name="test",
         artifact=resolve_local(None, digest, tmp_path),
-        dry_run=True,
+        options=DeployOptions(dry_run=True, build_dir=tmp_path),
         lint_checked=True,
-        build_dir=tmp_path,
     )
     with pytest.raises(ArtifactNotFound, match=f"artifact digest {digest} not found"):
         run(in_process, clock, req)

@@ -134,7 +134,8 @@ def test_the_deploy_entry_hands_infra_the_build_artifact_commit_and_dry_run(
     assert target.endpoint == "http://127.0.0.1:9"
     assert request.config.name == "staging"
     assert request.artifact.path == tmp_path / "build" / "artifacts" / "lambda.zip"
-    assert (request.commit, request.actor, request.dry_run) == ("abc1234", "ci-bot", True)
+    options = request.options
+    assert (options.commit, options.actor, options.dry_run) == ("abc1234", "ci-bot", True)
 
 
 @pytest.mark.parametrize("kind", ["status", "history"])

@@ -1,4 +1,5 @@
-"""The release stages as declared in the catalog: the names the Dagger module and cd.yml use."""
+"""The release stages as declared in the catalog: the names the Dagger module and cd.yml use,
+the stage kinds, and which environments each runs in."""
 
 from __future__ import annotations
 
@@ -7,9 +8,18 @@ import pytest
 from pipeline.catalog import (
     AWS_SECRETS,
     CATALOG,
+    DEPLOY,
+    HISTORY,
     RELEASE_STAGES,
+    SMOKE,
+    STATUS,
+    CatalogError,
     Network,
+    StageKind,
+    alone,
     app_url_param,
+    kind_of,
+    kind_stage,
     stage_from_dict,
     stage_to_dict,
 )
@@ -75,3 +85,56 @@ def test_release_stages_survive_the_json_round_trip(name: str) -> None:
 )
 def test_app_url_param(env: str, param: str) -> None:
     assert app_url_param(env) == param
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("deploy-dev", {"build": (), "deploy-dev": ("build",)}),
+        # its artifact is re-made (or answered from the cache), what dev did is not redone
+        ("deploy-staging", {"build": (), "deploy-staging": ("build",)}),
+        ("smoke-staging", {"smoke-staging": ()}),
+        ("build", {"build": ()}),
+        ("scan", {"synth": (), "scan": ("synth",)}),
+    ],
+)
+def test_a_stage_run_alone_brings_only_the_cacheable_stages_it_needs(
+    name: str, expected: dict[str, tuple[str, ...]]
+) -> None:
+    assert {s.name: s.needs for s in alone(CATALOG, name).stages.values()} == expected
+
+
+@pytest.mark.parametrize(
+    ("kind", "env", "ok"),
+    [
+        (DEPLOY, "dev", True),
+        (DEPLOY, "staging", True),
+        (DEPLOY, "prod", False),  # prod is reached by promotion
+        (SMOKE, "prod", False),
+        (STATUS, "prod", True),  # read-only: any env; the config loader judges the name
+        (HISTORY, "qa", True),
+    ],
+)
+def test_the_one_rule_for_which_environments_a_kind_runs_in(
+    kind: StageKind, env: str, ok: bool
+) -> None:
+    if ok:
+        stage = kind_stage(CATALOG, kind, env)
+        assert stage.name == f"{kind.name}-{env}"
+        assert kind_of(stage) == (kind, env)
+        assert stage.steps[0].argv == (
+            "python", "-m", "pipeline.release.entries", kind.name, "--env", env,
+        )  # fmt: skip
+    else:
+        with pytest.raises(CatalogError, match=f"{kind.name} runs in dev, staging"):
+            kind_stage(CATALOG, kind, env)
+
+
+def test_switches_become_run_parameters_of_their_kind_only() -> None:
+    assert "PIPELINE_DRY_RUN" in CATALOG.stage("deploy-dev").params
+    assert "PIPELINE_DRY_RUN" not in CATALOG.stage("smoke-dev").params
+
+
+@pytest.mark.parametrize(("name", "found"), [("lint", None), ("build", None), ("smoke-dev", True)])
+def test_kind_of(name: str, found: bool | None) -> None:
+    assert (kind_of(CATALOG.stage(name)) is not None) is bool(found)

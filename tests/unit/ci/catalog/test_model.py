@@ -83,7 +83,7 @@ def test_bootstrap_script_pins_the_catalogs_uv() -> None:
 
     from pipeline.catalog import UV_VERSION
 
-    script = (Path(__file__).resolve().parents[3] / "ci/bootstrap.sh").read_text()
+    script = (Path(__file__).resolve().parents[4] / "ci/bootstrap.sh").read_text()
     assert f'PIPELINE_UV_VERSION="{UV_VERSION}"' in script
 
 
