@@ -11,18 +11,18 @@ from pathlib import Path
 from rich.console import Console
 
 from infra.targets.select import choose_target
-from pipeline.catalog import Catalog, kind_of
+from pipeline.catalog import DRY_RUN, Catalog, Switch, kind_of
 from pipeline.console import Progress, print_report
 from pipeline.engines.base import Engine
 from pipeline.release.app_runners import app_runner_for
 from pipeline.release.target_run import LifecycleHooks, OnTarget, open_on_target
-
-__all__ = ["OnTarget", "RunRequest", "reaches_an_environment", "run_and_report"]
 from pipeline.report_formats import write_step_summary
 from pipeline.results import RunReport
 from pipeline.scheduler import RunOptions, StageHooks, run_stages
 
 REPORTS = Path("build") / "reports"
+
+__all__ = ["OnTarget", "RunRequest", "reaches_an_environment", "run_and_report"]
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,11 @@ class RunRequest:
     target: str | None = None  # --target (None: aws when credentials are found, else local)
     commit: str = "unknown"
     actor: str = "unknown"
-    dry_run: bool = False
+    switches: tuple[Switch, ...] = ()  # the stage kind's switches that are on (--dry-run)
+
+    @property
+    def dry_run(self) -> bool:
+        return DRY_RUN in self.switches
 
 
 def reaches_an_environment(catalog: Catalog, names: tuple[str, ...]) -> bool:
@@ -79,7 +83,11 @@ def run_and_report(
             strict=options.strict,
             jobs=options.jobs,
             secrets={**options.secrets, **on_target.secrets},
-            params={**options.params, **on_target.params},
+            params={
+                **options.params,
+                **on_target.params,
+                **{switch.param: "1" for switch in request.switches},
+            },
         )
     console.print(f"pipeline: {', '.join(closure)} on the {engine.name} engine")
     try:

@@ -68,9 +68,9 @@ def run_request(args: argparse.Namespace, catalog: Catalog, repo: Path) -> RunRe
     if args.action == "kind":  # one environment's stage, with what it needs re-made (build)
         kind = KINDS[args.kind]
         stage = kind_stage(catalog, kind, args.env)
-        dry_run = any(getattr(args, s.name.replace("-", "_")) for s in kind.switches)
+        on = tuple(s for s in kind.switches if getattr(args, s.name.replace("-", "_")))
         return replace(
-            request, catalog=alone(catalog, stage.name), names=(stage.name,), dry_run=dry_run
+            request, catalog=alone(catalog, stage.name), names=(stage.name,), switches=on
         )
     return request
 

@@ -18,7 +18,6 @@ from infra.targets.local_state import LOCAL_DIR, local_token, read_app
 from pipeline.catalog import (
     AWS_SECRETS,
     DEPLOY,
-    DRY_RUN,
     PARAM_ACTOR,
     PARAM_COMMIT,
     PARAM_EMULATOR,
@@ -40,13 +39,10 @@ def release_params(
     actor: str,
     emulator_url: str | None = None,
     app_urls: Mapping[str, str] | None = None,
-    dry_run: bool = False,
 ) -> dict[str, str]:
     """Run parameters of the per-environment stages; the emulator and app URLs only locally
     (never point boto3 at an emulator on AWS). Each stage gets the ones it declares."""
     params = {PARAM_TARGET: kind.value, PARAM_COMMIT: commit, PARAM_ACTOR: actor}
-    if dry_run:
-        params[DRY_RUN.param] = "1"
     if kind is TargetKind.LOCAL:
         if emulator_url:
             params[PARAM_EMULATOR] = emulator_url
@@ -93,9 +89,10 @@ def open_on_target(
 ) -> OnTarget:
     """Open the target for these stages. Locally: the emulator (started unless one runs),
     where each environment's app answers (a port kept per environment; an app this run does
-    not deploy must already be served), the local token, and serving after each deploy."""
+    not deploy must already be served), the local token, and serving after each deploy (none
+    on a dry run, which also stops the emulator again if it started it)."""
     if choice.kind is TargetKind.AWS:
-        params = release_params(choice.kind, commit, actor, dry_run=dry_run)
+        params = release_params(choice.kind, commit, actor)
         secrets = release_secrets(choice.kind, environ, None)
         return OnTarget(choice, params, secrets, NoLifecycle())
     target = LocalTarget.start(repo / LOCAL_DIR)
@@ -104,7 +101,7 @@ def open_on_target(
     urls = _app_urls(repo, stages, apps)
     lifecycle = LocalLifecycle(target, None if dry_run else apps, keep_emulator=not dry_run)
     token = local_token(repo) if urls else None
-    params = release_params(choice.kind, commit, actor, target.endpoint, urls, dry_run)
+    params = release_params(choice.kind, commit, actor, target.endpoint, urls)
     return OnTarget(choice, params, release_secrets(choice.kind, environ, token), lifecycle, urls)
 
 

@@ -29,13 +29,11 @@ def test_local_params_name_the_emulator_and_each_app() -> None:
         "me@host",
         "http://127.0.0.1:5000",
         {"dev": "http://127.0.0.1:1"},
-        dry_run=True,
     )
     assert params == {
         "PIPELINE_TARGET": "local",
         "PIPELINE_COMMIT": "abc1234",
         "PIPELINE_ACTOR": "me@host",
-        "PIPELINE_DRY_RUN": "1",
         "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
         "PIPELINE_APP_URL_DEV": "http://127.0.0.1:1",
     }
@@ -140,7 +138,7 @@ def test_a_deploy_alone_needs_no_app_url_nor_token(local: Path) -> None:
     opened = open_local(local, names, dry_run=True)
     assert opened.app_urls == {}
     assert "SMOKE_TOKEN" not in opened.secrets
-    assert opened.params["PIPELINE_DRY_RUN"] == "1"
+    assert opened.lifecycle.after_stage("deploy", "dev", True) is None  # serves nothing
 
 
 def test_aws_opens_nothing_locally() -> None:
