@@ -46,6 +46,7 @@ class FakeEngine:
         report = ctx.repo / stage.report_dir / "result.json"
         report.parent.mkdir(parents=True, exist_ok=True)
         report.write_text(f'{{"stage": "{stage.name}"}}')
+        (report.parent / "log.txt").write_text(f"log of {stage.name}\n")
         self.spans[stage.name] = (start, time.monotonic())
         return StageResult(
             name=stage.name,

@@ -14,12 +14,13 @@ from rich.console import Console
 from infra.artifact.digest import sha256_of, single_artifact
 from infra.deploy.provenance import actor, git_head
 from infra.targets.local_state import read_app
-from pipeline.catalog import KINDS, RELEASE_ENVS, Catalog, alone, kind_stage
+from pipeline.catalog import KINDS, RELEASE_ENVS, Catalog, Stage, alone, kind_stage
 from pipeline.cli import on_dagger
 from pipeline.cli.parser import DEFAULT_JOBS
 from pipeline.engines.base import Engine
 from pipeline.engines.select import DaggerCli, DaggerSession, choose, choose_local
 from pipeline.errors import EXIT_FAILED, EXIT_OK, UsageError
+from pipeline.results import LOG_FILE
 from pipeline.runs import OnTarget, RunRequest, reaches_an_environment, run_and_report
 from pipeline.scheduler import RunOptions
 
@@ -99,6 +100,8 @@ def run_command(args: argparse.Namespace, catalog: Catalog, console: Console) ->
     if isinstance(engine, DaggerCli | DaggerSession):
         return on_dagger.run(engine, args, request, repo, console)
     report, on_target = run_and_report(console, engine, repo, request)
+    if args.action == "kind" and report.status.ok:  # what the stage did: the plan, the tests
+        show_log(console, repo, request.catalog.stage(request.names[0]))
     if not report.status.ok:
         return EXIT_FAILED
     if args.command == "build":
@@ -121,6 +124,14 @@ def tell_where(args: argparse.Namespace, repo: Path, on_target: OnTarget, consol
         console.print("history: `pipeline history --env dev`, `pipeline history --env staging`")
     elif args.action == "kind" and args.env in answering:
         console.print(f"{args.env} answers at {answering[args.env]}")
+
+
+def show_log(console: Console, repo: Path, stage: Stage) -> None:
+    """The stage's whole log (a failed stage's tail is in the report already)."""
+    log = repo / stage.report_dir / LOG_FILE
+    if log.is_file():
+        console.rule(f"{stage.name}: its log ({log.relative_to(repo)})")
+        console.print(log.read_text(encoding="utf-8").rstrip(), markup=False, highlight=False)
 
 
 def after_build(engine: Engine, repo: Path, console: Console) -> None:

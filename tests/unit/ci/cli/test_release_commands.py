@@ -161,6 +161,7 @@ def test_a_dry_run_deploy_serves_nothing_and_stops_the_emulator_it_started(
     assert local.stopped == [EMULATOR]
     assert "stopped the local emulator this run started (pid 4242)" in out
     assert "answers at" not in out
+    assert out.endswith("log of deploy-dev")  # the stage's output (the plan) comes last
 
 
 def test_smoke_alone_needs_the_env_served_and_gets_its_url_and_a_token(
