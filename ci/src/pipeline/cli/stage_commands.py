@@ -14,7 +14,7 @@ from rich.console import Console
 from infra.artifact.digest import sha256_of, single_artifact
 from infra.deploy.provenance import actor, git_head
 from infra.targets.local_state import read_app
-from pipeline.catalog import KINDS, RELEASE_ENVS, Catalog, Stage, alone, kind_stage
+from pipeline.catalog import DEPLOY, KINDS, RELEASE_ENVS, Catalog, Stage, alone, kind_stage
 from pipeline.cli import on_dagger
 from pipeline.cli.parser import DEFAULT_JOBS
 from pipeline.engines.base import Engine
@@ -122,7 +122,7 @@ def tell_where(args: argparse.Namespace, repo: Path, on_target: OnTarget, consol
         for env, url in answering.items():
             console.print(f"  {env}: {url}")
         console.print("history: `pipeline history --env dev`, `pipeline history --env staging`")
-    elif args.action == "kind" and args.env in answering:
+    elif args.action == "kind" and args.kind == DEPLOY.name and args.env in answering:
         console.print(f"{args.env} answers at {answering[args.env]}")
 
 
