@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from infra.deploy.artifact_store import sha256_of
+from infra.artifact.digest import sha256_of
 from infra.deploy.cli import main
 from tests.conftest import free_port
 
