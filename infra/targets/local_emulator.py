@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from app.local.ports import free_port, loopback_url
 from infra.aws.errors import EmulatorNotStarted, EmulatorUnreachable
 
 STATE_DIR = Path(".pipeline/local")
@@ -80,8 +80,8 @@ def ensure_emulator(state_dir: Path = STATE_DIR) -> EmulatorState:
     state = read_state(state_dir)
     if state is not None and reachable(state.endpoint):
         return state
-    port = _free_port()
-    endpoint = f"http://127.0.0.1:{port}"
+    port = free_port()
+    endpoint = loopback_url(port)
     state_dir.mkdir(parents=True, exist_ok=True)
     log = (state_dir / "emulator.log").open("ab")
     process = subprocess.Popen(  # nosec B603 - fixed argv: our interpreter, loopback port
@@ -126,8 +126,3 @@ def _is_moto_server(pid: int) -> bool:
         return False
     return b"moto.server" in argv
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
