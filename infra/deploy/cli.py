@@ -22,8 +22,8 @@ from infra.deploy.artifact_store import DEFAULT_BUILD_DIR, resolve_local
 from infra.deploy.provenance import actor, git_head
 from infra.errors import InfraError, exit_code_for
 from infra.targets.base import AUTO, TARGET_CHOICES, TargetKind
-from infra.targets.local import LocalTarget
-from infra.targets.local_emulator import running_endpoint, stop_emulator
+from infra.targets.local import LocalTarget, stop_recorded
+from infra.targets.local_emulator import running_endpoint
 from infra.targets.select import choose_target, open_target
 
 COMMANDS = ("deploy", "history", "status")
@@ -129,7 +129,7 @@ def run_emulator(args: argparse.Namespace, out: TextIO | None = None) -> int:
         if args.action == "start":
             print(LocalTarget.start().describe_start(), file=stream)
         elif args.action == "stop":
-            pid = stop_emulator()
+            pid = stop_recorded()
             print(
                 f"stopped local emulator (pid {pid})" if pid else "no emulator to stop", file=stream
             )

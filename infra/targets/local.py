@@ -59,8 +59,8 @@ class LocalTarget:
         return replace(self, app_urls=MappingProxyType({**self.app_urls, **app_urls}))
 
     def stop(self) -> int | None:
-        """Stop the emulator recorded in `state_dir` (only while it is still a moto server)."""
-        return stop_emulator(self.state_dir)
+        """Stop this target's emulator (the one recorded in its `state_dir`)."""
+        return stop_recorded(self.state_dir)
 
     def describe_start(self) -> str:
         if self.started is not None:
@@ -85,3 +85,9 @@ class LocalTarget:
                 "environment's app after its deploy)"
             )
         return url.rstrip("/")
+
+
+def stop_recorded(state_dir: Path = STATE_DIR) -> int | None:
+    """Stop the emulator recorded in `state_dir`, only while that process is still a moto
+    server, and forget it; returns the pid stopped, or None."""
+    return stop_emulator(state_dir)

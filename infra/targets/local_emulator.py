@@ -125,4 +125,3 @@ def _is_moto_server(pid: int) -> bool:
     except OSError:
         return False
     return b"moto.server" in argv
-

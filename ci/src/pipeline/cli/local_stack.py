@@ -9,7 +9,7 @@ import argparse
 from rich.console import Console
 
 from app.local import Engine, LocalRunError, down, up
-from infra.targets.local import LocalTarget
+from infra.targets.local import stop_recorded
 from infra.targets.local_apps import AppRunner, stop_served
 from infra.targets.local_state import LOCAL_DIR
 from pipeline.cli.stage_commands import repo_of
@@ -54,6 +54,6 @@ def stack_down(args: argparse.Namespace, console: Console) -> int:
         pass  # no daemon: no container of ours can be running
     envs = stop_served(repo, runners)
     console.print(f"stopped the released apps of: {', '.join(envs) or 'none running'}")
-    pid = LocalTarget(endpoint="", state_dir=repo / LOCAL_DIR).stop()
+    pid = stop_recorded(repo / LOCAL_DIR)
     console.print(f"stopped the local emulator (pid {pid})" if pid else "no release emulator")
     return EXIT_OK

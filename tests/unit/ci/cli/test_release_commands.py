@@ -16,7 +16,7 @@ from infra.targets.local_apps import AppServingError, LocalApps
 from infra.targets.local_emulator import EmulatorState
 from infra.targets.local_state import ServedApp, read_app, write_app
 from pipeline import cli
-from pipeline.cli import environment_commands, stage_commands
+from pipeline.cli import environment_commands, local_stack, stage_commands
 from pipeline.results import Status
 from tests.unit.ci.fake_engine import FakeEngine
 
@@ -249,12 +249,50 @@ def test_config_runs_infra_in_process(repo: Path, capsys: pytest.CaptureFixture[
 def test_down_stops_what_releases_serve_and_the_release_emulator(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    local = Local(monkeypatch)
+    stopped: list[Path] = []
+    monkeypatch.setattr(local_stack, "stop_recorded", lambda d: stopped.append(d) or 4242)
     write_app(repo, ServedApp("dev", "u", 1, "d", "host", "999999"))
     code, out, _ = run(capsys, "down", "local")
     assert code == 0
     assert "no local stack is running" in out
     assert "stopped the released apps of: none running" in out  # pid 999999 is not ours
     assert "stopped the local emulator (pid 4242)" in out
-    assert local.stopped == [""]
+    assert stopped == [repo / ".pipeline" / "local"]
     assert read_app(repo, "dev") is None
+
+
+@pytest.mark.parametrize(
+    ("argv", "engine", "image"),
+    [
+        (["up", "local", "--detach"], "host", None),
+        (["up", "local", "--port", "8123"], "host", None),
+    ],
+)
+def test_up_hands_app_local_the_stack_in_process(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    argv: list[str],
+    engine: str,
+    image: str | None,
+) -> None:
+    calls: list[dict[str, Any]] = []
+
+    def up(repo_: Path, **kwargs: Any) -> None:
+        calls.append({"repo": repo_, **kwargs})
+
+    monkeypatch.setattr(local_stack, "up", up)
+    assert run(capsys, *argv)[0] == 0
+    [call] = calls
+    assert (call["repo"], call["engine"].value, call["image"]) == (repo, engine, image)
+    assert call["detach"] is ("--detach" in argv)
+    assert call["port"] == (8123 if "--port" in argv else 8000)
+
+
+def test_up_refuses_a_port_that_is_not_one(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(local_stack, "up", pytest.fail)
+    code, out, _ = run(capsys, "up", "local", "--port", "70000")
+    assert code == 2
+    assert "--port 70000 is not a TCP port" in out
