@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 from app_stack import DAY, REPO, SITE, SUMMARY_PARAMS, Stack, app_stack, names_dependency
-from load_summary import Status, load_average, percentiles, summarize
+from load_summary import Status, exit_cleanly_on_sigterm, load_average, percentiles, summarize
 
 from app.local.dev_keys import generate_keys
 from infra.artifact import MAX_BUNDLE_BYTES, build_bundle
@@ -264,6 +264,7 @@ def main() -> int:
     parser.add_argument("--import-repeats", type=int, default=7)
     parser.add_argument("--skip-bundle", action="store_true", help="latency only")
     args = parser.parse_args()
+    exit_cleanly_on_sigterm()
     if args.requests < 1 or args.clients < 1 or args.max_seconds <= 0:
         parser.error("--requests, --clients and --max-seconds must be positive")
 

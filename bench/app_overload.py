@@ -1,16 +1,17 @@
 """Benchmark: what clients see when the emulator is overloaded at 1x, 2x and 4x its capacity.
 
-    uv run --frozen python bench/app_overload.py [--phase-seconds 15] [--factors 1,2,4,0.5]
+    uv run --frozen python bench/app_overload.py [--phase-seconds 10] [--factors 0.5,1,2,4,0.5]
         [--client-timeout 60] [--json OUT]
 
 The app (bench/app_server.py, the real `create_app()`) against a moto server, as in
 bench/app_latency.py. The emulator's ceiling for `GET /sites/{id}/summary` is probed first
 (infra.targets.emulator_probe); then open-loop phases send summaries at each factor x that
-ceiling (a fixed arrival rate: clients do not slow down when the app does), the last factor
-(0.5) checking recovery. Per phase: requests, failures by status, error rate, latency of all and
-of succeeded requests, 503s with Retry-After and a body naming the dependency, other 5xx, hung
-requests (no answer within --client-timeout), answers slower than the Lambda timeout (15 s),
-the app's and the emulator's resident memory; then whether the app answers /health again.
+ceiling (a fixed arrival rate: clients do not slow down when the app does); the first 0.5 is
+the headroom the local load settings use, the last checks recovery. Per phase: requests,
+failures by status, error rate, latency of all and of succeeded requests, 503s with Retry-After
+and a body naming the dependency, other 5xx, hung requests (no answer within --client-timeout),
+answers slower than the Lambda timeout (15 s), the app's and the emulator's resident memory,
+and the emulator verdict (local_capacity.classify); then whether the app answers /health again.
 Expected: no 5xx other than 503, no hung request, memory flat.
 """
 
@@ -27,7 +28,7 @@ from typing import Any
 import httpx
 import proc_stats
 from app_stack import SITE, SUMMARY_PARAMS, Stack, app_stack, names_dependency
-from load_summary import Status, load_average, summarize
+from load_summary import Status, exit_cleanly_on_sigterm, load_average, summarize
 
 from infra.targets import local_capacity as capacity
 from infra.targets.emulator_probe import EmulatorCalls, item_count, probe
@@ -94,7 +95,12 @@ async def phase(client: httpx.AsyncClient, rate: float, seconds: float) -> list[
 
 
 def phase_report(
-    factor: float, rate: float, seconds: float, fates: list[dict[str, Any]], memory: dict[str, Any]
+    factor: float,
+    rate: float,
+    seconds: float,
+    fates: list[dict[str, Any]],
+    memory: dict[str, Any],
+    measured: capacity.EmulatorCapacity,
 ) -> dict[str, Any]:
     outcomes: list[tuple[Status, float]] = [(f["status"], f["ms"]) for f in fates]
     summary = summarize(f"{factor}x capacity ({rate:.1f} req/s offered)", outcomes, seconds)
@@ -102,12 +108,21 @@ def phase_report(
     other_5xx = sum(1 for f in fates if isinstance(f["status"], int) and f["status"] >= 500) - len(
         status_503
     )
+    dependency_503s = sum(1 for f in status_503 if f.get("names_dependency"))
+    judged = capacity.classify(
+        capacity.LoadObservation(
+            seconds, {SUMMARY: len(fates)}, summary["failed"], dependency_503s
+        ),
+        measured,
+    )
     return {
         "factor": factor,
         "offered_rps": round(rate, 2),
         **summary,
+        "emulator_verdict": judged.verdict.value,
+        "emulator_reason": judged.reason,
         "503_with_retry_after": sum(1 for f in status_503 if f.get("retry_after")),
-        "503_naming_dependency": sum(1 for f in status_503 if f.get("names_dependency")),
+        "503_naming_dependency": dependency_503s,
         "other_5xx": other_5xx,
         "hung": sum(1 for f in fates if f["status"] == "hung"),
         "slower_than_lambda_timeout": sum(1 for f in fates if f["ms"] > LAMBDA_TIMEOUT_S * 1000),
@@ -116,7 +131,7 @@ def phase_report(
 
 
 async def overload(
-    stack: Stack, ceiling_rps: float, args: argparse.Namespace
+    stack: Stack, measured: capacity.EmulatorCapacity, ceiling_rps: float, args: argparse.Namespace
 ) -> list[dict[str, Any]]:
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=100)
     headers = {"Authorization": f"Bearer {stack.token}"}
@@ -132,7 +147,7 @@ async def overload(
                 fates = await phase(client, rate, args.phase_seconds)
                 peak = {k: round(max(v[first:], default=0.0), 1) for k, v in watch.samples.items()}
                 memory = {"before": before, "peak": peak, "after": watch.mark()}
-                report = phase_report(factor, rate, args.phase_seconds, fates, memory)
+                report = phase_report(factor, rate, args.phase_seconds, fates, memory, measured)
                 report["load_average"] = f"{load} .. {load_average()}"
                 reports.append(report)
                 print(report["headline"], file=sys.stderr)
@@ -143,11 +158,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--phase-seconds", type=float, default=15.0)
-    parser.add_argument("--factors", default="1,2,4,0.5", help="multiples of the ceiling, in order")
+    parser.add_argument("--phase-seconds", type=float, default=10.0)
+    parser.add_argument("--factors", default="0.5,1,2,4,0.5", help="x the ceiling, in order")
     parser.add_argument("--client-timeout", type=float, default=60.0, help="seconds: hung after")
     parser.add_argument("--json", help="write the report here")
     args = parser.parse_args()
+    exit_cleanly_on_sigterm()
     try:
         args.factors = [float(f) for f in args.factors.split(",")]
     except ValueError:
@@ -162,7 +178,7 @@ def main() -> int:
         ceiling = capacity.ceiling_rps(measured, {SUMMARY: 1.0}, items)
         print(f"ran against: {capacity.describe(measured, {SUMMARY: 1.0}, items)}", file=sys.stderr)
         started = time.perf_counter()
-        phases = asyncio.run(overload(stack, ceiling, args))
+        phases = asyncio.run(overload(stack, measured, ceiling, args))
         drained = time.perf_counter() - started
         health_started = time.perf_counter()
         health = httpx.get(f"{stack.base_url}/health", timeout=args.client_timeout)
@@ -206,7 +222,7 @@ def print_verdicts(report: dict[str, Any]) -> int:
             f"{p['headline']}\n    other 5xx {p['other_5xx']}, hung {p['hung']}, "
             f"> {LAMBDA_TIMEOUT_S:g} s {p['slower_than_lambda_timeout']}, app RSS "
             f"{rss['before']['app']} -> {rss['after']['app']} MiB (peak {rss['peak']['app']}), "
-            f"load average {p['load_average']}"
+            f"load average {p['load_average']}\n    {p['emulator_verdict']}: {p['emulator_reason']}"
         )
     for name, ok in checks.items():
         print(f"{'PASS' if ok else 'MISS'}  {name}")

@@ -19,6 +19,7 @@ The figures go to infra/targets/local_capacity.py (MEASURED) and docs/benchmarks
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import subprocess
 import sys
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import proc_stats
-from load_summary import load_average, percentiles
+from load_summary import exit_cleanly_on_sigterm, load_average, percentiles
 
 from app.local.run import free_port
 from infra.targets.emulator_probe import EmulatorCalls, Scratch, drive, operations, scratch
@@ -245,7 +246,7 @@ def variants(
                 f"{op} x{c}: one emulator / two (one per environment, x{c // 2} each)",
                 {
                     "one": m(a, op, c),
-                    "two": lambda op=op, c=c: together(m(a, op, c // 2), m(b, op, c // 2)),
+                    "two": functools.partial(together, m(a, op, c // 2), m(b, op, c // 2)),
                 },
             )
         )
@@ -318,6 +319,7 @@ def main() -> int:
     )
     parser.add_argument("--json", type=Path, help="write the full report here")
     args = parser.parse_args()
+    exit_cleanly_on_sigterm()
     try:
         levels = sorted({int(x) for x in args.concurrency.split(",")})
     except ValueError:

@@ -8,7 +8,9 @@ that got no answer is a failure too. A run with more than 1 % failures says so i
 from __future__ import annotations
 
 import os
+import signal
 import statistics
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -88,3 +90,8 @@ def load_average() -> str:
     """`uptime`'s 1/5/15-minute load averages: recorded next to every figure (shared machines)."""
     one, five, fifteen = os.getloadavg()
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def exit_cleanly_on_sigterm() -> None:
+    """SIGTERM (e.g. `timeout`) raises SystemExit, so `finally` blocks stop the emulator and app."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))

@@ -8,7 +8,8 @@ Inconclusive ("emulator saturated") — never the app's regression, never a pass
 API (pure; the runtime probe is `infra.targets.emulator_probe.probe`, which returns an
 EmulatorCapacity):
 - `MEASURED`: the ceilings `bench/emulator_capacity.py` recorded (docs/benchmarks.md).
-- `JOURNEYS`: the app's requests and the emulator calls each makes; a mix weights them.
+- `JOURNEYS`: the app's requests and the emulator calls each makes; a mix weights them
+  (`PERF_MIX`, `STEADY_MIX`: defaults for the perf stage and the rehearsal's steady client).
 - `ceiling_rps(capacity, mix, table_items)`: requests/s of that mix the emulator can serve.
 - `perf_load(...)` (locust users, spawn rate) and `steady_rps(...)` (a rehearsal's client).
 - `classify(observation, capacity, mix)`: EmulatorVerdict; SATURATED means report Inconclusive.
@@ -93,6 +94,18 @@ JOURNEYS: Mapping[str, Journey] = {
 }
 
 Mix = Mapping[Journey, float]  # journey -> weight (relative share of requests)
+
+# Defaults for the local perf stage's locust journeys and the rehearsal's steady client; a caller
+# with other weights passes its own. Writes must upsert a bounded set of keys (or pass the
+# table's final size as table_items): every new item slows every later Query.
+PERF_MIX: Mix = {
+    JOURNEYS["ingest"]: 3,
+    JOURNEYS["readings"]: 3,
+    JOURNEYS["summary"]: 2,
+    JOURNEYS["report"]: 1,
+    JOURNEYS["refused"]: 1,
+}
+STEADY_MIX: Mix = {JOURNEYS["readings"]: 2, JOURNEYS["ingest"]: 1, JOURNEYS["site"]: 1}
 
 
 def query_cost_s(capacity: EmulatorCapacity, items: int, table_items: int) -> float:
