@@ -9,7 +9,8 @@
    average. Clients: raw HTTP over urllib3 (`infra.targets.emulator_probe`), cheap next to moto.
 2. Query's cost model (moto scans the whole table on every Query): an empty Query (fixed cost),
    and both Queries again after `--scan-items` more items are written to the table.
-3. Settings that could raise it, side by side in this run (A/B/A/B, ratio B/A): keep-alive off,
+3. Settings that could raise it, side by side in this run (A/B/A/B, ratio B/A; Query arms get
+   twice --variant-seconds): keep-alive off,
    a client pool smaller than the clients (botocore's default 10 vs the app's 64), werkzeug's
    request log off, two emulators (one per environment), and with --alt-python another moto
    (e.g. a venv with `moto[server]==5.1.22`).
@@ -220,7 +221,8 @@ def variants(
     def m(
         em: Emulator, op: str, c: int, calls: EmulatorCalls | None = None
     ) -> Callable[[], dict[str, Any]]:
-        return lambda: measure(em, op, c, seconds, calls)
+        window = 2 * seconds if op == "Query" else seconds  # a few calls/s: longer windows
+        return lambda: measure(em, op, c, window, calls)
 
     closing = EmulatorCalls(a.endpoint, REGION, pool_size=64, keep_alive=False)
     small_pool = EmulatorCalls(a.endpoint, REGION, pool_size=10)

@@ -130,6 +130,7 @@ def test_perf_load_never_plans_beyond_its_headroom(wait_s: float, headroom: floa
 def test_perf_load_of_a_mix_that_never_reaches_the_emulator_takes_max_users() -> None:
     settings = lc.perf_load(CAP, {REFUSED: 1.0}, wait_s=1.0, max_users=7)
     assert settings.users == 7 and math.isinf(settings.ceiling_rps)
+    assert "never calls the emulator" in settings.basis
 
 
 @pytest.mark.parametrize(
