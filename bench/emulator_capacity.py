@@ -34,10 +34,17 @@ from pathlib import Path
 from typing import Any
 
 import proc_stats
-from load_summary import exit_cleanly_on_sigterm, load_average, percentiles
+from load_summary import Status, exit_cleanly_on_sigterm, load_average, summarize
 
 from app.local.run import free_port
-from infra.targets.emulator_probe import EmulatorCalls, Scratch, drive, operations, scratch
+from infra.targets.emulator_probe import (
+    TRANSPORT_ERROR,
+    EmulatorCalls,
+    Scratch,
+    drive,
+    operations,
+    scratch,
+)
 from infra.targets.local_capacity import BATCH_ITEMS, QUERY_ITEMS
 from infra.targets.local_emulator import reachable
 
@@ -92,16 +99,21 @@ def measure(
     cpu_before, load = proc_stats.cpu_seconds(em.pid), load_average()
     result = drive(em.op(op, calls), concurrency, seconds)
     cpu_s = proc_stats.cpu_seconds(em.pid) - cpu_before
-    errors = {str(s): n for s, n in result.statuses.items() if s != 200}
     cpu_ms = 1000 * cpu_s / result.calls if result.calls else 0.0
+    outcomes: list[tuple[Status, float]] = [
+        (status if status != TRANSPORT_ERROR else "no_answer", ms) for status, ms in result.outcomes
+    ]
+    summary = summarize(f"{op} x{concurrency} on {em.label}", outcomes, result.seconds)
     return {
         "emulator": em.label,
         "operation": op,
         "concurrency": concurrency,
         "calls": result.calls,
         "calls_per_s": round(result.rate, 1),
-        "errors": errors,
-        "latency_ms": percentiles(result.latencies_ms),
+        "errors": summary["failures_by_status"],
+        "error_rate_pct": summary["error_rate_pct"],
+        "latency_ms": summary["latency_all_requests_ms"],  # all calls, failed or not
+        "summary": summary,
         "cpu_ms": round(cpu_ms, 3),
         "one_core_ceiling_per_s": round(1000 / cpu_ms, 1) if cpu_ms else None,
         "emulator_cores_used": round(cpu_s / result.seconds, 2) if result.seconds else 0.0,
@@ -284,12 +296,13 @@ def print_report(report: dict[str, Any]) -> None:
         knee = next(r for r in found["rows"] if r["calls_per_s"] == found["ceiling_per_s"])
         md(op, found["ceiling_per_s"], found["saturates_at_concurrency"], knee["cpu_ms"])
     print()
-    md("operation", "clients", "calls/s", "p50 / p95 / p99 ms", "errors", "emulator CPU ms/call")
+    md("operation", "clients", "calls/s", "all calls p50 / p95 / p99 ms", "failed", "CPU ms/call")
     print("|---|---|---|---|---|---|")
     for op, found in report["sweep"].items():
         for r in found["rows"]:
             p = " / ".join(str(r["latency_ms"][k]) for k in ("p50", "p95", "p99"))
-            md(op, r["concurrency"], r["calls_per_s"], p, r["errors"] or "-", r["cpu_ms"])
+            failed = f"{r['error_rate_pct']} % {r['errors']}" if r["errors"] else "0"
+            md(op, r["concurrency"], r["calls_per_s"], p, failed, r["cpu_ms"])
     q = report["query_model"]
     print(
         f"\nQuery: fixed {1000 / q['empty_query_per_s']:.1f} ms, {q['per_returned_item_ms']} ms "
@@ -303,6 +316,9 @@ def print_report(report: dict[str, Any]) -> None:
     for v in report["variants"]:
         loads = f"{v['load_average'][0]} .. {v['load_average'][-1]}"
         md(v["variant"], v["calls_per_s"], v["ratio_to_first"], v["cpu_ms"], v["cpu_ratio"], loads)
+    failing = [r for found in report["sweep"].values() for r in found["rows"] if r["errors"]]
+    for r in failing:  # the emulator answered errors: those calls/s are not a clean ceiling
+        print(r["summary"]["headline"])
     print("\nMEASURED for infra/targets/local_capacity.py:", json.dumps(report["measured"]))
 
 

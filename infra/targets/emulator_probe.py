@@ -95,14 +95,20 @@ class EmulatorCalls:
 class Drive:
     """Calls made by `concurrency` threads for a time window, and how each went."""
 
-    calls: int
     seconds: float
-    latencies_ms: tuple[float, ...]
-    statuses: Mapping[int, int]  # HTTP status (TRANSPORT_ERROR: none) -> count
+    outcomes: tuple[tuple[int, float], ...]  # (HTTP status or TRANSPORT_ERROR, latency ms)
+
+    @property
+    def calls(self) -> int:
+        return len(self.outcomes)
 
     @property
     def rate(self) -> float:
         return self.calls / self.seconds if self.seconds > 0 else 0.0
+
+    @property
+    def statuses(self) -> Mapping[int, int]:
+        return dict(Counter(status for status, _ in self.outcomes))
 
 
 def drive(
@@ -112,20 +118,20 @@ def drive(
     clock: Callable[[], float] = time.perf_counter,
 ) -> Drive:
     """Closed loop: each thread calls again as soon as its last call returns, until `seconds`."""
-    results: list[tuple[float, int]] = []
+    results: list[tuple[int, float]] = []
     lock = threading.Lock()
     started = clock()
     deadline = started + seconds
 
     def worker() -> None:
-        mine: list[tuple[float, int]] = []
+        mine: list[tuple[int, float]] = []
         while clock() < deadline:
             began = clock()
             try:
                 status = call()
             except ProbeError:
                 status = TRANSPORT_ERROR
-            mine.append(((clock() - began) * 1000, status))
+            mine.append((status, (clock() - began) * 1000))
         with lock:
             results.extend(mine)
 
@@ -134,12 +140,7 @@ def drive(
         thread.start()
     for thread in threads:
         thread.join()
-    return Drive(
-        calls=len(results),
-        seconds=clock() - started,
-        latencies_ms=tuple(latency for latency, _ in results),
-        statuses=dict(Counter(status for _, status in results)),
-    )
+    return Drive(seconds=clock() - started, outcomes=tuple(results))
 
 
 @dataclass(frozen=True)
