@@ -17,6 +17,7 @@ import httpx
 from app.local.dev_keys import generate_keys, mint_token
 from app.local.provision import LOCAL_REGION, LOCAL_TABLE, provision
 from app.local.run import app_environment, free_port, wait_for
+from infra.targets.local_capacity import is_dependency_503
 
 REPO = Path(__file__).resolve().parents[1]
 DAY = datetime(2026, 1, 10, tzinfo=UTC)  # the seeded day ends here
@@ -107,11 +108,9 @@ SUMMARY_PARAMS = {
 
 
 def names_dependency(response: httpx.Response) -> bool:
-    """The app's 503 for a dependency: `{"error": "unavailable", "message": "dynamodb is ..."}`."""
+    """A 503 the app gave because DynamoDB or S3 (the emulator) did not answer in time."""
     try:
         body = response.json()
     except ValueError:
         return False
-    if not isinstance(body, dict) or body.get("error") != "unavailable":
-        return False
-    return str(body.get("message", "")).split(" ")[0] in ("dynamodb", "s3")
+    return is_dependency_503(response.status_code, body)

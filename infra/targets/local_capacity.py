@@ -12,7 +12,8 @@ EmulatorCapacity):
   (`PERF_MIX`, `STEADY_MIX`: defaults for the perf stage and the rehearsal's steady client).
 - `ceiling_rps(capacity, mix, table_items)`: requests/s of that mix the emulator can serve.
 - `perf_load(...)` (locust users, spawn rate) and `steady_rps(...)` (a rehearsal's client).
-- `classify(LoadObservation(...), capacity)`: SATURATED -> report Inconclusive with its reason;
+- `classify(LoadObservation(...), capacity)` (count 503s with `is_dependency_503`):
+  SATURATED -> report Inconclusive with its reason;
   WITHIN_CAPACITY or NOT_THE_EMULATOR -> judge the run as usual (the emulator is no excuse).
 - `describe(capacity, mix, table_items)`: the one line every local load report prints.
 """
@@ -203,6 +204,17 @@ def steady_rps(
     return headroom * ceiling_rps(capacity, mix, table_items)
 
 
+EMULATED_DEPENDENCIES = ("dynamodb", "s3")
+
+
+def is_dependency_503(status: int, body: object) -> bool:
+    """The app's answer to a dependency timeout: 503, `{"error": "unavailable", "message":
+    "dynamodb is unavailable, retry later"}` (app/http_errors.py). Count these for classify."""
+    if status != 503 or not isinstance(body, Mapping) or body.get("error") != "unavailable":
+        return False
+    return str(body.get("message", "")).split(" ")[0] in EMULATED_DEPENDENCIES
+
+
 class Verdict(StrEnum):
     WITHIN_CAPACITY = "within emulator capacity"  # judge the run as usual
     SATURATED = "emulator saturated"  # report Inconclusive
@@ -216,7 +228,7 @@ class LoadObservation:
     duration_s: float
     requests: Mapping[Journey, int]  # every request sent, failed or not
     failures: int  # non-2xx/3xx answers, client timeouts and connection errors
-    dependency_503s: int  # 503s whose body names dynamodb or s3 (the app's dependency timeout)
+    dependency_503s: int  # answers for which is_dependency_503 holds
     table_items: int = QUERY_ITEMS  # the largest item count of the table during the run
 
 

@@ -170,3 +170,15 @@ def test_journeys_match_the_calls_the_app_makes(
     assert api.get(seen["report"].headers["Location"], headers=auth).status_code == 200
     assert as_families(calls) == emulator_calls(lc.JOURNEYS["get_report"])
     assert set(lc.JOURNEYS) == {*requests, "get_report"}  # a new journey gets a row here
+
+
+def test_the_apps_503_for_a_dependency_is_recognised(aws_env: str) -> None:
+    """The contract classify relies on, from the real app: a missing table answers 503."""
+    clients = build_clients()
+    svc = Services(
+        settings("no-such-table", "no-such-bucket"), clients=lambda: clients, clock=lambda: NOW
+    )
+    with TestClient(create_app(svc=svc), raise_server_exceptions=False) as api:
+        response = api.get("/sites/s1", headers=auth_header())
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert lc.is_dependency_503(response.status_code, response.json())

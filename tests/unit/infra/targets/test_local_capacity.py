@@ -229,3 +229,22 @@ def test_describe_names_the_ceiling_and_where_it_comes_from() -> None:
     line = lc.describe(CAP, {SUMMARY: 1.0})
     assert line.startswith("emulator ceiling 9.1 req/s for this mix (table of 288 items)")
     assert "Query(288) 10.0/s" in line and line.endswith("; test")
+
+
+UNAVAILABLE = {"error": "unavailable", "message": "dynamodb is unavailable, retry later"}
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "expected"),
+    [
+        (503, UNAVAILABLE, True),
+        (503, {**UNAVAILABLE, "message": "s3 is unavailable, retry later"}, True),
+        (503, {**UNAVAILABLE, "message": "jwks is unavailable, retry later"}, False),  # not moto
+        (500, UNAVAILABLE, False),
+        (503, {"error": "injected_fault", "message": "dynamodb"}, False),
+        (503, "dynamodb is unavailable", False),
+        (503, None, False),
+    ],
+)
+def test_is_dependency_503(status: int, body: object, expected: bool) -> None:
+    assert lc.is_dependency_503(status, body) is expected
