@@ -45,6 +45,16 @@ def app_metric(name: str, stat: str = "Sum") -> Metric:
     return Metric(APP_NAMESPACE, name, (("service", APP_SERVICE),), stat)
 
 
+def topic_name(config: EnvironmentConfig, severity: Severity) -> str:
+    """The SNS topic of one severity, e.g. energy-insights-prod-alerts-p0."""
+    return f"{config.names.alert_topic}-{severity.topic_suffix}"
+
+
+def parameter_prefix(config: EnvironmentConfig) -> str:
+    """Where the notifier reads endpoint values: `<prefix>/<channel>` SSM parameters."""
+    return config.monitoring.notifications.parameter_prefix or f"/{config.name_prefix}/notify"
+
+
 def build_catalog(config: EnvironmentConfig) -> Catalog:
     """Every alarm and composite of `config`'s environment; ConfigError (exit 2) when a
     threshold cannot work with the rest of the config."""

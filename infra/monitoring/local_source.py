@@ -1,0 +1,175 @@
+"""Alarm states on the local target: the catalog evaluated by our own code over what the
+local apps emit (the emulator stores alarms but never evaluates them, and has no composite
+alarms). State changes of alarms with actions go to the environment's Notifier (a sink file).
+
+The lead wires the feeds: `MetricSource` yields the JSON documents of an app's stdout (EMF and
+log records: a container's logs or a process's log file), `RouterStatsSource` the router's
+counters when a local router runs.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from infra.clock import Clock
+from infra.monitoring.alarm_source import AlarmState
+from infra.monitoring.emf import json_documents
+from infra.monitoring.evaluation import Evaluation, evaluate_catalog
+from infra.monitoring.local_metrics import PLACEHOLDERS, LocalInputs, RouterSample, build_store
+from infra.monitoring.model import AlarmStateValue, Catalog
+from infra.monitoring.notify import Notification, Notifier
+
+STATE_CHANGED = "alarm.state_changed"
+
+
+class MetricSource(Protocol):
+    def documents(self) -> Iterable[Mapping[str, Any]]: ...
+
+
+class RouterStatsSource(Protocol):
+    def samples(self) -> Sequence[RouterSample]: ...
+
+
+@dataclass(frozen=True)
+class LinesSource:
+    """A MetricSource over text lines (tests) or log files (a host process's stdout)."""
+
+    lines: Iterable[str] = ()
+    files: tuple[Path, ...] = ()
+
+    def documents(self) -> Iterator[Mapping[str, Any]]:
+        yield from json_documents(self.lines)
+        for path in self.files:
+            if path.is_file():
+                with path.open(encoding="utf-8", errors="replace") as handle:
+                    yield from json_documents(handle)
+
+
+@dataclass(frozen=True)
+class LocalFeeds:
+    metrics: MetricSource
+    router: RouterStatsSource | None = None
+
+
+@dataclass(frozen=True)
+class StoredState:
+    state: AlarmStateValue
+    updated_at: datetime
+
+
+class StateFile:
+    """The last computed states per environment, so changes (and only changes) notify."""
+
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+
+    def load(self, env: str) -> dict[str, StoredState]:
+        path = self._directory / f"{env}-alarm-states.json"
+        if not path.is_file():
+            return {}
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return {
+            name: StoredState(AlarmStateValue(v["state"]), datetime.fromisoformat(v["updated_at"]))
+            for name, v in raw.items()
+        }
+
+    def save(self, env: str, states: Mapping[str, StoredState]) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        data = {
+            n: {"state": s.state.value, "updated_at": s.updated_at.isoformat()}
+            for n, s in sorted(states.items())
+        }
+        path = self._directory / f"{env}-alarm-states.json"
+        path.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+
+
+class LocalAlarmSource:
+    """`AlarmSource` of the local target: evaluate, notify changes, remember states."""
+
+    def __init__(
+        self,
+        catalog_for: Callable[[str], Catalog],
+        feeds_for: Callable[[str], LocalFeeds],
+        notifier_for: Callable[[str], Notifier],
+        state_file: StateFile,
+        clock: Clock,
+    ) -> None:
+        self._catalog_for = catalog_for
+        self._feeds_for = feeds_for
+        self._notifier_for = notifier_for
+        self._state_file = state_file
+        self._clock = clock
+
+    def states(self, env: str) -> tuple[AlarmState, ...]:
+        catalog = self._catalog_for(env)
+        feeds = self._feeds_for(env)
+        router = feeds.router.samples() if feeds.router is not None else ()
+        store, inputs = build_store(feeds.metrics.documents(), router, env)
+        now = self._clock.now()
+        before = self._state_file.load(env)
+        results = evaluate_catalog(
+            catalog,
+            store,
+            now.timestamp(),
+            {name: s.state for name, s in before.items()},
+            PLACEHOLDERS,
+        )
+        after: dict[str, StoredState] = {}
+        states = []
+        notifier = self._notifier_for(env)
+        for result in results:
+            previous = before.get(result.name)
+            changed = previous is None or previous.state is not result.state
+            stored = StoredState(result.state, now) if changed else previous
+            assert stored is not None
+            after[result.name] = stored
+            reason = _local_reason(result, inputs, catalog)
+            states.append(
+                AlarmState(result.name, result.severity, result.state, reason, stored.updated_at)
+            )
+            was = previous.state if previous else AlarmStateValue.INSUFFICIENT_DATA
+            if changed and _notifies(catalog, result.name) and _worth_telling(was, result.state):
+                notifier.notify(_notification(env, catalog, result, was, reason))
+        self._state_file.save(env, after)
+        return tuple(states)
+
+
+def _notifies(catalog: Catalog, name: str) -> bool:
+    return any(a.name == name and a.notify for a in catalog.every)
+
+
+def _worth_telling(was: AlarmStateValue, now: AlarmStateValue) -> bool:
+    """Entering ALARM, or recovering from it (CloudWatch's alarm and OK actions)."""
+    return now is AlarmStateValue.ALARM or (
+        was is AlarmStateValue.ALARM and now is AlarmStateValue.OK
+    )
+
+
+def _local_reason(result: Evaluation, inputs: LocalInputs, catalog: Catalog) -> str:
+    if any(c.name == result.name for c in catalog.composites):
+        return f"{result.reason} (composite evaluated locally: the emulator has none)"
+    return f"{result.reason} (local evaluator; API metrics from {inputs.api_source})"
+
+
+def _notification(
+    env: str, catalog: Catalog, result: Evaluation, was: AlarmStateValue, reason: str
+) -> Notification:
+    alarm = next(a for a in catalog.every if a.name == result.name)
+    return Notification(
+        event=STATE_CHANGED,
+        severity=result.severity,
+        title=f"{result.name} is {result.state.value}",
+        body=reason,
+        env=env,
+        fields={
+            "alarm": result.name,
+            "previous": was.value,
+            "state": result.state.value,
+            "runbook": alarm.runbook.link,
+        },
+    )
