@@ -76,8 +76,9 @@ def ensure_local_monitoring(
             alarms.put_composite_alarm(composite_alarm_properties(composite, actions))
         except AwsCallFailed as exc:
             not_created.append(
-                f"composite alarm {composite.name} X
-                f"{exc.code}); the local evaluator computes its state from its children"
+                f"composite alarm {composite.name} (the emulator does not implement "
+                f"PutCompositeAlarm; it answered {exc.code}): the local evaluator computes its "
+                "state from its children"
             )
     not_created.append(
         f"budget {config.name_prefix}-daily-cost (AWS only: the emulator has no cost data)"
