@@ -1,13 +1,15 @@
-"""Structured JSON logs with a request id, and per-request EMF metrics with a version dimension."""
+"""Structured JSON logs with a request id, per-request and business EMF metrics with a version
+dimension, and the X-Ray tracer (inert outside Lambda and where POWERTOOLS_TRACE_DISABLED)."""
 
 from __future__ import annotations
 
 import contextvars
 import logging
 import sys
+from collections.abc import Mapping
 from typing import Any, TextIO
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Tracer
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
 
 SERVICE = "energy-insights"
@@ -46,6 +48,9 @@ def build_logger() -> Logger:
 
 
 logger = build_logger()
+# Patching botocore records every AWS call (DynamoDB, S3) as an X-Ray subsegment. Outside
+# Lambda (local runs, tests) Powertools disables the tracer and patches nothing.
+tracer = Tracer(service=SERVICE, patch_modules=["botocore"])
 
 
 def outcome_of(status: int) -> str:
@@ -65,6 +70,17 @@ def emit_request_metrics(route: str, status: int, latency_ms: float, version: st
     outcome = outcome_of(status)
     for name in ("ok", "client_error", "server_error"):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1 if name == outcome else 0)
+    metrics.flush_metrics()
+
+
+def emit_business_metrics(values: Mapping[str, tuple[float, MetricUnit]], version: str) -> None:
+    """One EMF document of business metrics, per service (what alarms read) and per version
+    (what the canary compares)."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    metrics.add_dimension(name="version", value=version)
+    metrics.add_dimensions(service=SERVICE)
+    for name, (value, unit) in values.items():
+        metrics.add_metric(name=name, unit=unit, value=value)
     metrics.flush_metrics()
 
 
