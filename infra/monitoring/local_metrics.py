@@ -72,16 +72,23 @@ def _api_from_emf(docs: Iterable[Mapping[str, Any]], include_counts: bool) -> It
         if not _from_app(doc):
             continue
         at = float(doc["_aws"]["Timestamp"]) / 1000
-        latency = doc.get("Latency")
-        if isinstance(latency, int | float):
-            yield Sample(api_key("Latency"), at, float(latency))
+        for latency in _numbers(doc.get("Latency")):
+            yield Sample(api_key("Latency"), at, latency)
         if not include_counts:
             continue
-        outcomes = [doc.get(name) for name in ("ok", "client_error", "server_error")]
-        if all(isinstance(v, int | float) for v in outcomes):
-            yield Sample(api_key("Count"), at, float(sum(outcomes)))  # type: ignore[arg-type]
+        outcomes = {
+            name: _numbers(doc.get(name)) for name in ("ok", "client_error", "server_error")
+        }
+        if all(outcomes.values()):
+            yield Sample(api_key("Count"), at, sum(sum(v) for v in outcomes.values()))
             for outcome, metric in _OUTCOMES.items():
-                yield Sample(api_key(metric), at, float(doc[outcome]))
+                yield Sample(api_key(metric), at, sum(outcomes[outcome]))
+
+
+def _numbers(raw: Any) -> list[float]:
+    """EMF values are a number or a list of numbers (Powertools writes lists)."""
+    items = raw if isinstance(raw, list) else [raw]
+    return [float(v) for v in items if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
 def _from_app(doc: Mapping[str, Any]) -> bool:
