@@ -38,7 +38,7 @@ OK, ALARM, INSUFFICIENT = (
     AlarmStateValue.ALARM,
     AlarmStateValue.INSUFFICIENT_DATA,
 )
-X, O, _ = True, False, None  # breaching, not breaching, missing
+X, O, _ = True, False, None  # breaching, not breaching, missing  # noqa: E741
 M = MissingData
 
 
@@ -105,7 +105,7 @@ def test_statistics(stat: str, values: list[float], expected: float | None) -> N
 
 @pytest.mark.parametrize("bad", ["Median", "p0", "p101"])
 def test_unknown_statistics_are_refused(bad: str) -> None:
-    with pytest.raises(ValueError, match="statistic|percentile"):
+    with pytest.raises(ValueError, match=r"statistic|percentile"):
         statistic(bad, [1.0])
 
 
