@@ -87,6 +87,12 @@ def log_time(record: Mapping[str, Any]) -> float | None:
     raw = record.get("timestamp")
     if not isinstance(raw, str):
         return None
+    if len(raw) == 28 and raw[19] == "," and raw[23] in "+-":  # Powertools' format: fast path
+        try:
+            iso = f"{raw[:19]}.{raw[20:23]}{raw[23:26]}:{raw[26:]}"
+            return datetime.fromisoformat(iso).timestamp()
+        except ValueError:
+            pass
     for pattern in _LOG_TIME_FORMATS:
         try:
             return datetime.strptime(raw.replace("Z", "+0000"), pattern).timestamp()

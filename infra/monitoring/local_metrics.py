@@ -9,6 +9,7 @@ Billing) has no local source: those alarms see no data and say so.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,22 +50,45 @@ class LocalInputs:
         return "the local router's counters" if self.router_samples else "the app's EMF"
 
 
+@functools.cache
 def api_key(name: str, stat: str = "Sum") -> MetricKey:
     return MetricKey.of(api_metric(name, stat).resolve(PLACEHOLDERS))
+
+
+class LocalMetrics:
+    """The local metrics of one environment, fed incrementally: each `ingest` adds only the
+    documents and router readings that arrived since the previous one."""
+
+    def __init__(self, env: str) -> None:
+        self.env = env
+        self.store = MetricStore()
+        self._emf = self._rejected = self._router = 0
+        self._last_reading: dict[str, RouterSample] = {}
+
+    def ingest(self, docs: Iterable[Mapping[str, Any]], router: Sequence[RouterSample]) -> None:
+        docs = list(docs)
+        parsed = parse_documents(docs, LOG_FILTERS, log_namespace(self.env))
+        self.store.add(parsed.samples)
+        emf = [d for d in docs if is_emf(d)]
+        self._router += len(router)
+        # Once a router reports, it is the API stand-in: EMF then only gives latency.
+        self.store.add(_api_from_emf(emf, include_counts=not self._router))
+        self.store.add(_api_from_router(router, self._last_reading))
+        self._emf += len(emf)
+        self._rejected += parsed.rejected
+
+    @property
+    def inputs(self) -> LocalInputs:
+        return LocalInputs(self._emf, self._rejected, self._router)
 
 
 def build_store(
     docs: Iterable[Mapping[str, Any]], router: Sequence[RouterSample], env: str
 ) -> tuple[MetricStore, LocalInputs]:
     """Every sample the catalog can read locally, from app stdout documents and router stats."""
-    docs = list(docs)
-    parsed = parse_documents(docs, LOG_FILTERS, log_namespace(env))
-    store = MetricStore()
-    store.add(parsed.samples)
-    emf = [d for d in docs if is_emf(d)]
-    store.add(_api_from_emf(emf, include_counts=not router))
-    store.add(_api_from_router(router))
-    return store, LocalInputs(len(emf), parsed.rejected, len(router))
+    metrics = LocalMetrics(env)
+    metrics.ingest(docs, router)
+    return metrics.store, metrics.inputs
 
 
 def _api_from_emf(docs: Iterable[Mapping[str, Any]], include_counts: bool) -> Iterable[Sample]:
@@ -99,9 +123,11 @@ def _from_app(doc: Mapping[str, Any]) -> bool:
         return False
 
 
-def _api_from_router(samples: Sequence[RouterSample]) -> Iterable[Sample]:
-    """Per-interval deltas of each server's cumulative counters (a restart resets them)."""
-    previous: dict[str, RouterSample] = {}
+def _api_from_router(
+    samples: Sequence[RouterSample], previous: dict[str, RouterSample]
+) -> Iterable[Sample]:
+    """Per-interval deltas of each server's cumulative counters (a restart resets them);
+    `previous` holds each server's last reading and is updated."""
     for sample in sorted(samples, key=lambda s: s.at):
         before = previous.get(sample.server)
         previous[sample.server] = sample

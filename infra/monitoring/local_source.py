@@ -20,7 +20,7 @@ from infra.clock import Clock
 from infra.monitoring.alarm_source import AlarmState
 from infra.monitoring.emf import json_documents
 from infra.monitoring.evaluation import Evaluation, evaluate_catalog
-from infra.monitoring.local_metrics import PLACEHOLDERS, LocalInputs, RouterSample, build_store
+from infra.monitoring.local_metrics import PLACEHOLDERS, LocalInputs, LocalMetrics, RouterSample
 from infra.monitoring.model import AlarmStateValue, Catalog
 from infra.monitoring.notify import Notification, Notifier
 
@@ -28,26 +28,42 @@ STATE_CHANGED = "alarm.state_changed"
 
 
 class MetricSource(Protocol):
+    """The JSON documents an app printed since the previous call (EMF and log records)."""
+
     def documents(self) -> Iterable[Mapping[str, Any]]: ...
 
 
 class RouterStatsSource(Protocol):
+    """The router's readings taken since the previous call."""
+
     def samples(self) -> Sequence[RouterSample]: ...
 
 
-@dataclass(frozen=True)
 class LinesSource:
-    """A MetricSource over text lines (tests) or log files (a host process's stdout)."""
+    """A MetricSource over a growing list of lines (tests) and log files (a host process's
+    stdout): each call yields what was added since the last one."""
 
-    lines: Iterable[str] = ()
-    files: tuple[Path, ...] = ()
+    def __init__(self, lines: Sequence[str] = (), files: Sequence[Path] = ()) -> None:
+        self._lines = lines
+        self._files = tuple(files)
+        self._next_line = 0
+        self._offsets: dict[Path, int] = {}
 
     def documents(self) -> Iterator[Mapping[str, Any]]:
-        yield from json_documents(self.lines)
-        for path in self.files:
-            if path.is_file():
-                with path.open(encoding="utf-8", errors="replace") as handle:
-                    yield from json_documents(handle)
+        new, self._next_line = self._lines[self._next_line :], len(self._lines)
+        yield from json_documents(new)
+        for path in self._files:
+            if not path.is_file():
+                continue
+            with path.open("rb") as handle:
+                offset = self._offsets.get(path, 0)
+                if offset > path.stat().st_size:  # truncated or replaced: start over
+                    offset = 0
+                handle.seek(offset)
+                data = handle.read()
+            complete = data.rfind(b"\n") + 1  # a half-written last line waits for next time
+            self._offsets[path] = offset + complete
+            yield from json_documents(data[:complete].decode("utf-8", "replace").splitlines())
 
 
 @dataclass(frozen=True)
@@ -104,17 +120,22 @@ class LocalAlarmSource:
         self._notifier_for = notifier_for
         self._state_file = state_file
         self._clock = clock
+        self._feeds: dict[str, LocalFeeds] = {}
+        self._metrics: dict[str, LocalMetrics] = {}
 
     def states(self, env: str) -> tuple[AlarmState, ...]:
         catalog = self._catalog_for(env)
-        feeds = self._feeds_for(env)
+        feeds = self._feeds.setdefault(env, self._feeds_for(env))
+        metrics = self._metrics.setdefault(env, LocalMetrics(env))
         router = feeds.router.samples() if feeds.router is not None else ()
-        store, inputs = build_store(feeds.metrics.documents(), router, env)
+        metrics.ingest(feeds.metrics.documents(), router)
+        inputs = metrics.inputs
         now = self._clock.now()
+        metrics.store.drop_before(now.timestamp() - _reach(catalog))
         before = self._state_file.load(env)
         results = evaluate_catalog(
             catalog,
-            store,
+            metrics.store,
             now.timestamp(),
             {name: s.state for name, s in before.items()},
             PLACEHOLDERS,
@@ -137,6 +158,11 @@ class LocalAlarmSource:
                 notifier.notify(_notification(env, catalog, result, was, reason))
         self._state_file.save(env, after)
         return tuple(states)
+
+
+def _reach(catalog: Catalog) -> float:
+    """How far back the longest alarm window looks (plus a period of slack)."""
+    return max(a.period_s * (a.evaluation_periods + 1) for a in catalog.alarms)
 
 
 def _notifies(catalog: Catalog, name: str) -> bool:

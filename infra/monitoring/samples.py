@@ -6,15 +6,17 @@ import bisect
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
+from typing import NamedTuple
 
 from infra.monitoring.model import Metric
 
 STATISTICS = ("Sum", "Average", "Minimum", "Maximum", "SampleCount")
 
 
-@dataclass(frozen=True, order=True)
-class MetricKey:
-    """A metric's identity: namespace, name and its full dimension set (sorted)."""
+class MetricKey(NamedTuple):
+    """A metric's identity: namespace, name and its full dimension set (sorted). A tuple:
+    hashing it is on the hot path of an hour of metrics."""
 
     namespace: str
     name: str
@@ -25,8 +27,7 @@ class MetricKey:
         return cls(metric.namespace, metric.name, tuple(sorted(metric.dimensions)))
 
 
-@dataclass(frozen=True)
-class Sample:
+class Sample(NamedTuple):
     key: MetricKey
     at: float  # epoch seconds
     value: float
@@ -68,16 +69,22 @@ class MetricStore:
     _values: dict[MetricKey, list[float]] = field(default_factory=dict)
 
     def add(self, samples: Iterable[Sample]) -> None:
-        for sample in samples:
-            times = self._times.setdefault(sample.key, [])
-            values = self._values.setdefault(sample.key, [])
-            if not times or sample.at >= times[-1]:
-                times.append(sample.at)
-                values.append(sample.value)
-            else:  # out of order (several sources): keep the lists sorted
-                index = bisect.bisect_right(times, sample.at)
-                times.insert(index, sample.at)
-                values.insert(index, sample.value)
+        grouped: dict[MetricKey, list[tuple[float, float]]] = {}
+        for key, at, value in samples:
+            points = grouped.get(key)
+            if points is None:
+                grouped[key] = points = []
+            points.append((at, value))
+        for key, points in grouped.items():
+            points.sort(key=itemgetter(0))  # stable, and linear on sorted input
+            times = self._times.setdefault(key, [])
+            values = self._values.setdefault(key, [])
+            if times and points[0][0] < times[-1]:  # interleaves with what is stored
+                points = sorted([*zip(times, values, strict=True), *points], key=itemgetter(0))
+                times.clear()
+                values.clear()
+            times.extend(at for at, _ in points)
+            values.extend(value for _, value in points)
 
     def values(self, key: MetricKey, start: float, end: float) -> list[float]:
         times = self._times.get(key)
@@ -86,6 +93,14 @@ class MetricStore:
         low = bisect.bisect_left(times, start)
         high = bisect.bisect_left(times, end)
         return self._values[key][low:high]
+
+    def drop_before(self, moment: float) -> None:
+        """Forget samples older than `moment` (no alarm window reaches back that far)."""
+        for key, times in self._times.items():
+            cut = bisect.bisect_left(times, moment)
+            if cut:
+                del times[:cut]
+                del self._values[key][:cut]
 
     def keys(self) -> tuple[MetricKey, ...]:
         return tuple(sorted(self._times))

@@ -249,3 +249,9 @@ def test_composite_names_its_firing_children() -> None:
 def test_store_keeps_out_of_order_samples_sorted() -> None:
     store = store_of((ERRORS, 30, 3), (ERRORS, 10, 1), (ERRORS, 20, 2))
     assert store.values(MetricKey.of(ERRORS), 0, 25) == [1, 2]
+
+
+def test_old_samples_are_dropped() -> None:
+    store = store_of((ERRORS, 10, 1), (ERRORS, 20, 2), (ERRORS, 30, 3))
+    store.drop_before(20)
+    assert store.values(MetricKey.of(ERRORS), 0, 100) == [2, 3]

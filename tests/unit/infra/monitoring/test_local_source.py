@@ -28,7 +28,7 @@ class Feed:
         self.lines: list[str] = []
 
     def feeds(self, env: str) -> LocalFeeds:
-        return LocalFeeds(LinesSource(tuple(self.lines)))
+        return LocalFeeds(LinesSource(self.lines))
 
 
 @pytest.fixture
@@ -131,3 +131,30 @@ def test_log_files_feed_the_evaluator(tmp_path: Path) -> None:
     log = tmp_path / "app.log"
     log.write_text("uvicorn started\n" + "\n".join(app_emf_lines(3, 0.0, FakeClock().now())) + "\n")
     assert len(list(LinesSource(files=(log, tmp_path / "absent.log")).documents())) == 3
+
+
+def test_files_are_read_incrementally_and_half_lines_wait(tmp_path: Path) -> None:
+    log = tmp_path / "app.log"
+    first, second = app_emf_lines(2, 0.0, FakeClock().now())
+    log.write_text(first + "\n" + second[:20])
+    source = LinesSource(files=(log,))
+    assert len(list(source.documents())) == 1
+    with log.open("a") as handle:
+        handle.write(second[20:] + "\n")
+    assert len(list(source.documents())) == 1
+    assert list(source.documents()) == []
+    log.write_text(first + "\n")  # replaced by a shorter file: read from the start
+    assert len(list(source.documents())) == 1
+
+
+def test_router_deltas_continue_across_calls() -> None:
+    from infra.monitoring.local_metrics import LocalMetrics, RouterSample, api_key
+
+    start = FakeClock().now()
+    metrics = LocalMetrics("dev")
+    metrics.ingest([], [RouterSample(start, "green", 10, 0, 0)])
+    metrics.ingest([], [RouterSample(start + timedelta(seconds=5), "green", 30, 0, 4)])
+    t = start.timestamp()
+    assert metrics.store.values(api_key("Count"), t, t + 60) == [20.0]
+    assert metrics.store.values(api_key("5xx"), t, t + 60) == [4.0]
+    assert metrics.inputs.router_samples == 2
