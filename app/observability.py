@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import sys
 from collections.abc import Mapping
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 SERVICE = "energy-insights"
 NAMESPACE = "EnergyInsights"
@@ -48,9 +52,26 @@ def build_logger() -> Logger:
 
 
 logger = build_logger()
-# Patching botocore records every AWS call (DynamoDB, S3) as an X-Ray subsegment. Outside
-# Lambda (local runs, tests) Powertools disables the tracer and patches nothing.
-tracer = Tracer(service=SERVICE, patch_modules=["botocore"])
+
+
+def tracing_wanted(environ: Mapping[str, str]) -> bool:
+    """On Lambda, unless the stack turned tracing off (monitoring.tracing in the config)."""
+    disabled = environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in ("1", "true")
+    return bool(environ.get("LAMBDA_TASK_ROOT")) and not disabled
+
+
+def build_tracer(environ: Mapping[str, str]) -> Tracer | None:
+    """The X-Ray tracer, patching botocore so every AWS call (DynamoDB, S3) is a subsegment;
+    None where tracing is off: local runs and tests import and patch nothing (the X-Ray SDK
+    costs a cold start only where traces are wanted)."""
+    if not tracing_wanted(environ):
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE, patch_modules=["botocore"])
+
+
+tracer = build_tracer(os.environ)
 
 
 def outcome_of(status: int) -> str:

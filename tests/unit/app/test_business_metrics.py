@@ -81,7 +81,21 @@ def test_a_client_mistake_is_not_a_failed_generation(
 
 
 def test_the_tracer_is_inert_outside_lambda() -> None:
-    import aws_xray_sdk.core.patcher as patcher
+    assert observability.tracer is None
+    assert observability.build_tracer({}) is None
 
-    assert observability.tracer._config["disabled"] is True  # type: ignore[attr-defined]
-    assert "botocore" not in patcher._PATCHED_MODULES
+
+@pytest.mark.parametrize(
+    ("environ", "wanted"),
+    [
+        ({}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task"}, True),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "true"}, False),
+        ({"LAMBDA_TASK_ROOT": "/var/task", "POWERTOOLS_TRACE_DISABLED": "false"}, True),
+        ({"POWERTOOLS_TRACE_DISABLED": "false"}, False),
+    ],
+)
+def test_tracing_is_wanted_on_lambda_unless_the_stack_disables_it(
+    environ: dict[str, str], wanted: bool
+) -> None:
+    assert observability.tracing_wanted(environ) is wanted
