@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -21,12 +22,18 @@ pytestmark = pytest.mark.emulator
 REGION = "eu-west-1"
 
 
-@pytest.fixture
-def clients(moto_endpoint: str) -> AwsClients:
-    request = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")  # noqa: S310
+def reset(endpoint: str) -> None:
+    request = urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST")  # noqa: S310
     with urllib.request.urlopen(request, timeout=10):  # noqa: S310 - loopback test server
         pass
-    return AwsClients(emulator_session(REGION), Endpoint(REGION, moto_endpoint, emulator=True))
+
+
+@pytest.fixture
+def clients(moto_endpoint: str) -> Iterator[AwsClients]:
+    """An empty emulator, emptied again afterwards (the server is shared by the session)."""
+    reset(moto_endpoint)
+    yield AwsClients(emulator_session(REGION), Endpoint(REGION, moto_endpoint, emulator=True))
+    reset(moto_endpoint)
 
 
 def test_alarms_and_dashboard_are_created_and_verified(clients: AwsClients) -> None:
