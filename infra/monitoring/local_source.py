@@ -145,9 +145,10 @@ class LocalAlarmSource:
         notifier = self._notifier_for(env)
         for result in results:
             previous = before.get(result.name)
-            changed = previous is None or previous.state is not result.state
-            stored = StoredState(result.state, now) if changed else previous
-            assert stored is not None
+            if previous is not None and previous.state is result.state:
+                stored, changed = previous, False
+            else:
+                stored, changed = StoredState(result.state, now), True
             after[result.name] = stored
             reason = _local_reason(result, inputs, catalog)
             states.append(
