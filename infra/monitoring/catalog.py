@@ -7,7 +7,7 @@ API Gateway metrics to what the local apps emit (see `local_metrics`).
 
 from __future__ import annotations
 
-from infra.config.loader import ConfigError, ConfigProblem, environment_file
+from infra.config.loader import ConfigError, ConfigProblem, environment_file, load_environment
 from infra.config.model import EnvironmentConfig
 from infra.config.monitoring import BurnWindow
 from infra.monitoring.log_filters import log_namespace
@@ -53,6 +53,11 @@ def topic_name(config: EnvironmentConfig, severity: Severity) -> str:
 def parameter_prefix(config: EnvironmentConfig) -> str:
     """Where the notifier reads endpoint values: `<prefix>/<channel>` SSM parameters."""
     return config.monitoring.notifications.parameter_prefix or f"/{config.name_prefix}/notify"
+
+
+def catalog_of(env: str) -> Catalog:
+    """The catalog of a named environment, from its config file (a `catalog_for` callable)."""
+    return build_catalog(load_environment(env))
 
 
 def build_catalog(config: EnvironmentConfig) -> Catalog:

@@ -200,3 +200,23 @@ def _notification(
             "runbook": alarm.runbook.link,
         },
     )
+
+
+def local_alarm_source(
+    directory: Path, feeds_for: Callable[[str], LocalFeeds], clock: Clock
+) -> LocalAlarmSource:
+    """The local target's AlarmSource: states in `<directory>/<env>-alarm-states.json`,
+    notifications in `<directory>/<env>-notifications.jsonl` (the local sink)."""
+    from infra.config.loader import load_environment
+    from infra.monitoring.catalog import catalog_of
+    from infra.monitoring.notify import local_notifier
+
+    return LocalAlarmSource(
+        catalog_for=catalog_of,
+        feeds_for=feeds_for,
+        notifier_for=lambda env: local_notifier(
+            load_environment(env), directory / f"{env}-notifications.jsonl", clock
+        ),
+        state_file=StateFile(directory),
+        clock=clock,
+    )

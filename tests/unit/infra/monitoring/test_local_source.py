@@ -158,3 +158,16 @@ def test_router_deltas_continue_across_calls() -> None:
     assert metrics.store.values(api_key("Count"), t, t + 60) == [20.0]
     assert metrics.store.values(api_key("5xx"), t, t + 60) == [4.0]
     assert metrics.inputs.router_samples == 2
+
+
+def test_the_default_local_source_writes_states_and_the_sink_per_environment(
+    feed: Feed, clock: FakeClock, tmp_path: Path
+) -> None:
+    from infra.monitoring.local_source import local_alarm_source
+
+    alarms = local_alarm_source(tmp_path, feed.feeds, clock)
+    stream(feed, clock, minutes=5, share=0.2)
+    assert any_p0_in_alarm(alarms.states("dev"))
+    assert (tmp_path / "dev-alarm-states.json").is_file()
+    sent = read_jsonl(tmp_path / "dev-notifications.jsonl")
+    assert {n["title"] for n in sent} >= {"energy-insights-dev-service-health is ALARM"}
