@@ -107,17 +107,17 @@ def _add_budget(template: Template, config: EnvironmentConfig, alerts: Alerts) -
                         "Unit": "USD",
                     },
                 },
+                # Actual spend only: AWS Budgets has no forecasted alerts for daily budgets.
                 "NotificationsWithSubscribers": [
                     {
                         "Notification": {
-                            "NotificationType": kind,
+                            "NotificationType": "ACTUAL",
                             "ComparisonOperator": "GREATER_THAN",
                             "Threshold": 100,
                             "ThresholdType": "PERCENTAGE",
                         },
                         "Subscribers": [subscriber],
                     }
-                    for kind in ("ACTUAL", "FORECASTED")
                 ],
             },
         )
