@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from fastapi import APIRouter, Depends, Query
 from pydantic import AwareDatetime
 
 from app.aggregation import MAX_SUMMARY_SPAN, Period, summarize
 from app.http_errors import InvalidInput
+from app.observability import emit_business_metrics
 from app.readings import FieldError, Metric, ReadingBatch, check_range, normalize_batch
 from app.reports import iso, summary_document
 from app.routes.auth_dependency import Authenticated
@@ -44,6 +46,9 @@ def ingest(
         raise InvalidInput(errors)
     existing_site(svc, site_id)
     svc.table.put_readings(site_id, distinct)
+    emit_business_metrics(
+        {"ReadingsIngested": (len(distinct), MetricUnit.Count)}, svc.settings.version
+    )
     return {"site_id": site_id, "received": len(batch.readings), "stored": len(distinct)}
 
 

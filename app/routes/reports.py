@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from typing import Annotated, Any
 
+from aws_lambda_powertools.metrics import MetricUnit
 from fastapi import APIRouter, Depends, Path
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from app.aggregation import Period
-from app.http_errors import NotFound
+from app.http_errors import InvalidInput, NotFound
+from app.observability import emit_business_metrics
 from app.readings import Metric
 from app.reports import render_csv, render_json
 from app.routes.auth_dependency import Authenticated
@@ -46,6 +49,10 @@ def record_document(record: ReportRecord) -> dict[str, Any]:
     }
 
 
+# The client's own mistakes (bad range, unknown site): refused, not a failed generation.
+CLIENT_ERRORS = (InvalidInput, NotFound)
+
+
 @router.post("/sites/{site_id}/reports", status_code=201)
 def create_report(
     site_id: SiteId,
@@ -53,6 +60,32 @@ def create_report(
     svc: Annotated[Services, Depends(services)],
     _: Authenticated,
 ) -> JSONResponse:
+    """Generate the report; its time and success go out as EMF business metrics."""
+    started = time.perf_counter()
+    try:
+        response = _generate(site_id, body, svc)
+    except CLIENT_ERRORS:
+        raise
+    except Exception:
+        _report_metrics(svc, started, succeeded=False)
+        raise
+    _report_metrics(svc, started, succeeded=True)
+    return response
+
+
+def _report_metrics(svc: Services, started: float, succeeded: bool) -> None:
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    emit_business_metrics(
+        {
+            "ReportGenerationTime": (elapsed_ms, MetricUnit.Milliseconds),
+            "ReportsGenerated": (1 if succeeded else 0, MetricUnit.Count),
+            "ReportsFailed": (0 if succeeded else 1, MetricUnit.Count),
+        },
+        svc.settings.version,
+    )
+
+
+def _generate(site_id: str, body: ReportRequest, svc: Services) -> JSONResponse:
     document = build_summary(svc, site_id, body.metric, body.period, body.start, body.end)
     report_id = uuid.uuid4().hex
     prefix = f"reports/{site_id}/{report_id}"

@@ -88,6 +88,8 @@ def _reports_bucket(config: EnvironmentConfig) -> s3.Bucket:
             ]
         ),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        # Request metrics (AllRequests, 5xxErrors...) for the S3 alarm and dashboard.
+        MetricsConfigurations=[s3.MetricsConfiguration(Id="EntireBucket")],
         PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
             BlockPublicAcls=True,
             BlockPublicPolicy=True,
