@@ -170,7 +170,7 @@ def test_abort_requested_during_a_wait_is_acted_on_within_one_poll() -> None:
             store.add_request(latest, Request(RequestKind.ABORT, "oscar", clock.now()))
 
     clock.sleep = sleep_then_abort  # type: ignore[method-assign]
-    done, shifter, *_ = run(plan, store=store, clock=clock, record=record)
+    done, _shifter, *_ = run(plan, store=store, clock=clock, record=record)
     assert done.status is Status.ROLLED_BACK
     assert done.verdict == "aborted"
     assert len(clock.sleeps) == 3
@@ -188,7 +188,7 @@ def test_promote_full_skips_to_100_and_still_watches() -> None:
     store.records[record.sort_key] = record
     shifter = FakeShifter()
     shifter.percent = 10
-    done, shifter, _, _, clock = run(plan, shifter=shifter, store=store, record=record)
+    done, shifter, _, _, _clock = run(plan, shifter=shifter, store=store, record=record)
     assert done.status is Status.SUCCEEDED
     assert shifter.log == ["set 100", "promote"]
     assert rounds(done, 5) == 4  # the watch ran
@@ -232,7 +232,7 @@ class SetRefused(FakeShifter):
 
 
 def test_a_weight_the_router_refuses_rolls_back() -> None:
-    record, shifter, notifier, *_ = run(small_plan(), shifter=SetRefused())
+    record, shifter, _notifier, *_ = run(small_plan(), shifter=SetRefused())
     assert record.status is Status.ROLLED_BACK
     assert record.verdict == Phase.ERROR.value
     assert "could not shift traffic" in record.verdict_message
