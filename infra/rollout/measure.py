@@ -70,7 +70,8 @@ def measure(
             check = wanted[metric]
             reading = seen.get(metric, Reading(metric, None, None, "provider returned no value"))
             phase, why = judge(reading, check, template.min_requests)
-            detail = f"{reading.detail}; {why}" if why and reading.detail else why or reading.detail
+            parts = [reading.detail] + ([why] if why and why != reading.detail else [])
+            detail = "; ".join(part for part in parts if part)
             measurements.append(
                 Measurement(
                     step,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
 
+import boto3
 import pytest
+from moto import mock_aws
 
+from infra.aws import AwsClients, Endpoint
+from infra.aws.items import ItemTable
 from infra.config import load_environment
 from infra.config.model import EnvironmentConfig
 from infra.config.rollout import MetricName
@@ -15,6 +20,8 @@ from infra.rollout.providers.base import Window
 from infra.rollout.record import Kind, RolloutRecord
 from tests.unit.infra.rollout.fakes import DIGEST, T0, FakeProvider, Script, healthy
 
+REGION = "eu-west-1"
+TABLE = "energy-insights-prod-deployments"
 TEMPLATE = Template(
     "canary",
     (
@@ -84,3 +91,34 @@ def prod_config() -> EnvironmentConfig:
 @pytest.fixture
 def prod_plan(prod_config: EnvironmentConfig) -> RolloutPlan:
     return compile_plan(prod_config)
+
+
+@pytest.fixture
+def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
+    """AwsClients on in-process moto (no server, no network)."""
+    for name in ("AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    with warnings.catch_warnings(), mock_aws():
+        warnings.simplefilter("ignore", UserWarning)
+        session = boto3.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        )
+        yield AwsClients(session, Endpoint(region=REGION, emulator=True))
+
+
+@pytest.fixture
+def deployments(clients: AwsClients) -> ItemTable:
+    """The environment's deployments table (same key schema as the stack's)."""
+    clients.dynamodb.create_table(
+        TableName=TABLE,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return ItemTable(clients, TABLE)

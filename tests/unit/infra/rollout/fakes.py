@@ -234,8 +234,9 @@ class FakeTarget:
 
     def shifter(self, stable: str, candidate: Candidate) -> FakeShifter:
         shifter = FakeShifter(stable, candidate.version, self.log)
-        if self.shifters:  # the same router: a resumed controller sees the weight it left
-            shifter.percent = self.shifters[-1].percent
+        last = self.shifters[-1] if self.shifters else None
+        if last and (last.stable, last.canary) == (stable, candidate.version):
+            shifter.percent = last.percent  # same rollout resumed: the weight it left
         shifter.down = self.router_down
         self.shifters.append(shifter)
         return shifter
