@@ -284,9 +284,13 @@ class Controller:
     # -- waiting, saving, notifying ------------------------------------------------------------
 
     def _wait(self, record: RolloutRecord, until: datetime) -> RolloutRecord:
-        """Sleep in short slices, saving a heartbeat each time; a new request ends the wait."""
+        """Sleep in short slices; between slices save a heartbeat (which also brings in any
+        request written meanwhile); a new request ends the wait. The action after the last
+        slice saves anyway, so that slice is not followed by a save of its own."""
         while (remaining := (until - self._clock.now()).total_seconds()) > 0:
             self._clock.sleep(min(self._poll_s, remaining))
+            if self._clock.now() >= until:
+                break
             record = self._save(record)
             if record.pending_request is not None:
                 break

@@ -130,12 +130,12 @@ def to_item(record: RolloutRecord) -> dict[str, Any]:
         "status": {"S": r.status.value},
         "step_index": {"N": str(r.step_index)},
         "weight": {"N": str(r.weight)},
-        "measurements": {"S": json.dumps([_measurement(m) for m in r.measurements])},
+        "measurements": {"S": _dumps([_measurement(m) for m in r.measurements])},
         "steps_done": {"S": json.dumps([_outcome(s) for s in r.steps_done])},
         "pause_reason": {"S": r.pause_reason},
         "verdict": {"S": r.verdict},
         "verdict_message": {"S": r.verdict_message},
-        "cause": {"S": json.dumps([_measurement(m) for m in r.cause])},
+        "cause": {"S": _dumps([_measurement(m) for m in r.cause])},
         "requests": {"L": [{"S": request_json(q)} for q in r.requests]},
         "handled_requests": {"N": str(r.handled_requests)},
         "notes": {"L": [{"S": note} for note in r.notes]},
@@ -211,30 +211,33 @@ def request_from(text: str) -> Request:
 
 
 def _measurement(m: Measurement) -> dict[str, Any]:
-    return {
-        "step": m.step,
-        "metric": m.metric.value,
-        "source": m.source,
-        "phase": m.phase.value,
-        "value": m.value,
-        "limit": m.limit,
+    """Short keys: a rollout keeps hundreds of these and every save writes them all."""
+    data: dict[str, Any] = {
+        "s": m.step,
+        "m": m.metric.value,
+        "src": m.source,
+        "p": m.phase.value,
+        "v": None if m.value is None else round(m.value, 6),
+        "l": m.limit,
         "n": m.sample_size,
         "at": format_time(m.at),
-        "detail": m.detail,
     }
+    if m.detail:
+        data["d"] = m.detail
+    return data
 
 
 def _measurement_from(d: Mapping[str, Any]) -> Measurement:
     return Measurement(
-        step=int(d["step"]),
-        metric=MetricName(d["metric"]),
-        source=str(d["source"]),
-        phase=Phase(d["phase"]),
-        value=None if d["value"] is None else float(d["value"]),
-        limit=float(d["limit"]),
+        step=int(d["s"]),
+        metric=MetricName(d["m"]),
+        source=str(d["src"]),
+        phase=Phase(d["p"]),
+        value=None if d["v"] is None else float(d["v"]),
+        limit=float(d["l"]),
         sample_size=None if d["n"] is None else int(d["n"]),
         at=parse_time(d["at"]),
-        detail=str(d.get("detail", "")),
+        detail=str(d.get("d", "")),
     )
 
 
@@ -257,3 +260,7 @@ def _outcome_from(d: Mapping[str, Any]) -> StepOutcome:
         parse_time(started) if started else None,
         parse_time(d["ended_at"]),
     )
+
+
+def _dumps(data: object) -> str:
+    return json.dumps(data, separators=(",", ":"))

@@ -35,6 +35,7 @@ def run(
     store: MemoryStore | None = None,
     clock: FakeClock | None = None,
     record: RolloutRecord | None = None,
+    poll_s: float = 60.0,
 ) -> tuple[RolloutRecord, FakeShifter, RecordingNotifier, MemoryStore, FakeClock]:
     store = store or MemoryStore()
     record = record or store.create(record_for(plan))
@@ -48,7 +49,7 @@ def run(
         notifier,
         clock,
         emit=lambda _: None,
-        poll_s=60.0,
+        poll_s=poll_s,
     )
     return controller.run(record), shifter, notifier, store, clock
 
@@ -164,17 +165,37 @@ def test_abort_requested_during_a_wait_is_acted_on_within_one_poll() -> None:
 
     def sleep_then_abort(seconds: float) -> None:
         original(seconds)
-        if len(clock.sleeps) == 3:  # someone runs `rollout abort` mid-analysis
+        if len(clock.sleeps) == 4:  # someone runs `rollout abort` 80 s into the analysis
             latest = store.latest()
             assert latest is not None
             store.add_request(latest, Request(RequestKind.ABORT, "oscar", clock.now()))
 
     clock.sleep = sleep_then_abort  # type: ignore[method-assign]
-    done, _shifter, *_ = run(plan, store=store, clock=clock, record=record)
+    done, *_ = run(plan, store=store, clock=clock, record=record, poll_s=20.0)
     assert done.status is Status.ROLLED_BACK
     assert done.verdict == "aborted"
-    assert len(clock.sleeps) == 3
-    assert rounds(done, 1) == 2  # the third measurement never happened
+    assert clock.sleeps == [20.0] * 4  # noticed at the poll right after it, 80 s in
+    assert rounds(done, 1) == 1  # the second measurement (due at 120 s) never happened
+
+
+def test_a_request_during_the_last_slice_is_seen_at_the_next_save() -> None:
+    plan = small_plan(count=10)
+    store = MemoryStore()
+    record = store.create(record_for(plan))
+    clock = FakeClock()
+    original = clock.sleep
+
+    def sleep_then_abort(seconds: float) -> None:
+        original(seconds)
+        if len(clock.sleeps) == 2:
+            latest = store.latest()
+            assert latest is not None
+            store.add_request(latest, Request(RequestKind.ABORT, "oscar", clock.now()))
+
+    clock.sleep = sleep_then_abort  # type: ignore[method-assign]
+    done, *_ = run(plan, store=store, clock=clock, record=record)  # poll = interval
+    assert (done.status, done.verdict) == (Status.ROLLED_BACK, "aborted")
+    assert rounds(done, 1) == 2  # merged into the second measurement's save, then acted on
 
 
 def test_promote_full_skips_to_100_and_still_watches() -> None:
