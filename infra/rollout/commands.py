@@ -36,7 +36,7 @@ from infra.rollout.ports import (
     StackHealth,
 )
 from infra.rollout.prechecks import run_prechecks
-from infra.rollout.record import Kind, Request, RequestKind, RolloutRecord, Status
+from infra.rollout.record import Kind, RolloutRecord, Status
 from infra.rollout.store import RolloutStorePort, busy_message
 
 Emit = Callable[[str], None]
@@ -72,7 +72,7 @@ def promote(
 ) -> RolloutRecord:
     """Promote a digest that is green in staging, as the approver's canary; a rerun with the
     same digest resumes the rollout a killed controller left running."""
-    approver = _required(approved_by, "approved_by", "--approved-by NAME: who approved it")
+    approver = required(approved_by, "approved_by", "--approved-by NAME: who approved it")
     _known(digest, ports.evidence)
     evidence = [ports.evidence.staging_deploy(digest), ports.evidence.staging_smoke(digest)]
     if ports.perf is not None:
@@ -92,8 +92,8 @@ def hotfix(
     time_scale: float = 1.0,
 ) -> RolloutRecord:
     """An audited emergency promotion: skips the staging gate, never the canary."""
-    who = _required(requested_by, "requested_by", "who runs the hotfix")
-    why = _required(reason, "reason", "--reason TEXT: why staging is skipped (kept in the record)")
+    who = required(requested_by, "requested_by", "who runs the hotfix")
+    why = required(reason, "reason", "--reason TEXT: why staging is skipped (kept in the record)")
     _known(digest, ports.evidence)
     plan = compile_plan(config, time_scale)
     notes = ("gate: skipped (hotfix)",)
@@ -105,7 +105,7 @@ def undo(
 ) -> RolloutRecord:
     """A recorded, fast revert (straight to 100 %) to a digest that was live and green before:
     `to_digest`, else the newest such digest other than the live one."""
-    who = _required(requested_by, "requested_by", "who runs the undo")
+    who = required(requested_by, "requested_by", "who runs the undo")
     if to_digest is not None:
         _known(to_digest, ports.evidence)
     live = ports.target.live_version()
@@ -138,30 +138,12 @@ def undo(
 
 def resume(env: str, ports: RolloutPorts) -> RolloutRecord:
     """Continue the active rollout in this process (after a kill, or a human's request)."""
-    record = _active(env, ports.store)
+    record = active_rollout(env, ports.store)
     ports.lock.acquire(ports.owner, record.rollout_id, _ttl(record.plan))
     try:
         return _controller(record, ports).run(record)
     finally:
         ports.lock.release(record.rollout_id)
-
-
-def promote_now(env: str, by: str, ports: RolloutPorts, full: bool = False) -> RolloutRecord:
-    """End the current pause or analysis step (full: go to 100 % now; the watch still runs)."""
-    kind = RequestKind.PROMOTE_FULL if full else RequestKind.PROMOTE
-    return _request(env, kind, _required(by, "by", "who promotes"), ports)
-
-
-def abort(env: str, by: str, ports: RolloutPorts) -> RolloutRecord:
-    """Roll back now: the live controller does it within its poll interval, else this process."""
-    return _request(env, RequestKind.ABORT, _required(by, "by", "who aborts"), ports)
-
-
-def controller_alive(record: RolloutRecord, now_s: float, poll_s: float) -> bool:
-    """A running controller saves a heartbeat at least every poll; three missed: gone."""
-    if record.status is not Status.RUNNING or record.heartbeat_at is None:
-        return False
-    return now_s - record.heartbeat_at.timestamp() <= max(10.0, 3 * poll_s)
 
 
 def exit_code_of(record: RolloutRecord) -> int:
@@ -260,24 +242,6 @@ def _start(
         ports.lock.release(rollout_id)
 
 
-def _request(env: str, kind: RequestKind, by: str, ports: RolloutPorts) -> RolloutRecord:
-    record = _active(env, ports.store)
-    ports.store.add_request(record, Request(kind, by, ports.clock.now()))
-    ports.emit(f"rollout {record.rollout_id}: {kind.value} requested by {by}")
-    index = len(record.requests)  # our request's position
-    waited = 0.0
-    while controller_alive(record, ports.clock.now().timestamp(), ports.poll_s):
-        if waited >= ports.handover_timeout_s:
-            ports.emit(f"rollout {record.rollout_id}: the controller did not act; taking over")
-            break
-        ports.clock.sleep(ports.poll_s)
-        waited += ports.poll_s
-        record = ports.store.load(record) or record
-        if record.handled_requests > index or record.status.terminal:
-            return record
-    return resume(env, ports)
-
-
 def _controller(record: RolloutRecord, ports: RolloutPorts) -> Controller:
     candidate = Candidate(
         record.canary_version, record.digest, record.app_version, record.probe_url
@@ -293,7 +257,7 @@ def _controller(record: RolloutRecord, ports: RolloutPorts) -> Controller:
     )
 
 
-def _active(env: str, store: RolloutStorePort) -> RolloutRecord:
+def active_rollout(env: str, store: RolloutStorePort) -> RolloutRecord:
     record = store.latest()
     if record is None or record.status.terminal:
         last = f" (the last one, {record.rollout_id}, is {record.status.value})" if record else ""
@@ -323,7 +287,7 @@ def _known(digest: str, evidence: EvidencePort) -> None:
         )
 
 
-def _required(value: str, name: str, what: str) -> str:
+def required(value: str, name: str, what: str) -> str:
     text = (value or "").strip()
     if not text:
         raise RolloutUsageError(f"missing {name}: pass {what}")

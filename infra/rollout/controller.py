@@ -17,7 +17,7 @@ from infra.rollout import decide
 from infra.rollout.analysis import Phase
 from infra.rollout.errors import RollbackFailed, StaleRecord, TakenOver
 from infra.rollout.measure import expected_series, measure
-from infra.rollout.notices import deliver, notification
+from infra.rollout.notices import cause_text, deliver, notification
 from infra.rollout.plan import Analysis, Template, describe_step
 from infra.rollout.ports import Notifier, Severity
 from infra.rollout.providers.base import MetricsProvider, Window
@@ -260,7 +260,7 @@ class Controller:
             Severity.P0,
             f"rolled back to version {record.stable_version}",
             f"{record.verdict}: {record.verdict_message}",
-            {"verdict": record.verdict, "cause": _cause_text(record)},
+            {"verdict": record.verdict, "cause": cause_text(record)},
         )
 
     def _finalize(self, record: RolloutRecord) -> RolloutRecord:
@@ -335,11 +335,3 @@ class Controller:
         if template.name not in self._series:
             self._series[template.name] = expected_series(template, self._providers)
         return self._series[template.name]
-
-
-def _cause_text(record: RolloutRecord) -> str:
-    return "; ".join(
-        f"{m.metric.value}/{m.source}={m.value if m.value is not None else '-'} "
-        f"(limit {m.limit:g}): {m.detail}"
-        for m in record.cause[-5:]
-    )[:1000]

@@ -50,3 +50,12 @@ def deliver(notifier: Notifier, record: RolloutRecord, n: Notification) -> Rollo
             f"notification {n.event} ({n.severity.value}) not delivered: {report.detail}"[:300]
         )
     return record
+
+
+def cause_text(record: RolloutRecord) -> str:
+    """The last measurements that caused a rollback, on one line."""
+    return "; ".join(
+        f"{m.metric.value}/{m.source}={m.value if m.value is not None else '-'} "
+        f"(limit {m.limit:g}): {m.detail}"
+        for m in record.cause[-5:]
+    )[:1000]

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from infra.config.names import ResourceNames
+from infra.rollout.commands import RolloutPorts
 from infra.rollout.errors import RolloutUsageError
 from infra.rollout.record import RolloutRecord, Status
 from infra.rollout.shifters.lambda_alias import AliasPort
@@ -94,6 +95,15 @@ def retire(
         for version in plan.delete:
             catalog.delete(version)
     return plan
+
+
+def retire_versions(
+    catalog: VersionCatalog, ports: RolloutPorts, older_than: str, dry_run: bool = False
+) -> RetirePlan:
+    """`retire --older-than 24h`: delete versions nothing needs (see infra.rollout.retire)."""
+    window = parse_duration(older_than)
+    records = ports.store.history(1000)
+    return retire(catalog, records, ports.clock.now(), window, dry_run, ports.emit)
 
 
 class LambdaVersionCatalog:

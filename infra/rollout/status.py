@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from infra.errors import InfraError
 from infra.rollout.analysis import Measurement, Phase
+from infra.rollout.commands import RolloutPorts
 from infra.rollout.plan import Analysis, describe_step
 from infra.rollout.ports import Candidate
 from infra.rollout.record import RolloutRecord, Status
@@ -105,6 +106,14 @@ def read_status(
     except InfraError as exc:
         return status_view(record, None, str(exc))
     return status_view(record, live)
+
+
+def status(ports: RolloutPorts) -> StatusView:
+    """`rollout status`: the latest rollout with the router's or alias's live weights."""
+    return read_status(
+        ports.store,
+        lambda record, candidate: ports.target.shifter(record.stable_version, candidate),
+    )
 
 
 def _latest_round(record: RolloutRecord) -> tuple[Measurement, ...]:

@@ -10,7 +10,7 @@ import pytest
 
 from infra.config.model import EnvironmentConfig
 from infra.errors import exit_code_for
-from infra.rollout import commands
+from infra.rollout import commands, requests
 from infra.rollout.commands import RolloutPorts, exit_code_of
 from infra.rollout.errors import (
     NoActiveRollout,
@@ -22,6 +22,8 @@ from infra.rollout.errors import (
 )
 from infra.rollout.ports import Severity, Verdict
 from infra.rollout.record import Kind, RolloutRecord, Status
+from infra.rollout.retire import retire_versions
+from infra.rollout.status import render_status, status
 from tests.unit.infra.rollout.conftest import every_metric
 from tests.unit.infra.rollout.fakes import (
     DIGEST,
@@ -206,7 +208,7 @@ def test_promote_now_continues_a_paused_rollout(prod_config: EnvironmentConfig) 
     ports = inconclusive_ports()
     commands.promote(prod_config, DIGEST, "rita", ports)
     ports.target._providers[:] = every_metric()  # type: ignore[attr-defined]  # traffic arrives
-    done = commands.promote_now("prod", "rita", ports)
+    done = requests.promote_now("prod", "rita", ports)
     assert done.status is Status.SUCCEEDED
     assert done.steps_done[1].outcome == "promoted by rita"
 
@@ -214,13 +216,13 @@ def test_promote_now_continues_a_paused_rollout(prod_config: EnvironmentConfig) 
 def test_abort_rolls_a_paused_rollout_back(prod_config: EnvironmentConfig) -> None:
     ports = inconclusive_ports()
     commands.promote(prod_config, DIGEST, "rita", ports)
-    done = commands.abort("prod", "oscar", ports)
+    done = requests.abort("prod", "oscar", ports)
     assert done.status is Status.ROLLED_BACK
     assert (done.verdict, done.verdict_message) == ("aborted", "aborted by oscar")
     assert ports.target.log == ["set 10", "reset"]  # type: ignore[attr-defined]
     assert exit_code_of(done) == 1
     with pytest.raises(NoActiveRollout, match=r"prod has no running or paused rollout \(the last"):
-        commands.abort("prod", "oscar", ports)
+        requests.abort("prod", "oscar", ports)
 
 
 def running_record(ports: RolloutPorts, prod_config: EnvironmentConfig) -> RolloutRecord:
@@ -248,7 +250,7 @@ def test_abort_hands_over_to_a_live_controller(prod_config: EnvironmentConfig) -
 
     clock.sleep = live_controller_acts  # type: ignore[method-assign]
     shifters_before = len(ports.target.shifters)  # type: ignore[attr-defined]
-    done = commands.abort("prod", "oscar", ports)
+    done = requests.abort("prod", "oscar", ports)
     assert done.status is Status.ROLLED_BACK
     assert done.rollout_id == running.rollout_id
     assert len(ports.target.shifters) == shifters_before  # type: ignore[attr-defined]
@@ -258,7 +260,7 @@ def test_abort_takes_over_from_a_dead_controller(prod_config: EnvironmentConfig)
     ports = inconclusive_ports()
     running = running_record(ports, prod_config)
     ports.clock.current += timedelta(minutes=10)  # type: ignore[attr-defined]  # no heartbeat
-    done = commands.abort("prod", "oscar", ports)
+    done = requests.abort("prod", "oscar", ports)
     assert done.status is Status.ROLLED_BACK
     assert done.rollout_id == running.rollout_id
     assert ports.target.log[-1] == "reset"  # type: ignore[attr-defined]
@@ -318,3 +320,37 @@ def test_undo_to_a_digest_that_was_never_live_is_refused(prod_config: Environmen
         commands.undo(prod_config, "oscar", ports)
     with pytest.raises(UnknownDigest):
         commands.undo(prod_config, "oscar", ports, to_digest="e" * 64)
+
+
+def test_status_reads_the_live_weight_through_the_target(prod_config: EnvironmentConfig) -> None:
+    ports = inconclusive_ports()
+    commands.promote(prod_config, DIGEST, "rita", ports)
+    view = status(ports)
+    assert view.record is not None and view.record.status is Status.PAUSED
+    assert view.live is not None and view.live.canary_percent == 10
+    assert any(line.startswith("  paused: analysis inconclusive") for line in render_status(view))
+
+
+def test_retire_versions_plans_from_the_records(prod_config: EnvironmentConfig) -> None:
+    ports = make_ports()
+    commands.promote(prod_config, DIGEST, "rita", ports)  # 1 -> 2
+
+    class Catalog:
+        def __init__(self) -> None:
+            self.deleted: list[str] = []
+
+        def published(self) -> tuple[str, ...]:
+            return ("1", "2")
+
+        def routed(self) -> tuple[str, ...]:
+            return ("2",)
+
+        def delete(self, version: str) -> None:
+            self.deleted.append(version)
+
+    catalog = Catalog()
+    plan = retire_versions(catalog, ports, "24h")
+    assert plan.delete == () and plan.keep["1"] == "the previous live version, kept for undo"
+    assert catalog.deleted == []
+    with pytest.raises(RolloutUsageError, match="is not a duration"):
+        retire_versions(Catalog(), ports, "soon")
