@@ -61,7 +61,7 @@ class Load:
                 except httpx.HTTPError:
                     version, status = "?", 0
                 self.seen.append((started, time.time(), version, status))
-                time.sleep(0.002)  # about 200 requests a second: 20 reach a 10 % canary
+                time.sleep(0.002)  # each client: up to ~200 requests a second
 
     def stop(self) -> None:
         self._stop.set()
@@ -83,18 +83,35 @@ def table(moto_endpoint: str) -> Iterator[str]:
 
 @pytest.fixture
 def load(router: LocalRouter) -> Iterator[Load]:
+    """Two clients, so a stalled one (2 busy cores) still leaves the canary enough requests."""
     generator = Load(router.url)
-    thread = threading.Thread(target=generator.run, daemon=True)
-    thread.start()
+    threads = [threading.Thread(target=generator.run, daemon=True) for _ in range(2)]
+    for thread in threads:
+        thread.start()
     yield generator
     generator.stop()
-    thread.join(timeout=10)
+    for thread in threads:
+        thread.join(timeout=10)
 
 
 def bind(table: str, router: LocalRouter, stable: Backend, canary: Backend) -> RolloutPorts:
     instances = FixedInstances([stable.instance, canary.instance], {DIGEST: canary.version})
     urls = {b.version: b.endpoint.url for b in (stable, canary)}
     return ports(table, router.spec.runtime.port, instances, urls, owner="pytest")
+
+
+def explain(record: RolloutRecord) -> str:
+    """Why a rollout ended as it did, for assertion messages."""
+    lines = [
+        f"{record.status.value}: {record.verdict} {record.verdict_message} {record.pause_reason}"
+    ]
+    lines += [
+        f"  step {m.step} {m.metric.value}/{m.source} {m.phase.value} v={m.value} n={m.sample_size}"
+        f" {m.detail}"
+        for m in record.measurements
+        if m.phase is not Phase.SUCCESSFUL
+    ]
+    return "\n".join(lines)
 
 
 def rounds(record: RolloutRecord, step: int) -> int:
@@ -106,7 +123,7 @@ def test_a_good_release_reaches_100_percent(
 ) -> None:
     bound = bind(table, router, stable, canary)
     record = commands.promote(config(count=3, watch=2), DIGEST, "rita", bound, TIME_SCALE)
-    assert record.status is Status.SUCCEEDED, record.verdict_message
+    assert record.status is Status.SUCCEEDED, explain(record)
     assert [s.index for s in record.steps_done] == [0, 1, 2, 3, 4, 5]
     assert [rounds(record, i) for i in (1, 3, 5)] == [3, 3, 2]
     router_samples = [m.sample_size for m in record.measurements if m.source == "router"]
@@ -125,7 +142,7 @@ def test_a_faulty_release_is_rolled_back_and_serves_nothing_after(
     try:
         bound = bind(table, router, stable, faulty)
         record = commands.promote(config(count=3, watch=2), DIGEST, "rita", bound, TIME_SCALE)
-        assert record.status is Status.ROLLED_BACK
+        assert record.status is Status.ROLLED_BACK, explain(record)
         assert record.verdict == Phase.FAILED.value
         assert {m.source for m in record.cause} >= {"router"}
         assert record.weight == 0 and router.runtime.weight("app", "canary") == 0
@@ -148,8 +165,9 @@ def test_router_down_leaves_a_pending_rollback_that_a_rerun_finishes(
     stuck = bound.store.latest()
     assert stuck is not None
     assert stuck.status is Status.ROLLING_BACK
-    assert stuck.verdict == Phase.ERROR.value
-    assert any("router unavailable: RouterUnavailable" in m.detail for m in stuck.cause)
+    # the router's last stats (servers going down as it stops) or its silence decide
+    assert stuck.verdict in (Phase.ERROR.value, Phase.FAILED.value), explain(stuck)
+    assert {m.source for m in stuck.cause} == {"router"}, explain(stuck)
     router.start()  # back, from its config: all traffic on stable
     done = requests.abort("prod", "oscar", bound)
     assert done.status is Status.ROLLED_BACK
@@ -190,7 +208,7 @@ def test_a_controller_killed_mid_analysis_is_resumed_by_a_rerun(
     assert killed is not None and killed.status is Status.RUNNING
     assert router.runtime.weight("app", "canary") == 10  # traffic stays where the dead run left it
     done = commands.resume("prod", bound)
-    assert done.status is Status.SUCCEEDED, done.verdict_message
+    assert done.status is Status.SUCCEEDED, explain(done)
     assert done.rollout_id == killed.rollout_id
     assert [s.index for s in done.steps_done] == [0, 1, 2, 3, 4]
     assert [rounds(done, 1), rounds(done, 3)] == [8, 8]
