@@ -22,6 +22,10 @@ class RouterConfigInvalid(RolloutError):
 
 
 class RouterProcess(Protocol):
+    def check(self, config_file: Path) -> None:
+        """`haproxy -c` where it will run; RouterConfigInvalid with HAProxy's words."""
+        ...
+
     def start(self, config_file: Path) -> None:
         """Start HAProxy on this config (already checked); returns once it was launched."""
         ...
@@ -61,6 +65,9 @@ class HostHAProxy:
     def __init__(self) -> None:
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
+
+    def check(self, config_file: Path) -> None:
+        check_config(config_file)
 
     def start(self, config_file: Path) -> None:
         if self.running():
@@ -112,7 +119,7 @@ class LocalRouter:
         self.workdir.mkdir(parents=True, exist_ok=True)
         config_file = self.workdir / "haproxy.cfg"
         config_file.write_text(render(self.spec), encoding="utf-8")
-        check_config(config_file)
+        self.process.check(config_file)
         self.process.start(config_file)
         waited = 0.0
         while True:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
+
 import pytest
 
 from infra.rollout.router.config import Endpoint, RouterSpec, RuntimeAddress, render
+from infra.rollout.router.process import RouterConfigInvalid, check_config
+from tests.conftest import unavailable
 
 SPEC = RouterSpec(
     listen=Endpoint("127.0.0.1", 8080),
@@ -39,3 +44,15 @@ def test_without_a_canary_the_slot_points_at_stable_with_no_weight() -> None:
 def test_endpoints_are_checked(host: str, port: int, says: str) -> None:
     with pytest.raises(ValueError, match=says):
         Endpoint(host, port)
+
+
+@pytest.mark.router
+def test_haproxy_accepts_the_rendered_config(tmp_path: Path) -> None:
+    if not shutil.which("haproxy") and not shutil.which("/usr/sbin/haproxy"):
+        unavailable("haproxy", "install the Debian package `haproxy`")
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(render(SPEC))
+    check_config(path)
+    path.write_text(render(SPEC).replace("balance roundrobin", "balance nonsense"))
+    with pytest.raises(RouterConfigInvalid, match="haproxy refused"):
+        check_config(path)
