@@ -9,17 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import (
-    Field,
-    StrictBool,
-    StrictInt,
-    ValidationInfo,
-    field_validator,
-)
+from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
-from infra.config.base import ConfigModel
+from infra.config.base import ConfigModel as ConfigModel  # re-exported: sections' base
 from infra.config.monitoring import MonitoringConfig
 from infra.config.names import ResourceNames
+from infra.config.rollout import RolloutConfig
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 ENVIRONMENT_NAMES: tuple[EnvironmentName, ...] = ("dev", "staging", "prod")
@@ -77,47 +72,6 @@ class AlarmThresholds(ConfigModel):
         return value
 
 
-class SetWeightStep(ConfigModel):
-    """Send `weight` percent of the alias traffic to the new version."""
-
-    kind: Literal["set_weight"]
-    weight: Annotated[StrictInt, Field(ge=0, le=100)]
-
-
-class PauseStep(ConfigModel):
-    """Wait `seconds`, or until a human promotes when `seconds` is null."""
-
-    kind: Literal["pause"]
-    seconds: Annotated[StrictInt, Field(ge=1, le=86_400)] | None = None
-
-
-class AnalysisStep(ConfigModel):
-    """Measure the new version against the alarm thresholds for `duration_s`."""
-
-    kind: Literal["analysis"]
-    duration_s: Annotated[StrictInt, Field(ge=10, le=3_600)] = 300
-    interval_s: Annotated[StrictInt, Field(ge=5, le=600)] = 60
-
-
-RolloutStep = Annotated[SetWeightStep | PauseStep | AnalysisStep, Field(discriminator="kind")]
-
-
-class RolloutPlan(ConfigModel):
-    """A placeholder canary plan; the rollout controller interprets it."""
-
-    steps: tuple[RolloutStep, ...] = (SetWeightStep(kind="set_weight", weight=100),)
-
-    @field_validator("steps")
-    @classmethod
-    def _ends_at_full_weight(cls, steps: tuple[RolloutStep, ...]) -> tuple[RolloutStep, ...]:
-        weights = [step.weight for step in steps if isinstance(step, SetWeightStep)]
-        if not weights or weights[-1] != 100:
-            raise ValueError("the last set_weight step must have weight 100")
-        if weights != sorted(weights):
-            raise ValueError(f"set_weight steps must not decrease (got {weights})")
-        return steps
-
-
 class JwtConfig(ConfigModel):
     """Who issues the tokens the API accepts (API Gateway authorizer and the app itself)."""
 
@@ -146,7 +100,7 @@ class EnvironmentConfig(ConfigModel):
     log_retention_days: LogRetentionDays = 30
     alarms: AlarmThresholds = AlarmThresholds()
     monitoring: MonitoringConfig = MonitoringConfig()
-    rollout: RolloutPlan = RolloutPlan()
+    rollout: RolloutConfig = RolloutConfig()
     feature_flags: Mapping[
         Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]*$")], StrictBool
     ] = Field(default_factory=dict)
