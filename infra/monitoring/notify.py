@@ -73,6 +73,19 @@ class DeliveryReport:
     def delivered(self) -> bool:
         return all(d.ok for d in self.deliveries)
 
+    @property
+    def ok(self) -> bool:
+        """Every channel took it (a dead-lettered notification is kept, not delivered)."""
+        return self.delivered and not self.dead_lettered
+
+    @property
+    def detail(self) -> str:
+        """Why it was not delivered, per channel (endpoint URLs never appear here)."""
+        failed = [f"{d.channel}: {d.detail or 'failed'}" for d in self.deliveries if not d.ok]
+        if self.dead_lettered:
+            failed.append("kept in the dead-letter file")
+        return "; ".join(failed)
+
 
 class Notifier(Protocol):
     def notify(self, n: Notification) -> DeliveryReport: ...

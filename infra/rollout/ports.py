@@ -2,71 +2,25 @@
 binds them: notifications and alarm states to infra.monitoring, backups to infra.backup, the
 lock to infra.deploy.lock (see `lock.py`), evidence and perf records to the release records.
 
-`Severity`, `Notification`, `AlarmState` mirror CONTRACTS section 6; when infra.monitoring.notify
-lands, replace these definitions with imports from it (same field names).
+Notifications, severities and alarm states are infra.monitoring's own types (re-exported here).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
+from infra.monitoring.alarm_source import AlarmSource as AlarmSource
+from infra.monitoring.alarm_source import AlarmState as AlarmState
+from infra.monitoring.notify import DeliveryReport as DeliveryReport
+from infra.monitoring.notify import Notification as Notification
+from infra.monitoring.notify import Notifier as Notifier
+from infra.monitoring.severity import Severity as Severity
 from infra.rollout.providers.base import MetricsProvider
 from infra.rollout.shifters.base import TrafficShifter
-
-
-class Severity(StrEnum):
-    P0 = "P0"
-    P1 = "P1"
-    P2 = "P2"
-    P3 = "P3"
-    INFO = "INFO"
-
-
-@dataclass(frozen=True)
-class Notification:
-    event: str  # rollout.started, rollout.rolled_back, ...
-    severity: Severity
-    title: str
-    body: str
-    env: str
-    fields: Mapping[str, str] = field(default_factory=dict)
-
-
-class DeliveryReport(Protocol):
-    @property
-    def ok(self) -> bool: ...
-
-    @property
-    def detail(self) -> str: ...
-
-
-class Notifier(Protocol):
-    """Routes a notification by severity (INFO: Slack, P0: PagerDuty); never raises for a
-    down endpoint in the real adapter, but the rollout tolerates one that does."""
-
-    def notify(self, n: Notification) -> DeliveryReport: ...
-
-
-class AlarmState(Protocol):
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def severity(self) -> str: ...  # "P0".."P3"
-
-    @property
-    def state(self) -> str: ...  # "OK" | "ALARM" | "INSUFFICIENT_DATA"
-
-    @property
-    def reason(self) -> str: ...
-
-
-class AlarmSource(Protocol):
-    def states(self, env: str) -> tuple[AlarmState, ...]: ...
 
 
 class LockPort(Protocol):
