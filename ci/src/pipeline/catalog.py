@@ -22,6 +22,14 @@ DEGRADED_EXIT = 3
 # How long a recorded result of a stage that reads outside data (vulnerability databases,
 # GitHub) is reused: after that a rerun audits again, even with unchanged inputs.
 AUDIT_TTL_S = 24 * 3600
+# Dagger caches by inputs only: a stage with a TTL gets this variable, which changes once per TTL
+# window, so Dagger's cached result of it expires too.
+RESULT_EPOCH_ENV = "PIPELINE_RESULT_EPOCH"
+
+
+def result_epoch(ttl_s: int | None, now_s: float) -> str | None:
+    """The TTL window `now_s` (epoch seconds) falls in; None for a stage without a TTL."""
+    return None if ttl_s is None else str(int(now_s // ttl_s))
 
 
 def _frozen(mapping: Mapping[str, str] | None = None) -> Mapping[str, str]:

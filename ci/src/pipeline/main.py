@@ -1,7 +1,8 @@
 """The Dagger module `pipeline`: each catalog stage compiled to a Dagger container chain.
 
-`dagger call ci` runs lint, typecheck, test, synth and scan (independent stages concurrently,
-scan with synth's templates) and fails when a stage fails; `dagger call reports export --path
+`dagger call ci` runs lint, typecheck, test, integration, synth and scan (independent stages
+concurrently, scan with synth's templates; `--github-token env:GITHUB_TOKEN` lets the workflow
+audit run online) and fails when a stage fails; `dagger call reports export --path
 build/reports` exports every stage's reports. Dagger caches identical execs, so `reports` after
 `ci` on the same source reruns nothing.
 
