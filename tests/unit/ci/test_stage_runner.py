@@ -151,6 +151,7 @@ def _secret_stage() -> Stage:
 def test_secrets_from_stdin_reach_the_steps_masked_everywhere(tmp_path: Path) -> None:
     given = json.dumps({"API_TOKEN": SECRET, "OTHER": "undeclared"})
     out = io.StringIO()
+    # pragma: allowlist nextline secret
     environ = {**os.environ, "PIPELINE_SECRETS_FROM": "stdin"}
     status = run_stage(_secret_stage(), tmp_path, out, environ=environ, stdin=io.StringIO(given))
     assert status is Status.PASSED

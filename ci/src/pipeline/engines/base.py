@@ -21,7 +21,9 @@ RUNNER_MODULE = "pipeline.stage_runner"
 RUNNER_PYTHONPATH = f"{SOURCE_DIR}/ci/src:{SOURCE_DIR}"
 # How an engine tells the runner its secrets come as one JSON object on stdin (docker: so they
 # are in no container config); without it the runner reads them from its environment.
+# pragma: allowlist nextline secret
 SECRETS_FROM_ENV = "PIPELINE_SECRETS_FROM"
+# pragma: allowlist nextline secret
 SECRETS_FROM_STDIN = "stdin"
 
 OutputSink = Callable[[str, str], None]

@@ -104,6 +104,7 @@ def test_a_stage_gets_the_base_and_what_it_declares_never_the_callers_secrets(
         "LANG": "C.UTF-8",
         "HTTPS_PROXY": "http://proxy:3128",
         "AWS_SECRET_ACCESS_KEY": PLANTED,
+        # pragma: allowlist nextline secret
         "API_TOKEN": "from-the-shell-not-the-run",
     }
     lines: list[str] = []
@@ -111,6 +112,7 @@ def test_a_stage_gets_the_base_and_what_it_declares_never_the_callers_secrets(
         repo=repo,
         catalog=_catalog(stage),
         toolchain_ref=sys.prefix,
+        # pragma: allowlist nextline secret
         secrets={"API_TOKEN": "declared-token-value", "OTHER": PLANTED},
         params={"MODE": "fast", "UNDECLARED": PLANTED},
         on_output=lambda _stage, line: lines.append(line),
