@@ -154,6 +154,8 @@ def _run(
             status = _call(f"waiting for {spec.name}", api.wait, container_id)
         finally:
             cancel()
+            if stdin is not None:
+                stdin.close()  # already closed once the secrets were sent; never left open
         if timed_out.is_set():
             raise ContainerError(
                 f"docker engine: stage {stage.name!r} did not finish within {timeout_s:g} s and "
