@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
+
+from pipeline.catalog import EMULATOR_URL_ENV
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -41,7 +45,17 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """A real moto server (the local AWS emulator) on a free loopback port, for the session."""
+    """A real moto server (the local AWS emulator): the pipeline's emulator service when the
+    stage runs with one (its URL in PIPELINE_EMULATOR_URL), else one on a free loopback port."""
+    service = os.environ.get(EMULATOR_URL_ENV)
+    if service:
+        try:
+            with urllib.request.urlopen(f"{service}/moto-api/", timeout=10):  # noqa: S310
+                pass
+        except (urllib.error.URLError, OSError) as exc:
+            pytest.fail(f"the emulator service {EMULATOR_URL_ENV}={service} does not answer: {exc}")
+        yield service
+        return
     from moto.server import ThreadedMotoServer
 
     port = free_port()

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
 
 from infra.config.base import ConfigModel as ConfigModel  # re-exported: sections' base
+from infra.config.deploy import DeployConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.names import ResourceNames
 from infra.config.rollout import RolloutConfig
@@ -106,6 +107,7 @@ class EnvironmentConfig(ConfigModel):
     ] = Field(default_factory=dict)
     fault_injection_allowed: StrictBool = False
     jwt: JwtConfig
+    deploy: DeployConfig = DeployConfig()
 
     @field_validator("fault_injection_allowed")
     @classmethod

@@ -80,8 +80,12 @@ class CloudFormation:
         template_body: str,
         parameters: Mapping[str, str],
         kind: Literal["CREATE", "UPDATE"],
+        role_arn: str | None = None,
     ) -> ChangeSet:
-        """Create a change set, wait until CloudFormation computed it, and return its plan."""
+        """Create a change set, wait until CloudFormation computed it, and return its plan.
+
+        `role_arn`: the CloudFormation service role the change set (and its execution) runs
+        under, so the caller needs no rights on the stack's resources, only iam:PassRole."""
         if len(template_body.encode()) > MAX_TEMPLATE_BODY:
             raise ChangeSetFailed(
                 stack,
@@ -89,6 +93,7 @@ class CloudFormation:
                 f"is {len(template_body)} bytes; TemplateBody allows "
                 f"{MAX_TEMPLATE_BODY}: split the stack or add TemplateURL upload to the deployer",
             )
+        role = {"RoleARN": role_arn} if role_arn else {}
         try:
             with aws_call("cloudformation CreateChangeSet", self._clients.endpoint):
                 arn = self._cf.create_change_set(
@@ -100,6 +105,7 @@ class CloudFormation:
                         {"ParameterKey": k, "ParameterValue": v} for k, v in parameters.items()
                     ],
                     Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"],
+                    **role,  # type: ignore[arg-type]
                 )["Id"]
         except AwsCallFailed as exc:
             if exc.code == "ValidationError" and is_no_change_reason(str(exc)):

@@ -84,15 +84,27 @@ class Deployer:
                     (f"{req.build_dir}/*.zip", bucket.location(req.artifact.digest)),
                 )
             return self._dry_run(req, state, params, deployment_id)
-        if ensure_artifact_bucket(self._conn.clients, bucket.bucket):
+        if ensure_artifact_bucket(
+            self._conn.clients, bucket.bucket, self._conn.account_id, self._emit
+        ):
             self._emit(f"created artifact bucket {bucket.bucket}")
         if bucket.ensure_uploaded(req.artifact, req.build_dir):
             self._emit(f"uploaded {req.artifact.path} to {bucket.location(req.artifact.digest)}")
         else:
             self._emit(f"artifact already at {bucket.location(req.artifact.digest)}")
         if state is None or not state.holds_resources:
-            self._bootstrap(template, names.stack, names.deployments_table, deployment_id)
+            self._bootstrap(
+                template,
+                names.stack,
+                names.deployments_table,
+                deployment_id,
+                self._service_role(req),
+            )
         return self._locked_deploy(req, template, params, deployment_id)
+
+    def _service_role(self, req: DeployRequest) -> str | None:
+        """The CloudFormation service role every change set runs under (config: deploy)."""
+        return req.config.deploy.cloudformation_role_arn(self._conn.account_id, req.config.region)
 
     def _dry_run(
         self,
@@ -108,6 +120,7 @@ class Deployer:
             _compact(req.template_body),
             params,
             "CREATE" if creates else "UPDATE",
+            self._service_role(req),
         )
         try:
             self._show_plan(change_set, state, params, dry_run=True)
@@ -118,7 +131,12 @@ class Deployer:
         return DeployResult(outcome, change_set.plan, notes=("dry run",))
 
     def _bootstrap(
-        self, template: Mapping[str, Any], stack: str, table: str, deployment_id: str
+        self,
+        template: Mapping[str, Any],
+        stack: str,
+        table: str,
+        deployment_id: str,
+        role_arn: str | None,
     ) -> None:
         self._emit(
             f"first deploy of stack {stack}: creating it with the deployments table {table} "
@@ -131,6 +149,7 @@ class Deployer:
                 bootstrap_template(template, table),
                 {},
                 "CREATE",
+                role_arn,
             )
             self._cf.execute(change_set, self._emit)
         except AwsCallFailed as exc:
@@ -198,7 +217,12 @@ class Deployer:
         stack = req.config.names.stack
         state = self._cf.stack(stack)
         change_set = self._cf.create(
-            stack, f"deploy-{deployment_id}", _compact(req.template_body), params, "UPDATE"
+            stack,
+            f"deploy-{deployment_id}",
+            _compact(req.template_body),
+            params,
+            "UPDATE",
+            self._service_role(req),
         )
         apply = self._show_plan(change_set, state, params)
         if not apply:

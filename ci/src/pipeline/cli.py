@@ -7,9 +7,10 @@ Exit codes: 0 every stage passed (degraded allowed unless --strict), 1 a stage f
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess  # nosec B404 - drives the Dagger CLI
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rich.console import Console
@@ -158,6 +159,15 @@ def list_stages(console: Console, catalog: Catalog) -> int:
     return EXIT_OK
 
 
+def declared_secrets(
+    catalog: Catalog, names: Sequence[str], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """The calling environment's values of the secrets the run's stages declare, and no more
+    (e.g. GH_TOKEN for the workflow audit); each stage then gets only its own."""
+    wanted = {s for name in catalog.closure(names) for s in catalog.stages[name].secrets}
+    return {name: environ[name] for name in sorted(wanted) if environ.get(name)}
+
+
 def run_local(
     engine: Engine,
     catalog: Catalog,
@@ -171,7 +181,11 @@ def run_local(
     from pipeline.scheduler import RunOptions, run_stages
 
     options = RunOptions(
-        fail_fast=args.fail_fast, use_cache=not args.no_cache, strict=args.strict, jobs=args.jobs
+        fail_fast=args.fail_fast,
+        use_cache=not args.no_cache,
+        strict=args.strict,
+        jobs=args.jobs,
+        secrets=declared_secrets(catalog, names, os.environ),
     )
     console.print(f"pipeline: {', '.join(catalog.closure(names))} on the {engine.name} engine")
     with Progress(console, verbose=args.verbose) as progress:

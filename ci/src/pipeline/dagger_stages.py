@@ -60,7 +60,8 @@ class RunInputs:
 
     `params` reach a stage as env vars when it declares them; `secrets` as secret variables;
     a declared secret in `optional_secrets` may be absent (e.g. AWS keys on the local target).
-    `run_id` is set on non-cacheable stages so Dagger reruns them on every call.
+    `run_id` is set on non-cacheable stages so Dagger reruns them on every call; `wall_clock`
+    (epoch seconds) puts stages with a result TTL in their TTL window (see catalog.result_epoch).
     """
 
     secrets: Mapping[str, dagger.Secret] = field(default_factory=dict)
@@ -68,6 +69,7 @@ class RunInputs:
     optional_secrets: Collection[str] = ()
     run_id: str = ""
     wire: Wire | None = None
+    wall_clock: Clock = time.time
 
 
 def toolchain_layer(client: dagger.Client, toolchain: Toolchain, source: dagger.Directory) -> Layer:
@@ -117,7 +119,7 @@ def stage_layer(
     """Env and params, tool caches, secrets, the source at /src and the outputs it needs."""
 
     def configure(ctr: dagger.Container) -> dagger.Container:
-        for var in plan.stage_env(stage, inputs.params):
+        for var in plan.stage_env(stage, inputs.params, inputs.wall_clock()):
             ctr = ctr.with_env_variable(var.name, var.value, expand=var.expand)
         if not stage.cacheable and inputs.run_id:
             ctr = ctr.with_env_variable(RUN_ID_ENV, inputs.run_id)

@@ -1,7 +1,8 @@
 """The Dagger module `pipeline`: each catalog stage compiled to a Dagger container chain.
 
-`dagger call ci` runs lint, typecheck, test, synth and scan (independent stages concurrently,
-scan with synth's templates) and fails when a stage fails; `dagger call reports export --path
+`dagger call ci` runs lint, typecheck, test, integration, synth and scan (independent stages
+concurrently, scan with synth's templates; `--github-token env:GITHUB_TOKEN` lets the workflow
+audit run online) and fails when a stage fails; `dagger call reports export --path
 build/reports` exports every stage's reports. Dagger caches identical execs, so `reports` after
 `ci` on the same source reruns nothing.
 
@@ -22,11 +23,19 @@ from dagger import DefaultPath, Doc, Ignore, dag, function, object_type
 
 from pipeline import dagger_plan as plan
 from pipeline import dagger_release as release
-from pipeline.catalog import AWS_SECRETS, CATALOG, CI_STAGES, EXCLUDES, SMOKE_TOKEN_SECRET
+from pipeline.catalog import (
+    AWS_SECRETS,
+    CATALOG,
+    CI_STAGES,
+    EXCLUDES,
+    GITHUB_TOKEN_SECRET,
+    SMOKE_TOKEN_SECRET,
+)
 from pipeline.dagger_stages import (
     Clock,
     MissingSecret,
     PipelineError,
+    RunInputs,
     StageRun,
     StagesFailed,
     compile_stage,
@@ -88,6 +97,13 @@ SmokeToken = Annotated[
         "(the local target mints its own)"
     ),
 ]
+GithubToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "GitHub token (read-only is enough) for the workflow audit's online checks (known-"
+        "vulnerable actions, impostor commits), e.g. env:GITHUB_TOKEN; without it scan is degraded"
+    ),
+]
 Commit = Annotated[str, Doc("Commit the artifact is built from, recorded with each deploy")]
 Actor = Annotated[str, Doc("Who releases, recorded with each deploy")]
 
@@ -118,11 +134,25 @@ def _request(
     )
 
 
+def audit_inputs(github_token: dagger.Secret | None) -> RunInputs:
+    """The workflow audit's token when given; the stage degrades (never fails) without it."""
+    given = {GITHUB_TOKEN_SECRET: github_token} if github_token is not None else {}
+    return RunInputs(secrets=given, optional_secrets=(GITHUB_TOKEN_SECRET,))
+
+
 async def check(
-    client: dagger.Client, names: Sequence[str], source: dagger.Directory, *, strict: bool
+    client: dagger.Client,
+    names: Sequence[str],
+    source: dagger.Directory,
+    *,
+    strict: bool,
+    github_token: dagger.Secret | None = None,
 ) -> str:
     """Run the stages; return the report, or raise StagesFailed carrying it."""
-    results = [run.result for run in await run_stages(client, CATALOG, names, source)]
+    inputs = audit_inputs(github_token)
+    results = [
+        run.result for run in await run_stages(client, CATALOG, names, source, inputs=inputs)
+    ]
     report = plan.summary(results, strict=strict)
     if plan.run_fails(results, strict=strict):
         raise StagesFailed(report)
@@ -136,11 +166,13 @@ async def collect_reports(
     *,
     strict: bool,
     clock: Clock = time.monotonic,
+    github_token: dagger.Secret | None = None,
 ) -> dagger.Directory:
     """Every stage's report folder plus summary.md and report.json, as one directory."""
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = clock()
-    runs = await run_stages(client, CATALOG, names, source, clock=clock)
+    inputs = audit_inputs(github_token)
+    runs = await run_stages(client, CATALOG, names, source, clock=clock, inputs=inputs)
     results = [run.result for run in runs]
     report = RunReport(
         engine=plan.ENGINE,
@@ -166,9 +198,11 @@ class Pipeline:
     """The Energy Insights CI pipeline: the stage catalog run in containers by Dagger."""
 
     @function
-    async def ci(self, source: Source, strict: Strict = False) -> str:
+    async def ci(
+        self, source: Source, strict: Strict = False, github_token: GithubToken = None
+    ) -> str:
         """Run every CI stage (independent ones concurrently); fail if any stage fails."""
-        return await check(dag, CI_STAGES, source, strict=strict)
+        return await check(dag, CI_STAGES, source, strict=strict, github_token=github_token)
 
     @function
     async def lint(self, source: Source, strict: Strict = False) -> str:
@@ -186,19 +220,30 @@ class Pipeline:
         return await check(dag, ("test",), source, strict=strict)
 
     @function
+    async def integration(self, source: Source, strict: Strict = False) -> str:
+        """Integration tests (tests marked docker run on a host with a daemon)."""
+        return await check(dag, ("integration",), source, strict=strict)
+
+    @function
     async def synth(self, source: Source, strict: Strict = False) -> str:
         """CloudFormation templates for every environment, validated by cfn-lint."""
         return await check(dag, ("synth",), source, strict=strict)
 
     @function
-    async def scan(self, source: Source, strict: Strict = False) -> str:
+    async def scan(
+        self, source: Source, strict: Strict = False, github_token: GithubToken = None
+    ) -> str:
         """Security scans (bandit, pip-audit, secrets, workflows, IaC) of the tree and templates."""
-        return await check(dag, ("scan",), source, strict=strict)
+        return await check(dag, ("scan",), source, strict=strict, github_token=github_token)
 
     @function
-    async def reports(self, source: Source, strict: Strict = False) -> dagger.Directory:
+    async def reports(
+        self, source: Source, strict: Strict = False, github_token: GithubToken = None
+    ) -> dagger.Directory:
         """The CI stages' reports (JUnit, SARIF, logs, summary.md, report.json) to export."""
-        return await collect_reports(dag, CI_STAGES, source, strict=strict)
+        return await collect_reports(
+            dag, CI_STAGES, source, strict=strict, github_token=github_token
+        )
 
     @function
     async def build(self, source: Source) -> dagger.File:

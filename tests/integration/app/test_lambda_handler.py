@@ -59,6 +59,8 @@ def handler(monkeypatch: pytest.MonkeyPatch, clients: AwsClients, names: tuple[s
         "EI_JWT_ISSUER": ISSUER,
         "EI_JWT_AUDIENCE": AUDIENCE,
         "EI_JWT_PUBLIC_KEY": keys().public_pem,
+        # a healthy emulator answers at once; a busy machine must not turn that into a 503
+        "EI_HEALTH_TIMEOUT_S": "30",
     }.items():
         monkeypatch.setenv(name, value)
     aws_clients.cache_clear()

@@ -102,7 +102,7 @@ def test_run_on_engine_with_the_fake_engine(repo: Path, monkeypatch: pytest.Monk
     from pipeline.catalog import CATALOG
     from tests.unit.ci.fake_engine import FakeEngine
 
-    engine = FakeEngine(delay_s=0.0)
+    engine = FakeEngine()
     monkeypatch.setattr(commands, "local_engine", lambda _n: engine)
     parser = cli.build_parser(CATALOG)
     args = parser.parse_args(["smoke", "--env", "dev", "--repo", str(repo)])

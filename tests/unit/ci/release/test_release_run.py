@@ -40,7 +40,7 @@ def wire(monkeypatch: pytest.MonkeyPatch, engine: FakeEngine, served: list[str])
 def test_local_release_runs_the_stages_and_serves_each_env(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine, served = FakeEngine(delay_s=0.0), list[str]()
+    engine, served = FakeEngine(), list[str]()
     wire(monkeypatch, engine, served)
     assert cli.main(["release", "--repo", str(repo)]) == 0
     assert engine.calls == ["build", "deploy-dev", "smoke-dev", "deploy-staging", "smoke-staging"]
@@ -52,7 +52,7 @@ def test_local_release_runs_the_stages_and_serves_each_env(
 
 
 def test_a_failed_deploy_stops_the_release(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    engine = FakeEngine(delay_s=0.0, outcomes={"deploy-staging": Status.FAILED})
+    engine = FakeEngine(outcomes={"deploy-staging": Status.FAILED})
     served: list[str] = []
     wire(monkeypatch, engine, served)
     assert cli.main(["release", "--repo", str(repo)]) == 1
@@ -63,7 +63,7 @@ def test_a_failed_deploy_stops_the_release(repo: Path, monkeypatch: pytest.Monke
 def test_aws_release_serves_nothing_locally(
     repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    engine, served = FakeEngine(delay_s=0.0), list[str]()
+    engine, served = FakeEngine(), list[str]()
     wire(monkeypatch, engine, served)
     assert cli.main(["release", "--target", "aws", "--repo", str(repo)]) == 0
     assert served == []

@@ -110,6 +110,16 @@ def test_jwks_url_defaults_to_the_issuers_well_known_path() -> None:
         (set_key("feature_flags.Bad-Flag", True), "feature_flags.Bad-Flag", "name is not allowed"),
         (set_key("fault_injection_allowed", "no"), "fault_injection_allowed", "valid boolean"),
         (set_key("jwt.issuer", "http://auth.example.com/"), "jwt.issuer", "https:// URL"),
+        (
+            set_key("deploy.cloudformation_role", "bad role!"),
+            "deploy.cloudformation_role",
+            "an IAM role name",
+        ),
+        (
+            set_key("deploy.cloudformation_rol", "x"),
+            "deploy.cloudformation_rol",
+            "allowed keys: cloudformation_role",
+        ),
         (drop_key("jwt.audience"), "jwt.audience", "is required"),
         (drop_key("region"), "region", "is required"),
         (steps({"kind": "wait"}), "rollout.steps[0]", "'set_weight', 'pause', 'analysis'"),
