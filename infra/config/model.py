@@ -7,11 +7,9 @@ every problem; `loader.py` turns its errors into messages naming the file, key a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -19,9 +17,11 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from infra.config.base import ConfigModel
+from infra.config.capacity import TableCapacity
 from infra.config.names import ResourceNames
+from infra.config.perf import PerfConfig
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 ENVIRONMENT_NAMES: tuple[EnvironmentName, ...] = ("dev", "staging", "prod")
@@ -37,32 +37,24 @@ HttpsUrl = Annotated[str, Field(strict=True, pattern=r"^https://[^\s/]+(/\S*)?$"
 Milliseconds = Annotated[StrictInt, Field(ge=100, le=60_000)]
 
 
-class ConfigModel(BaseModel):
-    """Frozen, and an unknown key is an error listing the keys that are allowed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys_only(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            allowed = tuple(cls.model_fields)
-            unknown = sorted(str(key) for key in data if key not in allowed)
-            if unknown:
-                raise PydanticCustomError(
-                    "unknown_key",
-                    "unknown key {unknown}; allowed keys: {allowed}",
-                    {"unknown": unknown[0], "allowed": ", ".join(allowed)},
-                )
-        return data
-
-
 class FunctionConfig(ConfigModel):
     """Lambda sizing. The timeout stays under API Gateway's 30 s integration limit."""
 
     memory_mb: Annotated[StrictInt, Field(ge=128, le=10_240)] = 512
     timeout_s: Annotated[StrictInt, Field(ge=1, le=29)] = 15
     reserved_concurrency: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    # Pre-initialised environments on the live alias (counted against reserved_concurrency).
+    provisioned_concurrency: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _provisioned_within_reserved(self) -> FunctionConfig:
+        reserved, provisioned = self.reserved_concurrency, self.provisioned_concurrency
+        if provisioned is not None and reserved is not None and provisioned > reserved:
+            raise ValueError(
+                f"provisioned_concurrency ({provisioned}) must not exceed reserved_concurrency "
+                f"({reserved}): provisioned environments count against the reservation"
+            )
+        return self
 
 
 class ApiConfig(ConfigModel):
@@ -173,6 +165,8 @@ class EnvironmentConfig(ConfigModel):
     ] = Field(default_factory=dict)
     fault_injection_allowed: StrictBool = False
     jwt: JwtConfig
+    data_table: TableCapacity = TableCapacity()
+    perf: PerfConfig | None = None  # None: no perf gate configured (a perf run refuses, exit 2)
 
     @field_validator("fault_injection_allowed")
     @classmethod
