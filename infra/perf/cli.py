@@ -163,22 +163,23 @@ def target_records(target: str, config: EnvironmentConfig) -> PerfRecordsPort:
 
 def _capacity(args: argparse.Namespace) -> int:
     config = load_environment(args.env)
-    source_env = args.results_from or args.env
-    results = args.results or REPORTS / source_env / SUMMARY_FILE
+    results = args.results or REPORTS / (args.results_from or args.env) / SUMMARY_FILE
     try:
         data = json.loads(results.read_text(encoding="utf-8"))
         stats = stats_from_dict(data["measured"])
     except FileNotFoundError:
+        source = args.results_from or args.env
         raise PerfError(
-            f"{results}: no perf results; run `python -m infra.perf run --env {source_env} ...` "
+            f"{results}: no perf results; run `python -m infra.perf run --env {source} ...` "
             "first (or pass --results)"
         ) from None
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise PerfError(f"{results}: not a perf summary ({exc})") from None
-    thresholds = load_environment(source_env).perf or config.perf
-    if thresholds is None:
+    source_env = args.results_from or str(data.get("env") or args.env)
+    perf = load_environment(source_env).perf
+    if perf is None:
         raise PerfConfigError(f"infra/environments/{source_env}.yaml: perf: missing (the SLO)")
-    report = capacity_report(stats, source_env, config, thresholds.thresholds)
+    report = capacity_report(stats, source_env, config, perf.thresholds)
     text = render(report)
     out = REPORTS / args.env
     out.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import httpx
 
 from infra.perf import journeys
-from infra.perf.errors import EndpointUnreachable
+from infra.perf.errors import EndpointUnreachable, PerfError
 
 TIMEOUT_S = 15.0
 
@@ -35,20 +35,36 @@ class Endpoint(Protocol):
 
 
 class HttpEndpoint:
-    def __init__(self, base_url: str, timeout_s: float = TIMEOUT_S) -> None:
+    """The Endpoint over HTTP; `transport` replaces the network in tests."""
+
+    def __init__(
+        self,
+        base_url: str,
+        timeout_s: float = TIMEOUT_S,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self._timeout = timeout_s
+        self._transport = transport
+
+    def _client(self, headers: dict[str, str] | None = None) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            timeout=self._timeout,
+            headers=headers,
+            transport=self._transport,
+        )
 
     def preflight(self) -> Deployed:
-        with httpx.Client(base_url=self.base_url, timeout=self._timeout) as client:
-            health = self._get(client, "/health")
+        with self._client() as client:
+            health = self._send(client, "GET", "/health")
             if health.status_code != 200:
                 failing = _json(health).get("failing") or health.text[:200]
                 raise EndpointUnreachable(
                     f"{self.base_url}/health answered {health.status_code} (failing: {failing}): "
                     "the API is not healthy; fix it before measuring its performance"
                 )
-            version = _json(self._get(client, "/version"))
+            version = _json(self._send(client, "GET", "/version"))
         return Deployed(
             version=str(version.get("version", "")),
             digest=str(version.get("artifact_digest", "")),
@@ -56,22 +72,22 @@ class HttpEndpoint:
         )
 
     def seed(self, sites: Sequence[str], token: str) -> int:
-        headers = {"Authorization": f"Bearer {token}"}
         sent = 0
-        with httpx.Client(base_url=self.base_url, timeout=self._timeout, headers=headers) as c:
+        with self._client({"Authorization": f"Bearer {token}"}) as client:
             for site in sites:
                 body = {"name": f"Perf load {site}", "capacity_kw": 500, "timezone": "UTC"}
-                self._expect(c.put(f"/sites/{site}", json=body), f"PUT /sites/{site}")
+                self._expect(self._send(client, "PUT", f"/sites/{site}", body))
                 sent += 1
                 for batch in journeys.seed_batches():
-                    response = c.post(f"/sites/{site}/readings", json=batch)
-                    self._expect(response, f"POST /sites/{site}/readings (seed)")
+                    self._expect(self._send(client, "POST", f"/sites/{site}/readings", batch))
                     sent += 1
         return sent
 
-    def _get(self, client: httpx.Client, path: str) -> httpx.Response:
+    def _send(
+        self, client: httpx.Client, method: str, path: str, body: object = None
+    ) -> httpx.Response:
         try:
-            return client.get(path)
+            return client.request(method, path, json=body)
         except httpx.HTTPError as exc:
             raise EndpointUnreachable(
                 f"nothing answers at {self.base_url}{path} ({type(exc).__name__}: {exc}): "
@@ -79,14 +95,15 @@ class HttpEndpoint:
                 "(`pipeline deploy --env <env>`)"
             ) from None
 
-    def _expect(self, response: httpx.Response, what: str) -> None:
+    def _expect(self, response: httpx.Response) -> None:
+        what = f"{response.request.method} {response.request.url.path}"
         if response.status_code != 200:
             hint = (
                 " (the load's token is refused: it must allow the perf sites and scopes)"
                 if response.status_code in (401, 403)
                 else ""
             )
-            raise EndpointUnreachable(
+            raise PerfError(
                 f"seeding the reference data failed: {what} answered {response.status_code}"
                 f"{hint}: {response.text[:200]}"
             )

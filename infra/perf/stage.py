@@ -12,10 +12,11 @@ from typing import Any
 
 from infra.clock import Clock, SystemClock
 from infra.config.model import EnvironmentConfig
+from infra.config.perf import PerfThresholds
 from infra.perf.emulator import EmulatorCapacity
 from infra.perf.endpoint import Endpoint
 from infra.perf.errors import PerfError
-from infra.perf.gate import Conditions, GateResult, Verdict, judge
+from infra.perf.gate import Baseline, Conditions, GateResult, Verdict, judge
 from infra.perf.journeys import SCOPES, Kind
 from infra.perf.locust_process import GeneratorRun, LoadGenerator
 from infra.perf.measure import RunStats, measure
@@ -26,6 +27,7 @@ from infra.perf.report import MARKDOWN_FILE, RunFacts, markdown, summary, write_
 from infra.perf.runner import drive
 from infra.perf.tokens import TokenSource
 
+Plotter = Callable[[Path, str, Verdict, RunStats, PerfThresholds, Baseline | None], dict[str, Path]]
 EXIT_CODES = {Verdict.SUCCESSFUL: 0, Verdict.FAILED: 1, Verdict.ERROR: 1, Verdict.INCONCLUSIVE: 3}
 TOKEN_MARGIN_S = 900  # the token outlives the run, its stop timeout and the seeding
 
@@ -59,6 +61,7 @@ class PerfPorts:
     emit: Callable[[str], None] = print
     load_average: Callable[[], tuple[float, ...]] = lambda: ()
     run_id: Callable[[], str] = lambda: uuid.uuid4().hex[:12]
+    plot: Plotter = plot_run
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def run_perf(config: EnvironmentConfig, request: PerfRequest, ports: PerfPorts) 
         load_before or ports.load_average(),
     )
     record = _record(plan, facts, stats, result)
-    files = _write(plan, facts, stats, result, conditions, request.out_dir)
+    files = _write(plan, facts, stats, result, conditions, request.out_dir, ports.plot)
     if ports.records is not None:
         ports.records.save(record)
     for check in result.checks:
@@ -184,10 +187,11 @@ def _write(
     result: GateResult,
     conditions: Conditions,
     out_dir: Path,
+    plot: Plotter,
 ) -> dict[str, Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     data = summary(plan, facts, stats, result, conditions)
-    files = plot_run(
+    files = plot(
         out_dir,
         f"perf {plan.env} ({plan.target})",
         result.verdict,
