@@ -8,6 +8,7 @@ Inconclusive with the reason, never Successful.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -178,19 +179,36 @@ def _latency(
     limit: int = getattr(thresholds, attribute)
     key = KEY + attribute
     p95 = measured.judged_p95_ms
-    if measured.requests < thresholds.min_samples or p95 is None:
+    minimum = thresholds.min_samples
+    if measured.requests < minimum or p95 is None:
+        over = sum(1 for ms_ in measured.top_ms if ms_ > limit)
+        if over >= slow_samples_that_decide(minimum):
+            return Check(
+                name,
+                Verdict.FAILED,
+                f"{over} of {measured.requests} samples over the limit",
+                f"<= {ms(limit)}",
+                key,
+                f"fewer than {minimum} samples, but at {minimum} samples the p95 would exceed "
+                "the limit whatever the other samples were",
+            )
         return Check(
             name,
             Verdict.INCONCLUSIVE,
             f"{measured.requests} samples",
             f"<= {ms(limit)}",
             key,
-            f"fewer than {thresholds.min_samples} samples (perf.thresholds.min_samples): "
-            "too few to judge a p95",
+            f"fewer than {minimum} samples (perf.thresholds.min_samples): too few to judge a p95",
         )
     verdict = Verdict.FAILED if p95 > limit else Verdict.SUCCESSFUL
     shown = f"{ms(measured.p95_ms)} all / {ms(measured.success_p95_ms)} successes"
     return Check(name, verdict, shown, f"<= {ms(limit)}", key, "judged on the worse of the two")
+
+
+def slow_samples_that_decide(minimum: int) -> int:
+    """How many samples over a limit make the nearest-rank p95 of `minimum` samples exceed it
+    even if every other sample were fast: more than the 5 % above the p95's rank."""
+    return minimum - math.ceil(0.95 * minimum) + 1
 
 
 def _against_baseline(

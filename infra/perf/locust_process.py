@@ -61,6 +61,10 @@ class RunningLoad(Protocol):
         """Ask it to end now (it still writes its stats)."""
         ...
 
+    def cpu_seconds(self) -> float | None:
+        """CPU time it has used so far, while it runs (None where that cannot be read)."""
+        ...
+
     def wait(self) -> GeneratorExit: ...
 
 
@@ -147,6 +151,14 @@ class _Running:
     def stop(self) -> None:
         if self._process.poll() is None:
             self._process.terminate()
+
+    def cpu_seconds(self) -> float | None:
+        try:
+            stat = Path(f"/proc/{self._process.pid}/stat").read_text()
+        except OSError:  # not Linux, or already reaped
+            return None
+        fields = stat.rsplit(")", 1)[1].split()  # utime, stime: fields 14, 15 of proc(5)
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def wait(self) -> GeneratorExit:
         try:

@@ -27,6 +27,7 @@ class LatencyStats:
     success_p50_ms: float | None
     success_p95_ms: float | None
     success_p99_ms: float | None
+    top_ms: tuple[float, ...] = ()  # the slowest requests, slowest first (at most TOP)
 
     @property
     def successes(self) -> int:
@@ -44,6 +45,9 @@ class LatencyStats:
 
 
 EMPTY = LatencyStats(0, 0, None, None, None, None, None, None, None, None)
+# Enough of the slowest latencies to decide a p95 limit on fewer samples than the minimum
+# (gate.slow_samples_that_decide), for minimums below 400 samples.
+TOP = 20
 
 
 def latency_stats(samples: Sequence[Sample]) -> LatencyStats:
@@ -61,6 +65,7 @@ def latency_stats(samples: Sequence[Sample]) -> LatencyStats:
         success_p50_ms=percentile(good, 50),
         success_p95_ms=percentile(good, 95),
         success_p99_ms=percentile(good, 99),
+        top_ms=tuple(sorted(every, reverse=True)[:TOP]),
     )
 
 

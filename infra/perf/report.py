@@ -112,13 +112,17 @@ def stats_to_dict(stats: RunStats) -> dict[str, Any]:
     }
 
 
+def _latency(data: Mapping[str, Any]) -> LatencyStats:
+    return LatencyStats(**{**data, "top_ms": tuple(data.get("top_ms", ()))})
+
+
 def stats_from_dict(data: Mapping[str, Any]) -> RunStats:
     """RunStats back from a summary's `measured` block (the capacity report reads it)."""
     return RunStats(
         duration_s=float(data["duration_s"]),
-        overall=LatencyStats(**data["overall"]),
-        by_kind={Kind(k): LatencyStats(**v) for k, v in data["by_kind"].items()},
-        by_name={name: LatencyStats(**v) for name, v in data["by_name"].items()},
+        overall=_latency(data["overall"]),
+        by_kind={Kind(k): _latency(v) for k, v in data["by_kind"].items()},
+        by_name={name: _latency(v) for name, v in data["by_name"].items()},
         failures_by_status={str(k): int(v) for k, v in data["failures_by_status"].items()},
         peak_users=int(data["peak_users"]),
         windows=tuple(Window(**w) for w in data.get("windows", [])),

@@ -29,6 +29,26 @@ class Driven:
     overran: bool
 
 
+class CpuWindow:
+    """The generator's CPU share while it was loading (its start-up imports excluded)."""
+
+    def __init__(self) -> None:
+        self.first: tuple[float, float] | None = None
+        self.last: tuple[float, float] | None = None
+
+    def add(self, elapsed_s: float, cpu_s: float | None) -> None:
+        if cpu_s is None:
+            return
+        if self.first is None:
+            self.first = (elapsed_s, cpu_s)
+        self.last = (elapsed_s, cpu_s)
+
+    def share(self) -> float | None:
+        if self.first is None or self.last is None or self.last[0] <= self.first[0]:
+            return None
+        return (self.last[1] - self.first[1]) / (self.last[0] - self.first[0])
+
+
 class Progress:
     """Running totals for the progress line (percentile over everything seen so far)."""
 
@@ -79,12 +99,15 @@ def drive(
     started = clock.now()
     running = generator.start(run)
     overran = False
+    cpu = CpuWindow()
     while running.poll() is None:
         clock.sleep(interval_s)
         fresh = tail.read_new()
         samples += fresh
         progress.add(fresh)
         elapsed = (clock.now() - started).total_seconds()
+        if samples:  # the load is on: its CPU share is measured from here
+            cpu.add(elapsed, running.cpu_seconds())
         emit(progress.line(label, elapsed, planned, run.profile.users))
         if elapsed > planned + STOP_TIMEOUT_S + START_GRACE_S:
             overran = True
@@ -101,7 +124,7 @@ def drive(
     return Driven(
         samples=tuple(samples),
         duration_s=measured_duration(samples, wall),
-        generator_cpu=ended.cpu_s / wall if wall > 0 else None,
+        generator_cpu=cpu.share() or (ended.cpu_s / wall if wall > 0 else None),
         generator_warning=ended.warning,
         overran=overran,
     )

@@ -101,6 +101,7 @@ class FakeLoad:
         cpu_s: float,
         warning: str,
         never_ends: bool,
+        cpu_per_poll: float | None = None,
     ) -> None:
         self.path = path
         self.chunks = list(chunks)
@@ -109,6 +110,8 @@ class FakeLoad:
         self.warning = warning
         self.never_ends = never_ends
         self.stopped = False
+        self.cpu_per_poll = cpu_per_poll
+        self.cpu_reads = 0
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(header_line())
 
@@ -124,6 +127,10 @@ class FakeLoad:
     def stop(self) -> None:
         self.stopped = True
 
+    def cpu_seconds(self) -> float | None:
+        self.cpu_reads += 1
+        return self.cpu_per_poll * self.cpu_reads if self.cpu_per_poll is not None else None
+
     def wait(self) -> GeneratorExit:
         return GeneratorExit(self.code, self.cpu_s, self.warning)
 
@@ -138,7 +145,9 @@ class FakeGenerator:
         cpu_s: float = 1.0,
         warning: str = "",
         never_ends: bool = False,
+        cpu_per_poll: float | None = None,
     ) -> None:
+        self.cpu_per_poll = cpu_per_poll
         self.chunks = chunks
         self.code = code
         self.cpu_s = cpu_s
@@ -150,6 +159,12 @@ class FakeGenerator:
     def start(self, run: GeneratorRun) -> FakeLoad:
         self.runs.append(run)
         self.load = FakeLoad(
-            run.samples_file, self.chunks, self.code, self.cpu_s, self.warning, self.never_ends
+            run.samples_file,
+            self.chunks,
+            self.code,
+            self.cpu_s,
+            self.warning,
+            self.never_ends,
+            self.cpu_per_poll,
         )
         return self.load

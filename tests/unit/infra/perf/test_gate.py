@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from infra.config.perf import BaselinePolicy
-from infra.perf.gate import Conditions, GateResult, Verdict, judge, worst
+from infra.perf.gate import Conditions, GateResult, Verdict, judge, slow_samples_that_decide, worst
 from infra.perf.journeys import Kind
 from infra.perf.measure import measure
 from infra.perf.samples import Sample
@@ -215,3 +215,30 @@ def test_a_saturated_emulator_makes_every_failure_inconclusive() -> None:
 )
 def test_worst_wins(verdicts: list[Verdict], expected: Verdict) -> None:
     assert worst(verdicts) is expected
+
+
+@pytest.mark.parametrize(
+    ("minimum", "needed"),
+    [(1, 1), (10, 1), (19, 1), (20, 2), (21, 2), (100, 6), (399, 20), (400, 21)],
+)
+def test_slow_samples_that_decide_a_p95_before_the_minimum(minimum: int, needed: int) -> None:
+    assert slow_samples_that_decide(minimum) == needed
+
+
+@pytest.mark.parametrize(("slow", "expected"), [(1, I), (2, F)])
+def test_a_limit_already_exceeded_fails_even_with_too_few_samples(
+    slow: int, expected: Verdict
+) -> None:
+    # 5 interactive samples (the minimum is 20): 2 over 5 s decide the p95 at 20 samples.
+    samples = [
+        *healthy()[40:],
+        *many(Kind.INTERACTIVE, 5 - slow),
+        *many(Kind.INTERACTIVE, slow, ms=6000),
+    ]
+    result = gate(samples)
+    check = next(c for c in result.checks if c.name == "interactive p95")
+    assert check.verdict is expected
+    assert result.verdict is expected
+    if expected is F:
+        assert check.measured == "2 of 5 samples over the limit"
+        assert "whatever the other samples were" in check.note
