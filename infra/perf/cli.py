@@ -18,6 +18,7 @@ from pathlib import Path
 from infra.config import EnvironmentConfig, load_environment
 from infra.errors import InfraError, UsageError, exit_code_for
 from infra.perf.capacity import capacity_report, render
+from infra.perf.emulator import EmulatorCapacity
 from infra.perf.endpoint import HttpEndpoint
 from infra.perf.errors import PerfConfigError, PerfError
 from infra.perf.locust_process import LocustProcess
@@ -98,22 +99,32 @@ def _run(args: argparse.Namespace, environ: Mapping[str, str]) -> int:
         overrides,
         args.dry_run,
     )
-    tokens = token_source(environ, args.signing_key_file)
-    records = (
-        None if args.records == "none" or args.dry_run else target_records(args.target, config)
-    )
-    ports = PerfPorts(
-        tokens=tokens,
+    with_records = args.records == "target" and not args.dry_run
+    ports = real_ports(config, request, environ, args.signing_key_file, with_records)
+    if not with_records and not args.dry_run:
+        print("records: off (--records none): no baseline, nothing recorded", flush=True)
+    return run_perf(config, request, ports).exit_code
+
+
+def real_ports(
+    config: EnvironmentConfig,
+    request: PerfRequest,
+    environ: Mapping[str, str],
+    signing_key_file: Path | None = None,
+    with_records: bool = True,
+    emulator: EmulatorCapacity | None = None,
+) -> PerfPorts:
+    """The production bindings (what a stage entry calls): token from the environment, HTTP
+    endpoint, locust from the working directory, records in the target's deployments table."""
+    return PerfPorts(
+        tokens=token_source(environ, signing_key_file),
         endpoint=HttpEndpoint(request.base_url),
-        generator=LocustProcess(Path.cwd()),
-        records=records,
+        generator=LocustProcess(Path.cwd(), dict(environ)),
+        records=target_records(request.target, config) if with_records else None,
+        emulator=emulator,
         emit=lambda line: print(line, flush=True),
         load_average=os.getloadavg,
     )
-    if records is None and not args.dry_run:
-        print("records: off (--records none): no baseline, nothing recorded", flush=True)
-    outcome = run_perf(config, request, ports)
-    return outcome.exit_code
 
 
 def token_source(environ: Mapping[str, str], key_file: Path | None) -> TokenSource:

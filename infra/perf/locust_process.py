@@ -16,7 +16,7 @@ from infra.perf.errors import GeneratorFailed
 
 LOCUSTFILE = "tests/perf/locustfile.py"
 CPU_WARNING = "CPU usage above"  # locust logs this when its process is CPU-bound
-STOP_TIMEOUT_S = 10  # users finish their current request before the run ends
+STOP_TIMEOUT_S = 5  # users may finish their current task (a few requests) before the end
 
 
 @dataclass(frozen=True)

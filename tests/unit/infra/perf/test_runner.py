@@ -49,7 +49,7 @@ def test_an_overrunning_generator_is_stopped_and_judged_on_what_it_did(tmp_path:
     assert generator.load is not None
     assert generator.load.stopped
     assert driven.overran
-    assert "still running 60 s into a 10 s run; stopping it" in lines[-1]
+    assert "still running 50 s into a 10 s run; stopping it" in lines[-1]
     assert len(driven.samples) == 3
 
 
