@@ -92,6 +92,7 @@ def one_run(url: str, users: int, duration: int, server_pid: int, out: Path) -> 
         "p50_ms": stats.overall.p50_ms,
         "p95_ms": stats.overall.p95_ms,
         "generator_cpu_of_one_core": round(driven.generator_cpu or 0.0, 2),
+        "generator_waiting_for_cpu": round(driven.generator_wait or 0.0, 2),
         "generator_warning": driven.generator_warning,
         # The server idles outside the load, so its CPU over the load's span is its share.
         "server_cpu_of_one_core": round(

@@ -61,10 +61,12 @@ class Baseline:
 
 @dataclass(frozen=True)
 class Conditions:
-    """What limited the run besides the app: the load generator's CPU (fraction of one core)
-    and, on the local target, whether the emulator was saturated (the reason) and its ceiling."""
+    """What limited the run besides the app: the load generator's CPU (shares of one core:
+    running, and waiting for a CPU on a shared machine) and, on the local target, whether the
+    emulator was saturated (the reason) and its ceiling."""
 
     generator_cpu: float | None = None
+    generator_wait: float | None = None
     generator_limit: float = 0.9
     generator_warning: str = ""  # locust's own "CPU usage above 90%" warning, if it logged one
     emulator_saturated: str | None = None
@@ -72,8 +74,8 @@ class Conditions:
 
     @property
     def generator_limited(self) -> bool:
-        busy = self.generator_cpu is not None and self.generator_cpu >= self.generator_limit
-        return busy or bool(self.generator_warning)
+        demand = (self.generator_cpu or 0.0) + (self.generator_wait or 0.0)
+        return demand >= self.generator_limit or bool(self.generator_warning)
 
 
 @dataclass(frozen=True)
@@ -123,13 +125,12 @@ def judge(
         else:
             checks += _against_baseline(stats, thresholds, policy, baseline)
     if conditions.generator_limited:
-        cpu = conditions.generator_cpu
         checks.append(
             Check(
                 "load generator",
                 Verdict.INCONCLUSIVE,
-                "-" if cpu is None else f"CPU {cpu:.0%} of one core",
-                f"< {conditions.generator_limit:.0%}",
+                generator_use(conditions),
+                f"< {conditions.generator_limit:.0%} of one core",
                 note="the generator, not the app, may have limited throughput and inflated "
                 "latencies"
                 + (
@@ -151,6 +152,14 @@ def judge(
         )
     checks = [_downgrade(check, conditions) for check in checks]
     return GateResult(worst(c.verdict for c in checks), tuple(checks), baseline, tuple(notes))
+
+
+def generator_use(conditions: Conditions) -> str:
+    cpu, wait = conditions.generator_cpu, conditions.generator_wait
+    if cpu is None:
+        return "CPU not measured"
+    waiting = "" if wait is None else f" + waiting for CPU {wait:.0%}"
+    return f"CPU {cpu:.0%}{waiting} of one core"
 
 
 def _served(stats: RunStats, min_requests: int, key: str) -> Check:

@@ -44,6 +44,14 @@ class GeneratorRun:
 
 
 @dataclass(frozen=True)
+class CpuUse:
+    """CPU time a process has run, and has waited on a run queue for (None: unknown), in s."""
+
+    run_s: float
+    wait_s: float | None = None
+
+
+@dataclass(frozen=True)
 class GeneratorExit:
     """How the generator ended: its exit code, CPU seconds used, and its CPU warning if any."""
 
@@ -61,8 +69,8 @@ class RunningLoad(Protocol):
         """Ask it to end now (it still writes its stats)."""
         ...
 
-    def cpu_seconds(self) -> float | None:
-        """CPU time it has used so far, while it runs (None where that cannot be read)."""
+    def cpu_use(self) -> CpuUse | None:
+        """Its CPU use so far, while it runs (None where that cannot be read)."""
         ...
 
     def wait(self) -> GeneratorExit: ...
@@ -152,13 +160,8 @@ class _Running:
         if self._process.poll() is None:
             self._process.terminate()
 
-    def cpu_seconds(self) -> float | None:
-        try:
-            stat = Path(f"/proc/{self._process.pid}/stat").read_text()
-        except OSError:  # not Linux, or already reaped
-            return None
-        fields = stat.rsplit(")", 1)[1].split()  # utime, stime: fields 14, 15 of proc(5)
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    def cpu_use(self) -> CpuUse | None:
+        return process_cpu(self._process.pid)
 
     def wait(self) -> GeneratorExit:
         try:
@@ -169,6 +172,21 @@ class _Running:
         log = self._log.read_text(encoding="utf-8", errors="replace")
         warning = next((line for line in log.splitlines() if CPU_WARNING in line), "")
         return GeneratorExit(code, _children_cpu() - self._cpu_before, warning.strip())
+
+
+def process_cpu(pid: int) -> CpuUse | None:
+    """Run and run-queue wait time of every thread of `pid` (Linux schedstat), else None.
+
+    The wait matters on a shared machine: a generator that waits for CPU as long as it runs is
+    as limited as one that runs flat out, and its timings include that wait."""
+    run = wait = 0
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            fields = (task / "schedstat").read_text().split()
+            run, wait = run + int(fields[0]), wait + int(fields[1])
+    except (OSError, ValueError, IndexError):  # not Linux, no schedstat, or already reaped
+        return None
+    return CpuUse(run / 1e9, wait / 1e9)
 
 
 def _children_cpu() -> float:

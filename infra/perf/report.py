@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from infra.deploy.table_items import format_time
-from infra.perf.gate import Check, Conditions, GateResult, Verdict
+from infra.perf.gate import Check, Conditions, GateResult, Verdict, generator_use
 from infra.perf.journeys import Kind
 from infra.perf.measure import LatencyStats, RunStats, Window
 from infra.perf.plan import PerfPlan
@@ -65,6 +65,7 @@ def summary(
         "baseline_policy": plan.policy.model_dump(),
         "conditions": {
             "generator_cpu": conditions.generator_cpu,
+            "generator_wait": conditions.generator_wait,
             "generator_limit": conditions.generator_limit,
             "generator_warning": conditions.generator_warning,
             "load_average": list(facts.load_average),
@@ -136,6 +137,17 @@ def write_summary(out_dir: Path, data: Mapping[str, Any]) -> Path:
     return path
 
 
+def conditions_from(data: Mapping[str, Any]) -> Conditions:
+    return Conditions(
+        generator_cpu=data.get("generator_cpu"),
+        generator_wait=data.get("generator_wait"),
+        generator_limit=data.get("generator_limit", 0.9),
+        generator_warning=data.get("generator_warning", ""),
+        emulator_saturated=data.get("emulator_saturated"),
+        emulator_ceiling=data.get("emulator_ceiling", ""),
+    )
+
+
 def ms(value: float | None) -> str:
     return "-" if value is None else f"{value:,.0f}"
 
@@ -194,12 +206,10 @@ def markdown(data: Mapping[str, Any], files: Mapping[str, str]) -> str:
             f"{ms(s['p95_ms'])} | {ms(s['p99_ms'])} | {ms(s['max_ms'])} | "
             f"{ms(s['success_p50_ms'])} | {ms(s['success_p95_ms'])} | {ms(s['success_p99_ms'])} |"
         )
-    cpu = cond["generator_cpu"]
     lines += [
         "",
-        "Conditions: load generator CPU "
-        + ("-" if cpu is None else f"{cpu:.0%}")
-        + f" of one core (limit {cond['generator_limit']:.0%})"
+        f"Conditions: load generator {generator_use(conditions_from(cond))} "
+        f"(limit {cond['generator_limit']:.0%})"
         + (f", locust warned: {cond['generator_warning']}" if cond["generator_warning"] else "")
         + "; load average "
         + ("/".join(f"{v:.2f}" for v in cond["load_average"]) or "-")

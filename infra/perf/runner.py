@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from infra.clock import Clock
 from infra.perf.errors import GeneratorFailed
 from infra.perf.journeys import kind_of
-from infra.perf.locust_process import STOP_TIMEOUT_S, GeneratorRun, LoadGenerator
+from infra.perf.locust_process import STOP_TIMEOUT_S, CpuUse, GeneratorRun, LoadGenerator
 from infra.perf.samples import Sample, SampleTail
 
 Emit = Callable[[str], None]
@@ -19,34 +19,42 @@ START_GRACE_S = 30.0  # locust's own start-up, and the users' last requests
 
 @dataclass(frozen=True)
 class Driven:
-    """The raw result: every sample, the measured duration, the generator's CPU share of one
-    core over the run, its CPU warning, and whether we had to stop it."""
+    """The raw result: every sample, the measured duration, the generator's CPU shares of one
+    core (running, waiting for CPU), its CPU warning, and whether we had to stop it."""
 
     samples: tuple[Sample, ...]
     duration_s: float
     generator_cpu: float | None
+    generator_wait: float | None
     generator_warning: str
     overran: bool
 
 
 class CpuWindow:
-    """The generator's CPU share while it was loading (its start-up imports excluded)."""
+    """The generator's CPU shares (of one core) while it was loading, its start-up excluded:
+    running, and waiting on a run queue (a starved generator times its own wait)."""
 
     def __init__(self) -> None:
-        self.first: tuple[float, float] | None = None
-        self.last: tuple[float, float] | None = None
+        self.first: tuple[float, CpuUse] | None = None
+        self.last: tuple[float, CpuUse] | None = None
 
-    def add(self, elapsed_s: float, cpu_s: float | None) -> None:
-        if cpu_s is None:
+    def add(self, elapsed_s: float, use: CpuUse | None) -> None:
+        if use is None:
             return
         if self.first is None:
-            self.first = (elapsed_s, cpu_s)
-        self.last = (elapsed_s, cpu_s)
+            self.first = (elapsed_s, use)
+        self.last = (elapsed_s, use)
 
-    def share(self) -> float | None:
+    def shares(self) -> tuple[float | None, float | None]:
+        """(running, waiting) shares; None where not measured."""
         if self.first is None or self.last is None or self.last[0] <= self.first[0]:
-            return None
-        return (self.last[1] - self.first[1]) / (self.last[0] - self.first[0])
+            return None, None
+        (t0, a), (t1, b) = self.first, self.last
+        span = t1 - t0
+        wait = None
+        if a.wait_s is not None and b.wait_s is not None:
+            wait = (b.wait_s - a.wait_s) / span
+        return (b.run_s - a.run_s) / span, wait
 
 
 class Progress:
@@ -107,7 +115,7 @@ def drive(
         progress.add(fresh)
         elapsed = (clock.now() - started).total_seconds()
         if samples:  # the load is on: its CPU share is measured from here
-            cpu.add(elapsed, running.cpu_seconds())
+            cpu.add(elapsed, running.cpu_use())
         emit(progress.line(label, elapsed, planned, run.profile.users))
         if elapsed > planned + STOP_TIMEOUT_S + START_GRACE_S:
             overran = True
@@ -115,6 +123,7 @@ def drive(
             running.stop()
             break
     ended = running.wait()
+    run_share, wait_share = cpu.shares()
     wall = (clock.now() - started).total_seconds()
     samples += tail.read_new()
     if ended.code != 0 and not overran:
@@ -124,7 +133,8 @@ def drive(
     return Driven(
         samples=tuple(samples),
         duration_s=measured_duration(samples, wall),
-        generator_cpu=cpu.share() or (ended.cpu_s / wall if wall > 0 else None),
+        generator_cpu=run_share or (ended.cpu_s / wall if wall > 0 else None),
+        generator_wait=wait_share,
         generator_warning=ended.warning,
         overran=overran,
     )

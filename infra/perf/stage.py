@@ -108,6 +108,7 @@ def run_perf(config: EnvironmentConfig, request: PerfRequest, ports: PerfPorts) 
     stats = measure(driven.samples, driven.duration_s)
     conditions = Conditions(
         generator_cpu=driven.generator_cpu,
+        generator_wait=driven.generator_wait,
         generator_warning=driven.generator_warning,
         emulator_saturated=ports.emulator.saturated(stats) if ports.emulator else None,
         emulator_ceiling=_ceiling(plan, ports.emulator),

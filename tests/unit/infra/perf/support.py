@@ -9,7 +9,7 @@ from infra.config.perf import BaselinePolicy, LoadProfile, PerfThresholds
 from infra.perf import journeys as j
 from infra.perf.gate import Baseline
 from infra.perf.journeys import Kind
-from infra.perf.locust_process import GeneratorExit, GeneratorRun
+from infra.perf.locust_process import CpuUse, GeneratorExit, GeneratorRun
 from infra.perf.samples import Sample, format_sample, header_line
 
 T0 = 1_800_000_000.0
@@ -101,7 +101,7 @@ class FakeLoad:
         cpu_s: float,
         warning: str,
         never_ends: bool,
-        cpu_per_poll: float | None = None,
+        cpu_per_poll: tuple[float, float] | None = None,
     ) -> None:
         self.path = path
         self.chunks = list(chunks)
@@ -127,9 +127,13 @@ class FakeLoad:
     def stop(self) -> None:
         self.stopped = True
 
-    def cpu_seconds(self) -> float | None:
+    def cpu_use(self) -> CpuUse | None:
+        """Each read: `cpu_per_poll` more (run, wait) seconds."""
+        if self.cpu_per_poll is None:
+            return None
         self.cpu_reads += 1
-        return self.cpu_per_poll * self.cpu_reads if self.cpu_per_poll is not None else None
+        run, wait = self.cpu_per_poll
+        return CpuUse(run * self.cpu_reads, wait * self.cpu_reads)
 
     def wait(self) -> GeneratorExit:
         return GeneratorExit(self.code, self.cpu_s, self.warning)
@@ -145,7 +149,7 @@ class FakeGenerator:
         cpu_s: float = 1.0,
         warning: str = "",
         never_ends: bool = False,
-        cpu_per_poll: float | None = None,
+        cpu_per_poll: tuple[float, float] | None = None,
     ) -> None:
         self.cpu_per_poll = cpu_per_poll
         self.chunks = chunks

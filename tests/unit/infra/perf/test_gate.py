@@ -176,11 +176,28 @@ def test_a_generator_at_its_cpu_limit_makes_latency_failures_inconclusive() -> N
 
 
 @pytest.mark.parametrize(
-    ("cpu", "warning", "limited"),
-    [(0.89, "", False), (0.9, "", True), (0.1, "CPU usage above 90%!", True), (None, "", False)],
+    ("cpu", "wait", "warning", "limited"),
+    [
+        (0.89, None, "", False),
+        (0.9, None, "", True),
+        (0.4, 0.49, "", False),
+        (0.4, 0.5, "", True),  # starved on a shared machine: its timings include the wait
+        (0.1, None, "CPU usage above 90%!", True),
+        (None, None, "", False),
+    ],
 )
-def test_generator_limit_edges(cpu: float | None, warning: str, limited: bool) -> None:
-    assert Conditions(generator_cpu=cpu, generator_warning=warning).generator_limited is limited
+def test_generator_limit_edges(
+    cpu: float | None, wait: float | None, warning: str, limited: bool
+) -> None:
+    conditions = Conditions(generator_cpu=cpu, generator_wait=wait, generator_warning=warning)
+    assert conditions.generator_limited is limited
+
+
+def test_a_starved_generator_is_reported_with_its_wait() -> None:
+    result = gate(healthy(), conditions=Conditions(generator_cpu=0.2, generator_wait=0.75))
+    check = next(c for c in result.checks if c.name == "load generator")
+    assert check.measured == "CPU 20% + waiting for CPU 75% of one core"
+    assert result.verdict is I
 
 
 def test_errors_stay_failed_when_only_the_generator_was_busy() -> None:

@@ -73,14 +73,16 @@ def test_progress_ignores_set_up_requests() -> None:
 def test_generator_cpu_is_measured_while_it_loads_not_during_its_start_up(
     tmp_path: Path,
 ) -> None:
-    # Polls every 2 s; each read reports 1.5 s more CPU: 0.75 of a core once requests flow.
+    # Polls every 2 s; each read reports 0.5 s more running and 1 s more waiting for CPU.
     chunks = [[], [], many(Kind.INTERACTIVE, 2), many(Kind.INTERACTIVE, 2), []]
-    generator = FakeGenerator(chunks, cpu_s=100.0, cpu_per_poll=1.5)
+    generator = FakeGenerator(chunks, cpu_s=100.0, cpu_per_poll=(0.5, 1.0))
     driven = drive(generator, run_in(tmp_path), FakeClock(), print, 2.0, "perf")
-    assert driven.generator_cpu == pytest.approx(0.75)
+    assert driven.generator_cpu == pytest.approx(0.25)
+    assert driven.generator_wait == pytest.approx(0.5)
 
 
 def test_without_readable_cpu_the_share_falls_back_to_the_whole_run(tmp_path: Path) -> None:
     generator = FakeGenerator([many(Kind.INTERACTIVE, 2), []], cpu_s=3.0)
     driven = drive(generator, run_in(tmp_path), FakeClock(), print, 2.0, "perf")
     assert driven.generator_cpu == pytest.approx(3.0 / 4.0)  # two polls of 2 s
+    assert driven.generator_wait is None
