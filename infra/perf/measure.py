@@ -147,7 +147,7 @@ def windows(samples: Sequence[Sample], window_s: float) -> tuple[Window, ...]:
     buckets: dict[int, list[Sample]] = {}
     for sample in samples:
         buckets.setdefault(int((sample.start - first) // window_s), []).append(sample)
-    result = []
+    result: list[Window] = []
     for index in range(max(buckets) + 1):
         group = buckets.get(index, [])
         interactive = [s.ms for s in group if kind_of(s.name) is Kind.INTERACTIVE]
@@ -161,7 +161,8 @@ def windows(samples: Sequence[Sample], window_s: float) -> tuple[Window, ...]:
                 p50_ms=percentile(every, 50),
                 p95_ms=percentile(every, 95),
                 interactive_p95_ms=percentile(interactive, 95),
-                users=max((s.users for s in group), default=0),
+                # A window without requests (a stall) still had the users of the one before.
+                users=max((s.users for s in group), default=result[-1].users if result else 0),
             )
         )
     return tuple(result)

@@ -3,6 +3,7 @@ over time with the thresholds and the baseline drawn in, and this run vs the bas
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -70,11 +71,12 @@ def _latency(
         ("p95_ms", "p95, all requests", COLOURS["p95"]),
         ("interactive_p95_ms", "p95, interactive requests", COLOURS["interactive"]),
     ):
-        values = [getattr(w, attribute) for w in stats.windows]
-        points = [(t, v) for t, v in zip(times, values, strict=True) if v is not None]
-        if points:
-            xs, ys = zip(*points, strict=True)
-            axes.plot(xs, ys, marker="o", markersize=3, label=label, color=colour)
+        # NaN where a window has no value: the line breaks there instead of bridging a stall.
+        values = [
+            math.nan if v is None else v for v in (getattr(w, attribute) for w in stats.windows)
+        ]
+        if any(not math.isnan(v) for v in values):
+            axes.plot(times, values, marker="o", markersize=3, label=label, color=colour)
     axes.axhline(
         thresholds.p95_ms,
         color=COLOURS["fail"],

@@ -70,6 +70,7 @@ def test_windows_keep_empty_stretches_and_count_per_window() -> None:
     assert stats.windows[1].p95_ms is None
     assert stats.windows[4].interactive_p95_ms == 300
     assert stats.windows[4].offset_s == 4.0
+    assert [w.users for w in stats.windows] == [4, 4, 4, 4, 4]  # a stall keeps its users
 
 
 def test_window_length_is_about_a_twentieth_of_the_run() -> None:
