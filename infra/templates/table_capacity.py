@@ -20,8 +20,8 @@ def table_capacity_properties(capacity: TableCapacity) -> dict[str, Any]:
     """BillingMode plus ProvisionedThroughput (the autoscaling minimum) or OnDemandThroughput."""
     if capacity.billing_mode == "provisioned":
         read, write = capacity.read, capacity.write
-        assert read is not None  # the model requires both in provisioned mode
-        assert write is not None
+        if read is None or write is None:  # TableCapacity's validator refuses this
+            raise ValueError("provisioned capacity needs read and write autoscaling")
         return {
             "BillingMode": "PROVISIONED",
             "ProvisionedThroughput": dynamodb.ProvisionedThroughput(

@@ -200,6 +200,12 @@ def test_a_starved_generator_is_reported_with_its_wait() -> None:
     assert result.verdict is I
 
 
+def test_a_busy_generator_also_excuses_too_few_requests() -> None:
+    result = gate(healthy(), min_requests=1000, conditions=Conditions(generator_cpu=0.95))
+    check = next(c for c in result.checks if c.name == "requests served")
+    assert (check.verdict, check.downgraded_from) == (I, F)
+
+
 def test_errors_stay_failed_when_only_the_generator_was_busy() -> None:
     samples = healthy() + many(Kind.INTERACTIVE, 10, ok=False)
     result = gate(samples, conditions=Conditions(generator_cpu=0.99))

@@ -37,4 +37,3 @@ def test_ingest_batches_are_idempotent_per_draw_and_stay_before_the_reference_da
     assert all(r["timestamp"] < start for r in batch)
     assert all(datetime.fromisoformat(r["timestamp"]).tzinfo for r in batch)
     assert {r["metric"] for r in batch} == {j.INGEST_METRIC} != {j.METRIC}  # not the reads'
-
