@@ -1,10 +1,10 @@
 """End-to-end tests: the user flows against a deployed environment, never in the normal suite.
 
-Point them at an API with `--base-url` (or E2E_BASE_URL); without one this folder is not
+Point them at an API with `--e2e-base-url` (or E2E_BASE_URL); without one this folder is not
 collected, so plain `pytest` over tests/ never runs them (like tests/smoke). Identity: see
 tests/e2e/identity.py (E2E_SIGNING_KEY on the local target, E2E_TOKEN elsewhere). The fault
 tests need a second instance of the same build started with EI_FAULT_ERROR_RATE > 0
-(`--fault-base-url` or E2E_FAULT_BASE_URL), where the environment allows fault injection; they
+(`--e2e-fault-base-url` or E2E_FAULT_BASE_URL), where the environment allows fault injection; they
 are skipped without one unless E2E_REQUIRE_FAULTS=true.
 """
 
@@ -28,9 +28,9 @@ TIMEOUT_S = 30.0
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("e2e", "end-to-end tests against a deployed environment")
-    group.addoption("--base-url", default=None, help=f"the API's base URL (or {BASE_URL_ENV})")
+    group.addoption("--e2e-base-url", default=None, help=f"the API's base URL (or {BASE_URL_ENV})")
     group.addoption(
-        "--fault-base-url",
+        "--e2e-fault-base-url",
         default=None,
         help=f"the same build with faults injected (or {FAULT_URL_ENV})",
     )
@@ -48,12 +48,12 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     """No target, no E2E tests (see the module docstring)."""
     if collection_path.name == "conftest.py":
         return None
-    return True if not _option(config, "--base-url", BASE_URL_ENV) else None
+    return True if not _option(config, "--e2e-base-url", BASE_URL_ENV) else None
 
 
 @pytest.fixture(scope="session")
 def base_url(pytestconfig: pytest.Config) -> str:
-    return _option(pytestconfig, "--base-url", BASE_URL_ENV).rstrip("/")
+    return _option(pytestconfig, "--e2e-base-url", BASE_URL_ENV).rstrip("/")
 
 
 @pytest.fixture(scope="session")
@@ -89,7 +89,7 @@ def api(base_url: str, identity: Identity, sites: tuple[str, ...]) -> Iterator[h
 
 @pytest.fixture(scope="session")
 def fault_url(pytestconfig: pytest.Config) -> str:
-    url = _option(pytestconfig, "--fault-base-url", FAULT_URL_ENV).rstrip("/")
+    url = _option(pytestconfig, "--e2e-fault-base-url", FAULT_URL_ENV).rstrip("/")
     if not url:
         message = (
             f"no faulted instance: set {FAULT_URL_ENV} to the same build started with "
