@@ -164,9 +164,9 @@ def markdown(data: Mapping[str, Any], files: Mapping[str, str]) -> str:
         "",
     ]
     baseline = data["baseline"]
-    if baseline is None:
-        lines.append("**No baseline yet**: judged on the absolute thresholds only.")
-    else:
+    for note in data["notes"]:  # e.g. "no baseline yet: judged on the absolute thresholds only"
+        lines.append(f"**{note[:1].upper()}{note[1:]}.**")
+    if baseline is not None:
         lines.append(
             f"Baseline: run `{baseline['run_id']}` of {baseline['started_at'][:19]} (digest "
             f"`{baseline['digest'][:12]}`), the last green run with the same load."
@@ -218,8 +218,6 @@ def markdown(data: Mapping[str, Any], files: Mapping[str, str]) -> str:
         + (f" (saturated: {cond['emulator_saturated']})" if cond["emulator_saturated"] else "")
         + ".",
     ]
-    for note in data["notes"]:
-        lines.append(f"> {note}")
     if files:
         lines += ["", "Files: " + ", ".join(f"`{path}`" for path in files.values())]
     return "\n".join(lines) + "\n"

@@ -145,7 +145,8 @@ def test_a_green_run_writes_report_plots_markdown_and_record(tmp_path: Path) -> 
     assert stats_from_dict(summary["measured"]).overall.requests == 220  # the capacity input
     markdown = outcome.files["markdown"].read_text()
     assert markdown.startswith("### Perf staging: ✅ Successful")
-    assert "**No baseline yet**: judged on the absolute thresholds only." in markdown
+    assert "**No baseline yet: judged on the absolute thresholds only.**" in markdown
+    assert "failures by status: none." in markdown
     (record,) = records.saved
     assert (record.run_id, record.digest, record.verdict) == ("run42", DIGEST, Verdict.SUCCESSFUL)
     assert record.samples[Kind.REPORT] == 30
