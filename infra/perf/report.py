@@ -189,9 +189,10 @@ def markdown(data: Mapping[str, Any], files: Mapping[str, str]) -> str:
         f"{measured['failures']:,} failed ({measured['error_rate']:.2%}); failures by status: "
         + (
             ", ".join(f"{code} x{n}" for code, n in measured["failures_by_status"].items())
-            or "none"
-        )
-        + " (0 = no response).",
+            + " (0 = no response)."
+            if measured["failures_by_status"]
+            else "none."
+        ),
         "",
         "| requests (ms) | requests | failures | p50 all | p95 all | p99 all | max | "
         "p50 successes | p95 successes | p99 successes |",
