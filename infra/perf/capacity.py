@@ -33,7 +33,7 @@ class Finding:
 
 @dataclass(frozen=True)
 class CapacityReport:
-    results_env: str
+    results: str  # which run: "staging (local target, run 1a2b3c)"
     settings_env: str
     sustained_rps: float
     sustained_s: float
@@ -109,7 +109,7 @@ def units_per_request(stats: RunStats) -> tuple[float, float]:
 
 
 def capacity_report(
-    stats: RunStats, results_env: str, config: EnvironmentConfig, thresholds: PerfThresholds
+    stats: RunStats, results: str, config: EnvironmentConfig, thresholds: PerfThresholds
 ) -> CapacityReport:
     rps, seconds, how = sustained_at_slo(stats, thresholds)
     overall = stats.overall
@@ -118,7 +118,7 @@ def capacity_report(
     read_per, write_per = units_per_request(stats)
     peak = max((w.rps for w in stats.windows), default=0.0)
     report = CapacityReport(
-        results_env=results_env,
+        results=results,
         settings_env=config.name,
         sustained_rps=rps,
         sustained_s=seconds,
@@ -233,7 +233,7 @@ def _table(report: CapacityReport, config: EnvironmentConfig) -> list[Finding]:
 def render(report: CapacityReport) -> str:
     """Markdown: the sustained load, what it needs, and each setting against it."""
     lines = [
-        f"### Capacity: {report.settings_env} settings vs the {report.results_env} perf run",
+        f"### Capacity: {report.settings_env} settings vs the perf run of {report.results}",
         "",
         f"- Sustained within the SLO: **{report.sustained_rps:.1f} req/s = "
         f"{report.sustained_rps * 60:,.0f} requests/min** ({report.sustained_note}).",

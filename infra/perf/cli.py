@@ -190,7 +190,8 @@ def _capacity(args: argparse.Namespace) -> int:
     perf = load_environment(source_env).perf
     if perf is None:
         raise PerfConfigError(f"infra/environments/{source_env}.yaml: perf: missing (the SLO)")
-    report = capacity_report(stats, source_env, config, perf.thresholds)
+    run = f"{source_env} ({data.get('target', '?')} target, run {data.get('run_id', '?')})"
+    report = capacity_report(stats, run, config, perf.thresholds)
     text = render(report)
     out = REPORTS / args.env
     out.mkdir(parents=True, exist_ok=True)

@@ -162,7 +162,7 @@ def test_provisioned_table_against_its_autoscaling_ceiling(max_units: int, statu
 def test_the_report_states_requests_per_minute_within_the_slo() -> None:
     report = capacity_report(steady(20, 50), "staging", load_environment("prod"), THRESHOLDS)
     text = render(report)
-    assert text.startswith("### Capacity: prod settings vs the staging perf run")
+    assert text.startswith("### Capacity: prod settings vs the perf run of staging")
     assert "= 1,200 requests/min**" in text
     assert "| `function.reserved_concurrency` | 100 |" in text
     assert not report.exceeded

@@ -113,8 +113,8 @@ def test_capacity_reads_a_summary_and_writes_its_report(
     results.write_text(json.dumps({"env": "staging", "measured": stats_to_dict(stats)}))
     assert main(["capacity", "--env", "prod", "--results-from", "staging"]) == 0
     out = capsys.readouterr().out
-    assert "### Capacity: prod settings vs the staging perf run" in out
+    assert "### Capacity: prod settings vs the perf run of staging" in out
     assert "10.0 req/s = 600 requests/min" in out
     assert main(["capacity", "--env", "prod", "--results", str(results)]) == 0
-    assert "vs the staging perf run" in capsys.readouterr().out
+    assert "vs the perf run of staging" in capsys.readouterr().out
     assert (in_tmp / "build/reports/perf/prod/capacity.md").is_file()
