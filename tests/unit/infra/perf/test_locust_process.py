@@ -43,6 +43,7 @@ def test_argv_is_headless_with_the_profile_and_without_the_token(tmp_path: Path)
 
 def test_the_environment_carries_token_sites_samples_and_the_repo(tmp_path: Path) -> None:
     env = locust_environment(run(tmp_path), REPO, {"PATH": "/bin", "PYTHONPATH": "/x"})
+    # pragma: allowlist nextline secret
     assert env["PERF_TOKEN"] == "secret-token"
     assert env["PERF_SITES"] == "s1,s2"
     assert env["PERF_SAMPLES_FILE"] == str(tmp_path / "samples.csv")

@@ -132,6 +132,7 @@ def test_a_green_run_writes_report_plots_markdown_and_record(tmp_path: Path) -> 
         "perf-staging-003",
         "perf-staging-004",
     )
+    # pragma: allowlist nextline secret
     assert run.token == "tok"
     for name in ("summary", "markdown", "latency", "throughput", "baseline"):
         assert outcome.files[name].is_file(), name
