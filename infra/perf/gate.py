@@ -226,42 +226,65 @@ def _against_baseline(
     margin, floor = policy.regression_margin, policy.noise_floor_ms
     checks = []
     for kind, name, _ in LATENCY_LIMITS:
-        now, before = stats.kind(kind).judged_p95_ms, baseline.p95_ms.get(kind)
-        samples = min(stats.kind(kind).requests, baseline.samples.get(kind, 0))
+        measured = stats.kind(kind)
+        now, before = measured.judged_p95_ms, baseline.p95_ms.get(kind)
+        samples = min(measured.requests, baseline.samples.get(kind, 0))
         label = f"{name} vs baseline"
-        limit = f"<= {ms(before)} +{margin:.0%}" if before is not None else "-"
         if now is None or before is None or samples < thresholds.min_samples:
             why = "too few samples in this run or the baseline to compare"
-            checks.append(Check(label, Verdict.INCONCLUSIVE, ms(now), limit, MARGIN_KEY, why))
+            checks.append(Check(label, Verdict.INCONCLUSIVE, ms(now), "-", MARGIN_KEY, why))
             continue
-        change = now / before - 1 if before > 0 else 0.0
-        regressed = now > before * (1 + margin) and now - before > floor
-        note = f"{change:+.0%} ({ms(before)} -> {ms(now)})"
-        if now > before * (1 + margin) and not regressed:
-            note += f"; within the {floor} ms noise floor (perf.baseline.noise_floor_ms)"
-        checks.append(
-            Check(
-                label,
-                Verdict.FAILED if regressed else Verdict.SUCCESSFUL,
-                ms(now),
-                limit,
-                MARGIN_KEY,
-                note,
-            )
-        )
-    change = stats.rps / baseline.rps - 1 if baseline.rps > 0 else 0.0
-    dropped = stats.rps < baseline.rps * (1 - margin)
-    checks.append(
-        Check(
-            "throughput vs baseline",
-            Verdict.FAILED if dropped else Verdict.SUCCESSFUL,
-            f"{stats.rps:.1f} req/s",
-            f">= {baseline.rps:.1f} req/s -{margin:.0%}",
-            MARGIN_KEY,
-            f"{change:+.0%}",
-        )
-    )
+        ceiling = before * (1 + margin)
+        verdict, note = _p95_change(now, measured.judged_p95_low_ms, before, ceiling, floor)
+        limit = f"<= {ms(before)} +{margin:.0%}"
+        checks.append(Check(label, verdict, ms(now), limit, MARGIN_KEY, note))
+    checks.append(_throughput(stats, baseline, margin))
     return checks
+
+
+def _p95_change(
+    now: float, low: float | None, before: float, ceiling: float, floor: int
+) -> tuple[Verdict, str]:
+    """A regression fails only when it is real: above the margin, above the noise floor, and
+    with the p95's 95 % lower confidence bound above the margin too; a rise the samples
+    cannot tell from noise is Inconclusive (never a pass, never a regression)."""
+    note = f"{now / before - 1:+.0%} ({ms(before)} -> {ms(now)})" if before > 0 else ""
+    if now <= ceiling:
+        return Verdict.SUCCESSFUL, note
+    if now - before <= floor:
+        return (
+            Verdict.SUCCESSFUL,
+            f"{note}; within the {floor} ms noise floor (perf.baseline.noise_floor_ms)",
+        )
+    if low is None or low <= ceiling:
+        bound = "not computable" if low is None else ms(low)
+        return Verdict.INCONCLUSIVE, (
+            f"{note}; not significant: the p95's 95 % lower bound is {bound}; rerun, or run "
+            "longer for more samples"
+        )
+    return Verdict.FAILED, f"{note}; 95 % lower bound {ms(low)}"
+
+
+def _throughput(stats: RunStats, baseline: Baseline, margin: float) -> Check:
+    """Failed when even the throughput's upper confidence bound dropped below the margin."""
+    floor = baseline.rps * (1 - margin)
+    change = f"{stats.rps / baseline.rps - 1:+.0%}" if baseline.rps > 0 else ""
+    if stats.rps >= floor:
+        verdict, note = Verdict.SUCCESSFUL, change
+    elif stats.rps_high >= floor:
+        verdict = Verdict.INCONCLUSIVE
+        note = f"{change}; not significant: the upper bound is {stats.rps_high:.1f} req/s"
+    else:
+        verdict = Verdict.FAILED
+        note = f"{change}; upper bound {stats.rps_high:.1f} req/s"
+    return Check(
+        "throughput vs baseline",
+        verdict,
+        f"{stats.rps:.1f} req/s",
+        f">= {baseline.rps:.1f} req/s -{margin:.0%}",
+        MARGIN_KEY,
+        note,
+    )
 
 
 # What a starved generator distorts: the latencies it times and the load it manages to send.

@@ -3,12 +3,15 @@ all requests and over successes, failures by status, per operation kind, and per
 
 from __future__ import annotations
 
+import math
+import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from statistics import NormalDist
 
 from infra.perf.journeys import Kind, kind_of
-from infra.perf.samples import Sample, latencies, percentile
+from infra.perf.samples import Sample, latencies, percentile, percentile_lower_bound
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,9 @@ class LatencyStats:
     success_p95_ms: float | None
     success_p99_ms: float | None
     top_ms: tuple[float, ...] = ()  # the slowest requests, slowest first (at most TOP)
+    # 95 % lower confidence bounds of the two p95s: a baseline regression must clear them.
+    p95_low_ms: float | None = None
+    success_p95_low_ms: float | None = None
 
     @property
     def successes(self) -> int:
@@ -43,11 +49,18 @@ class LatencyStats:
         values = [v for v in (self.p95_ms, self.success_p95_ms) if v is not None]
         return max(values) if values else None
 
+    @property
+    def judged_p95_low_ms(self) -> float | None:
+        """The lower confidence bound of the judged p95 (None: too few samples to bound it)."""
+        values = [v for v in (self.p95_low_ms, self.success_p95_low_ms) if v is not None]
+        return max(values) if values else None
+
 
 EMPTY = LatencyStats(0, 0, None, None, None, None, None, None, None, None)
 # Enough of the slowest latencies to decide a p95 limit on fewer samples than the minimum
 # (gate.slow_samples_that_decide), for minimums below 400 samples.
 TOP = 20
+CONFIDENCE = 0.95  # of the bounds a baseline comparison must clear (one-sided)
 
 
 def latency_stats(samples: Sequence[Sample]) -> LatencyStats:
@@ -66,6 +79,8 @@ def latency_stats(samples: Sequence[Sample]) -> LatencyStats:
         success_p95_ms=percentile(good, 95),
         success_p99_ms=percentile(good, 99),
         top_ms=tuple(sorted(every, reverse=True)[:TOP]),
+        p95_low_ms=percentile_lower_bound(every, 95, CONFIDENCE),
+        success_p95_low_ms=percentile_lower_bound(good, 95, CONFIDENCE),
     )
 
 
@@ -104,6 +119,16 @@ class RunStats:
     @property
     def rps(self) -> float:
         return self.overall.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def rps_high(self) -> float:
+        """An upper confidence bound of the throughput: the mean rate over the full windows
+        (the last is partial) plus z x its standard error; `rps` when there are too few."""
+        rates = [w.rps for w in self.windows[:-1]]
+        if len(rates) < 3:
+            return self.rps
+        z = NormalDist().inv_cdf(CONFIDENCE)
+        return statistics.fmean(rates) + z * statistics.stdev(rates) / math.sqrt(len(rates))
 
     def kind(self, kind: Kind) -> LatencyStats:
         return self.by_kind.get(kind, EMPTY)

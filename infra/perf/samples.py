@@ -105,5 +105,32 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     return ordered[max(rank, 1) - 1]
 
 
+def percentile_lower_bound(values: Sequence[float], q: float, confidence: float) -> float | None:
+    """A distribution-free lower confidence bound of the q-th percentile: the highest order
+    statistic X(l) with P(X(l) <= true percentile) >= `confidence`, i.e. P(Bin(n, q/100) >= l)
+    >= confidence. None when no sample is low enough for that (too few samples)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    n, p = len(ordered), q / 100
+    if p >= 1:
+        return ordered[-1]
+    # Sum the binomial's upper tail P(B >= l) from l = n down (log space: n may be tens of
+    # thousands); the first l whose tail reaches the confidence is the bound's rank.
+    log_p, log_not_p = math.log(p), math.log1p(-p)
+    tail = 0.0
+    for rank in range(n, 0, -1):
+        tail += math.exp(
+            math.lgamma(n + 1)
+            - math.lgamma(rank + 1)
+            - math.lgamma(n - rank + 1)
+            + rank * log_p
+            + (n - rank) * log_not_p
+        )
+        if tail >= confidence:
+            return ordered[rank - 1]
+    return None
+
+
 def latencies(samples: Iterable[Sample], successes_only: bool = False) -> list[float]:
     return [s.ms for s in samples if s.ok or not successes_only]

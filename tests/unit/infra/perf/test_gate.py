@@ -3,6 +3,8 @@ and noise floor, too few samples, and the conditions that turn a failure into In
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from infra.config.perf import BaselinePolicy
@@ -151,12 +153,58 @@ def test_p95_regression_against_the_baseline(now_ms: float, floor: int, expected
         assert "noise floor" in check.note
 
 
-@pytest.mark.parametrize(("base_rps", "expected"), [(12.5, S), (12.6, F)])
-def test_throughput_drop_against_the_baseline(base_rps: float, expected: Verdict) -> None:
-    result = gate(healthy(), duration_s=16.0, base=baseline(rps=base_rps))  # 160 / 16 = 10 rps
+@pytest.mark.parametrize(("base_rps", "expected"), [(20.0, S), (20.1, F)])
+def test_a_steady_throughput_drop_against_the_baseline(base_rps: float, expected: Verdict) -> None:
+    # 160 requests over 10 s, 16 in every 1 s window: no noise, so the point estimate decides.
+    result = gate(healthy(), duration_s=10.0, base=baseline(rps=base_rps))
     assert verdict_of(result, "throughput vs baseline") is expected
     assert result.notes == ()
     assert result.baseline is not None
+
+
+def bursty() -> list[Sample]:
+    """10 s alternating 6 and 26 interactive requests a second, plus the other kinds' 12/s:
+    windows of 38 and 18 requests, 28 req/s overall."""
+    noisy = [
+        replace(s, start=s.start + second)
+        for second in range(10)
+        for s in many(Kind.INTERACTIVE, 26 if second % 2 == 0 else 6, spread_s=0.9)
+    ]
+    return noisy + healthy()[40:]
+
+
+@pytest.mark.parametrize(
+    ("base_rps", "expected"),
+    [
+        (40.0, I),  # 28 < 32, but the upper bound (~37) is above it: noise, not a drop
+        (50.0, F),  # 28 and even the upper bound are below 40
+    ],
+)
+def test_a_throughput_drop_must_clear_its_confidence_bound(
+    base_rps: float, expected: Verdict
+) -> None:
+    result = gate(bursty(), duration_s=10.0, min_requests=1, base=baseline(rps=base_rps))
+    check = next(c for c in result.checks if c.name == "throughput vs baseline")
+    assert check.verdict is expected, check
+    assert ("not significant" in check.note) is (expected is I)
+
+
+@pytest.mark.parametrize(
+    ("fast", "expected"),
+    [
+        (0, F),  # 40 samples of 200 ms: the p95's lower bound (200) is far above 120
+        (36, I),  # p95 still 200 ms, but its lower bound is 10 ms: cannot tell from noise
+    ],
+)
+def test_a_p95_rise_must_clear_its_confidence_bound(fast: int, expected: Verdict) -> None:
+    # Baseline p95 100 ms; +20 % margin = 120 ms; this run's p95 is 200 ms either way.
+    interactive = many(Kind.INTERACTIVE, fast, ms=10.0) + many(
+        Kind.INTERACTIVE, 40 - fast, ms=200.0
+    )
+    result = gate(interactive + healthy()[40:], base=baseline(rps=1.0))
+    check = next(c for c in result.checks if c.name == "interactive p95 vs baseline")
+    assert check.verdict is expected, check
+    assert check.note.startswith("+100% (100 ms -> 200 ms)")
 
 
 def test_a_baseline_with_too_few_samples_cannot_be_compared() -> None:

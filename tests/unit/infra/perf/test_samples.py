@@ -13,6 +13,7 @@ from infra.perf.samples import (
     header_line,
     parse_row,
     percentile,
+    percentile_lower_bound,
     read_samples,
 )
 
@@ -78,3 +79,31 @@ def test_the_tail_reads_only_whole_new_lines(tmp_path: Path) -> None:
         handle.write(line[5:])
     assert tail.read_new() == [Sample(1.5, "GET /sites/{id}", 200, True, 12.3, 3)]
     assert tail.read_new() == []
+
+
+@pytest.mark.parametrize(
+    ("n", "expected_rank"),
+    [
+        (20, 17),  # P(Bin(20, .95) >= 17) = .984; >= 18 only .925
+        (40, 36),  # P(Bin(40, .95) >= 36) = .952; >= 37 only .862
+    ],
+)
+def test_the_p95_lower_bound_is_the_order_statistic_the_binomial_allows(
+    n: int, expected_rank: int
+) -> None:
+    values = [float(v) for v in range(1, n + 1)]
+    assert percentile_lower_bound(values, 95, 0.95) == expected_rank
+
+
+def test_the_p95_lower_bound_with_many_samples_sits_just_below_the_p95() -> None:
+    values = [float(v) for v in range(1, 10_001)]
+    bound = percentile_lower_bound(values, 95, 0.95)
+    assert bound is not None
+    assert 9_460 <= bound < 9_500  # normal approximation: 9500 - 1.645 * sqrt(475) ~ 9464
+
+
+def test_too_few_samples_have_no_lower_bound() -> None:
+    assert percentile_lower_bound([], 95, 0.95) is None
+    assert percentile_lower_bound([5.0], 95, 0.99) is None  # P(the one sample <= p95) = .95
+    assert percentile_lower_bound([1.0, 2.0, 3.0], 95, 0.99) == 2.0  # P(Bin(3, .95) >= 2) = .993
+    assert percentile_lower_bound([1.0, 2.0], 100, 0.95) == 2.0
