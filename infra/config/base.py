@@ -1,4 +1,8 @@
-"""The base of every config section: frozen, and unknown keys refused with the allowed ones."""
+"""The base of every config section: frozen, and unknown keys refused with the allowed ones.
+
+Its own module so section modules (`infra/config/<section>.py`) and `model.py`, which
+assembles them, can both import it without a cycle.
+"""
 
 from __future__ import annotations
 

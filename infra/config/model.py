@@ -9,12 +9,21 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
-from pydantic import Field, StrictBool, StrictInt, ValidationInfo, field_validator
+from pydantic import (
+    Field,
+    StrictBool,
+    StrictInt,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from infra.config.base import ConfigModel as ConfigModel  # re-exported: sections' base
+from infra.config.capacity import TableCapacity
 from infra.config.deploy import DeployConfig
 from infra.config.monitoring import MonitoringConfig
 from infra.config.names import ResourceNames
+from infra.config.perf import PerfConfig
 from infra.config.rollout import RolloutConfig
 
 EnvironmentName = Literal["dev", "staging", "prod"]
@@ -37,6 +46,18 @@ class FunctionConfig(ConfigModel):
     memory_mb: Annotated[StrictInt, Field(ge=128, le=10_240)] = 512
     timeout_s: Annotated[StrictInt, Field(ge=1, le=29)] = 15
     reserved_concurrency: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    # Pre-initialised environments on the live alias (counted against reserved_concurrency).
+    provisioned_concurrency: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _provisioned_within_reserved(self) -> FunctionConfig:
+        reserved, provisioned = self.reserved_concurrency, self.provisioned_concurrency
+        if provisioned is not None and reserved is not None and provisioned > reserved:
+            raise ValueError(
+                f"provisioned_concurrency ({provisioned}) must not exceed reserved_concurrency "
+                f"({reserved}): provisioned environments count against the reservation"
+            )
+        return self
 
 
 class ApiConfig(ConfigModel):
@@ -108,6 +129,8 @@ class EnvironmentConfig(ConfigModel):
     fault_injection_allowed: StrictBool = False
     jwt: JwtConfig
     deploy: DeployConfig = DeployConfig()
+    data_table: TableCapacity = TableCapacity()
+    perf: PerfConfig | None = None  # None: no perf gate configured (a perf run refuses, exit 2)
 
     @field_validator("fault_injection_allowed")
     @classmethod

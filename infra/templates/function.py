@@ -85,12 +85,26 @@ def add_function(
                 NEW_VERSION_CONDITION, GetAtt(version, "Version"), Ref(params.live_version)
             ),
             Description="The version API Gateway invokes; the rollout shifts its weights",
+            **_provisioned(config),
         )
     )
     return Function(function=function, version=version, alias=alias, log_group=log_group)
 
 
+def _provisioned(config: EnvironmentConfig) -> dict[str, Any]:
+    """Warm environments on the alias (so a canary's weights split them), when configured."""
+    provisioned = config.function.provisioned_concurrency
+    if provisioned is None:
+        return {}
+    return {
+        "ProvisionedConcurrencyConfig": awslambda.ProvisionedConcurrencyConfiguration(
+            ProvisionedConcurrentExecutions=provisioned
+        )
+    }
+
+
 def _role(log_group: logs.LogGroup, storage: Storage, tracing: bool) -> iam.Role:
+
     table_arn = GetAtt(storage.data_table, "Arn")
     bucket_arn = GetAtt(storage.reports_bucket, "Arn")
     # X-Ray trace segments have no resource-level permissions: "*" is the only resource.
