@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from app import http_errors
+from app.contract import document
 from app.middleware import RequestEnvelope
 from app.routes import health, readings, reports, sites
 from app.services import Services
@@ -20,10 +21,13 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         version=svc.settings.version,
         docs_url="/docs" if svc.settings.env != "prod" else None,
         redoc_url=None,
+        # A trailing slash is a 404, not a redirect: every status the API answers is documented.
+        redirect_slashes=False,
     )
     app.state.services = svc
     http_errors.install(app)
     for module in (health, sites, readings, reports):
         app.include_router(module.router)
+    document.install(app)
     app.add_middleware(RequestEnvelope, version=svc.settings.version, faults=svc.faults)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -30,14 +30,33 @@ METRIC_RANGES: dict[Metric, tuple[float, float]] = {
 }
 
 
+def document_ranges(schema: dict[str, Any]) -> None:
+    """The per-metric value ranges in the JSON schema (check_reading enforces them)."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"metric": {"const": metric.value}}, "required": ["metric"]},
+            "then": {"properties": {"value": {"minimum": low, "maximum": high}}},
+        }
+        for metric, (low, high) in METRIC_RANGES.items()
+    ]
+
+
 class Reading(BaseModel):
     """One measurement. Timestamps must carry a timezone; they are stored in UTC."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=document_ranges)
 
-    timestamp: AwareDatetime
+    timestamp: Annotated[
+        AwareDatetime,
+        Field(
+            description=f"with a timezone; on/after {EARLIEST.date()}, at most "
+            f"{int(CLOCK_SKEW.total_seconds() // 60)} minutes ahead of the server clock"
+        ),
+    ]
     metric: Metric
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
+    value: Annotated[
+        float, Field(strict=True, allow_inf_nan=False, description="range depends on the metric")
+    ]
 
 
 class ReadingBatch(BaseModel):

@@ -175,7 +175,7 @@ def latency_benchmarks(clients: int, total: int, max_seconds: float) -> dict[str
         wait_for(
             f"{base_url}/health", 30, lambda: server is not None and server.poll() is None, "app"
         )
-        token = mint_token(keys)
+        token = mint_token(keys, sites=("bench",))
         seed(base_url, token)
         params = {
             "metric": "power_kw",

@@ -82,7 +82,10 @@ def test_health_event(handler: Any) -> None:
 
 
 def test_write_then_read_through_events(handler: Any) -> None:
-    auth = {"authorization": f"Bearer {token()}", "content-type": "application/json"}
+    auth = {
+        "authorization": f"Bearer {token(sites=['lambda-site'])}",
+        "content-type": "application/json",
+    }
     put = handler(
         http_api_event("PUT", "/sites/lambda-site", auth, json.dumps({"name": "L"})), context()
     )

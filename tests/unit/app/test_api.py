@@ -176,7 +176,7 @@ def test_replace_keeps_settings_frozen() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "field"),
     [
-        ("POST", "/sites/s1/readings", "{oops", 422, "body"),
+        ("POST", "/sites/s1/readings", "{oops", 400, "body"),
         ("POST", "/sites/s1/readings", {"readings": [{"metric": "power_kw"}]}, 422, None),
         ("GET", "/sites/s1/readings?metric=power_kw&from=x&to=y", None, 422, "from"),
         ("GET", f"/sites/s1/readings?{'&'.join(f'{k}={v}' for k, v in WINDOW.items())}"
@@ -198,7 +198,13 @@ def test_client_mistakes_are_4xx_with_fields(
     else:
         response = api.request(method, path, json=body, headers=AUTH)
     assert response.status_code == status
-    assert response.json()["error"] in ("invalid_input", "not_found", "http_error")
+    expected = {
+        400: "malformed_json",
+        404: "not_found",
+        405: "method_not_allowed",
+        422: "invalid_input",
+    }
+    assert response.json()["error"] == expected[status]
     if field is not None:
         assert field in [e["field"] for e in response.json()["errors"]]
 
