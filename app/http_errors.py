@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match, Route
+from starlette.routing import BaseRoute, Route
 
 from app.auth import KeysUnavailable, TokenRejected
 from app.observability import logger
@@ -18,6 +20,7 @@ from app.storage.errors import InvalidCursor, StoreUnavailable
 
 RETRY_AFTER_S = "2"
 UNAUTHORIZED_MESSAGE = "a valid bearer token is required"
+MALFORMED_JSON = "the request body is not valid JSON"
 
 
 class InvalidInput(Exception):
@@ -70,8 +73,7 @@ async def on_request_validation(request: Request, exc: Exception) -> JSONRespons
     assert isinstance(exc, RequestValidationError)
     syntax = malformed_json(exc)
     if syntax:
-        message = "the request body is not valid JSON"
-        return JSONResponse(error_body("malformed_json", message, syntax), 400)
+        return JSONResponse(error_body("malformed_json", MALFORMED_JSON, syntax), 400)
     errors = field_errors(exc)
     return JSONResponse(error_body("invalid_input", "the request is invalid", errors), 422)
 
@@ -98,26 +100,45 @@ async def on_forbidden(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("forbidden", str(exc)), 403, headers=headers)
 
 
-def allowed_methods(request: Request) -> list[str]:
-    """Every method some route serves on this path (Starlette's 405 names only one route's)."""
-    methods: set[str] = set()
-    for route in request.app.router.routes:
-        if isinstance(route, Route) and route.methods:
-            match, _ = route.matches(request.scope)
-            if match is not Match.NONE:
-                methods |= route.methods
-    return sorted(methods)
+@dataclass(frozen=True)
+class PathMethods:
+    """The methods one route serves on the paths its pattern matches."""
+
+    pattern: re.Pattern[str]
+    methods: frozenset[str]
+
+
+def method_index(routes: Iterable[BaseRoute]) -> tuple[PathMethods, ...]:
+    return tuple(
+        PathMethods(route.path_regex, frozenset(route.methods))
+        for route in routes
+        if isinstance(route, Route) and route.methods
+    )
+
+
+def allowed_methods(index: Iterable[PathMethods], path: str) -> list[str]:
+    """Every method some route serves on `path` (Starlette's 405 names only one route's)."""
+    return sorted({m for entry in index if entry.pattern.match(path) for m in entry.methods})
+
+
+def route_path(request: Request) -> str:
+    """The path routes match against: the request path without the app's root path, if any."""
+    path, root = str(request.scope["path"]), str(request.scope.get("root_path", ""))
+    return path[len(root) :] if root and path.startswith(root + "/") else path
 
 
 async def on_http_exception(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     if exc.status_code == 405:
-        allow = allowed_methods(request)
+        allow = allowed_methods(request.app.state.method_index, route_path(request))
         message = f"{request.method} is not allowed here: use {', '.join(allow)}"
         body = error_body("method_not_allowed", message)
         return JSONResponse(body, 405, headers={"Allow": ", ".join(allow)})
     if exc.status_code == 404:
         return JSONResponse(error_body("not_found", "no route matches this path"), 404)
+    if exc.status_code == 400:  # FastAPI could not read the body at all (e.g. not UTF-8)
+        errors = [FieldError("body", "not readable as JSON text")]
+        return JSONResponse(error_body("malformed_json", MALFORMED_JSON, errors), 400)
     return JSONResponse(error_body("http_error", str(exc.detail)), exc.status_code, exc.headers)
 
 
@@ -140,7 +161,9 @@ async def on_unavailable(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, routes: Iterable[BaseRoute]) -> None:
+    """The handlers, and the index of every route's methods that 405 answers list in Allow."""
+    app.state.method_index = method_index(routes)
     app.add_exception_handler(RequestValidationError, on_request_validation)
     app.add_exception_handler(InvalidInput, on_invalid_input)
     app.add_exception_handler(InvalidCursor, on_invalid_cursor)

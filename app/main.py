@@ -11,6 +11,8 @@ from app.routes import health, readings, reports, sites
 from app.services import Services
 from app.settings import Settings, load_settings
 
+ROUTERS = (health.router, sites.router, readings.router, reports.router)
+
 
 def create_app(settings: Settings | None = None, svc: Services | None = None) -> FastAPI:
     """Build the app; settings default to the environment (SettingsError names a bad variable)."""
@@ -25,9 +27,10 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
         redirect_slashes=False,
     )
     app.state.services = svc
-    http_errors.install(app)
-    for module in (health, sites, readings, reports):
-        app.include_router(module.router)
+    for router in ROUTERS:
+        app.include_router(router)
+    # app.routes holds the docs routes; the API's own are read from their routers.
+    http_errors.install(app, [*app.routes, *(route for r in ROUTERS for route in r.routes)])
     document.install(app)
     app.add_middleware(RequestEnvelope, version=svc.settings.version, faults=svc.faults)
     return app

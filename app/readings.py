@@ -14,6 +14,8 @@ MAX_BATCH = 500
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 SITE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# DynamoDB stores no non-zero magnitude below this; such a value is 0 at any meter's resolution.
+SMALLEST_STORED = 1e-130
 
 
 class Metric(StrEnum):
@@ -127,7 +129,8 @@ def normalize_batch(
                 )
             continue
         seen[key] = (index, reading.value)
-        distinct.append(StoredReading(timestamp=when, metric=reading.metric, value=reading.value))
+        value = 0.0 if abs(reading.value) < SMALLEST_STORED else reading.value
+        distinct.append(StoredReading(timestamp=when, metric=reading.metric, value=value))
     return distinct, errors
 
 

@@ -10,34 +10,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
-from moto import mock_aws
 
-from app.local.provision import create_bucket, create_table
 from app.main import create_app
 from app.services import Services
 from app.settings import FaultSettings
-from app.storage.clients import AwsClients, build_clients
+from app.storage.clients import AwsClients
 
 from .support import NOW, auth_header, settings
 
 AUTH = auth_header()
 WINDOW = {"metric": "power_kw", "from": "2026-05-31T00:00:00Z", "to": "2026-06-01T00:00:00Z"}
-
-
-@pytest.fixture
-def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        built = build_clients()
-        create_table(built.dynamodb, "energy-test")
-        create_bucket(built.s3, "energy-test-reports")
-        yield built
 
 
 def make_api(clients: AwsClients, **changes: Any) -> TestClient:

@@ -1,4 +1,4 @@
-"""The authorization decisions, table-tested: scopes (bare and prefixed), the sites claim, decide."""
+"""Authorization decisions, table-tested: scopes (bare and prefixed), the sites claim, decide."""
 
 from __future__ import annotations
 

@@ -111,6 +111,28 @@ def test_batch_size_limits(size: int, ok: bool) -> None:
             ReadingBatch.model_validate({"readings": items})
 
 
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        (5e-324, 0.0),  # the smallest float: DynamoDB would refuse it (number underflow)
+        (-9.9e-131, 0.0),
+        (1e-130, 1e-130),  # the smallest magnitude DynamoDB stores
+        (-1e-130, -1e-130),
+        (0.0, 0.0),
+        (1.5, 1.5),
+    ],
+)
+def test_normalize_stores_magnitudes_below_dynamodb_range_as_zero(
+    value: float, stored: float
+) -> None:
+    batch = ReadingBatch.model_validate(
+        {"readings": [{"timestamp": NOW.isoformat(), "metric": "power_kw", "value": value}]}
+    )
+    distinct, errors = normalize_batch(batch, NOW)
+    assert errors == []
+    assert [r.value for r in distinct] == [stored]
+
+
 def test_normalize_converts_to_utc_and_collapses_exact_repeats() -> None:
     batch = ReadingBatch.model_validate(
         {
