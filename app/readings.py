@@ -13,6 +13,8 @@ MAX_BATCH = 500
 # Meters and gateways drift: a reading this far ahead of our clock is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# Query windows end by this; with it, any offset still converts to UTC (year 9999 is the last).
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 SITE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 # DynamoDB stores no non-zero magnitude below this; such a value is 0 at any meter's resolution.
 SMALLEST_STORED = 1e-130
@@ -114,7 +116,10 @@ def normalize_batch(
     seen: dict[tuple[Metric, datetime], tuple[int, float]] = {}
     distinct: list[StoredReading] = []
     for index, reading in enumerate(batch.readings):
-        errors.extend(check_reading(index, reading, now))
+        problems = check_reading(index, reading, now)
+        errors.extend(problems)
+        if any(p.field.endswith(".timestamp") for p in problems):
+            continue  # an out-of-range time may not even convert to UTC
         when = reading.timestamp.astimezone(UTC)
         key = (reading.metric, when)
         if key in seen:
@@ -135,7 +140,11 @@ def normalize_batch(
 
 
 def check_range(start: datetime, end: datetime, max_span: timedelta) -> list[FieldError]:
-    """A query window: start before end, at most max_span wide."""
+    """A query window: within [EARLIEST, LATEST], start before end, at most max_span wide."""
+    if start < EARLIEST:
+        return [FieldError("from", f"'from' must be on/after {EARLIEST.date()}")]
+    if end > LATEST:
+        return [FieldError("to", f"'to' must be before {LATEST.date()}")]
     if start >= end:
         return [FieldError("from", "'from' must be earlier than 'to'")]
     if end - start > max_span:

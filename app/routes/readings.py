@@ -16,6 +16,7 @@ from app.http_errors import InvalidInput
 from app.readings import (
     CLOCK_SKEW,
     EARLIEST,
+    LATEST,
     METRIC_RANGES,
     FieldError,
     Metric,
@@ -37,11 +38,19 @@ MAX_SUMMARY_READINGS = 100_000
 
 From = Annotated[
     AwareDatetime,
-    Query(alias="from", description="inclusive, with a timezone; must be earlier than `to`"),
+    Query(
+        alias="from",
+        description=f"inclusive, with a timezone, on/after {EARLIEST.date()}; "
+        "must be earlier than `to`",
+    ),
 ]
 To = Annotated[
     AwareDatetime,
-    Query(alias="to", description="exclusive, with a timezone; must be later than `from`"),
+    Query(
+        alias="to",
+        description=f"exclusive, with a timezone, before {LATEST.date()}; "
+        "must be later than `from`",
+    ),
 ]
 CURSOR_PATTERN = r"^[A-Za-z0-9_-]{1,200}$"
 Reader = Annotated[Principal, Security(site_granted, scopes=[Scope.READINGS_READ])]
@@ -58,11 +67,13 @@ INGEST_RULES = (
 QUERY_RULES = (
     "Readings of one metric in [`from`, `to`), oldest first, paginated by `next_cursor`. Needs "
     f"`readings:read` on the site. Rules beyond the schema (422): `from` earlier than `to`, "
-    f"a window of at most {MAX_QUERY_SPAN.days} days; a cursor from another query is refused. "
+    f"both within [{EARLIEST.date()}, {LATEST.date()}), a window of at most "
+    f"{MAX_QUERY_SPAN.days} days; a cursor from another query is refused. "
     "404 when the site does not exist."
 )
 SUMMARY_LIMITS = (
-    "Rules beyond the schema (422): `from` earlier than `to`; a window of at most "
+    "Rules beyond the schema (422): `from` earlier than `to`, both within "
+    f"[{EARLIEST.date()}, {LATEST.date()}); a window of at most "
     f"{MAX_SUMMARY_SPAN[Period.HOUR].days} days per hour and "
     f"{MAX_SUMMARY_SPAN[Period.DAY].days} days per day; at most {MAX_SUMMARY_READINGS} readings. "
     "404 when the site does not exist."

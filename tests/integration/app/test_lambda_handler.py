@@ -75,7 +75,7 @@ def context() -> SimpleNamespace:
 
 def test_health_event(handler: Any) -> None:
     result = handler(http_api_event("GET", "/health", {}), context())
-    assert result["statusCode"] == 200
+    assert result["statusCode"] == 200, result["body"]
     assert json.loads(result["body"])["status"] == "ok"
     assert result["headers"]["x-app-version"] == "9.9.9"
     assert result["headers"]["x-request-id"] == "lambda-req-42"
