@@ -59,7 +59,7 @@ def record_document(record: ReportRecord) -> dict[str, Any]:
         ok=(201, ReportCreated, "Written to S3 as summary.csv and summary.json."),
         Location="`/reports/{report_id}`",
     ),
-    description=f"Render the summary of a window to S3. Needs `reports:write` on the site. "
+    description="Render the summary of a window to S3. Needs `reports:write` on the site. "
     f"{SUMMARY_LIMITS}",
 )
 def create_report(
