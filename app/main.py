@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from app import http_errors
@@ -18,7 +21,15 @@ def create_app(settings: Settings | None = None, svc: Services | None = None) ->
     """Build the app; settings default to the environment (SettingsError names a bad variable)."""
     if svc is None:
         svc = Services(settings if settings is not None else load_settings())
+    services = svc
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        services.warm()  # uvicorn startup, before the first request is served
+        yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Energy Insights API",
         version=svc.settings.version,
         docs_url="/docs" if svc.settings.env != "prod" else None,

@@ -211,3 +211,31 @@ def test_summary_refuses_windows_with_too_many_readings(
     assert api.get("/sites/s1/readings", params={**WINDOW, "limit": 2}, headers=AUTH).json()[
         "next_cursor"
     ]
+
+
+def test_server_startup_builds_the_aws_clients_before_the_first_request(
+    clients: AwsClients,
+) -> None:
+    built: list[str] = []
+
+    def factory() -> AwsClients:
+        built.append("clients")
+        return clients
+
+    svc = Services(settings(), clients=factory, clock=lambda: NOW)
+    with TestClient(create_app(svc=svc)) as api:  # runs the lifespan, as uvicorn does
+        assert built  # before any request
+        assert api.get("/health").json()["status"] == "ok"
+
+
+def test_startup_survives_clients_that_cannot_be_built(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def factory() -> AwsClients:
+        raise RuntimeError("no region")
+
+    svc = Services(settings(), clients=factory, clock=lambda: NOW)
+    with TestClient(create_app(svc=svc), raise_server_exceptions=False) as api:
+        assert api.get("/version").status_code == 200
+        assert api.get("/health").status_code == 503
+    assert "AWS clients not built at startup" in capfd.readouterr().out
