@@ -62,7 +62,7 @@ def app_stack() -> Iterator[Stack]:
         wait_for(
             f"{base_url}/health", 30, lambda: server is not None and server.poll() is None, "app"
         )
-        token = mint_token(keys)
+        token = mint_token(keys, sites=(SITE,))
         seed(base_url, token)
         yield Stack(base_url, emulator_url, token, server.pid, emulator.pid)
     finally:

@@ -11,6 +11,8 @@ from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from app.authz import ALL_SCOPES
+
 # Bump when a journey, its weight or its data changes: runs of another version are not
 # comparable, so they are never each other's baseline.
 JOURNEYS_VERSION = 4
@@ -73,7 +75,7 @@ READINGS_PAGE = 100
 REFERENCE_DAY = date(2025, 1, 15)
 SEED_INTERVAL = timedelta(minutes=5)
 SEED_CHUNK = 96  # readings per seed request (3 requests per site)
-SCOPES = ("readings:read", "readings:write", "reports:write", "sites:admin")
+SCOPES: tuple[str, ...] = tuple(ALL_SCOPES)  # the journeys use every route
 
 
 @dataclass(frozen=True)

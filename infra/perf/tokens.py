@@ -30,9 +30,7 @@ class StaticToken:
 class DevKeyTokens:
     """Tokens signed with the local keypair (the local target only).
 
-    Scopes and sites go in as claims through `extra`: `scope` (space-separated, as the app
-    parses it) and `sites` (the site ids). When `mint_token` grows scopes/sites parameters
-    (per-site authorization), switch to them; the claim names must match what the app checks.
+    Each token grants exactly `scopes` on `sites` (the app's per-site authorization).
     """
 
     private_pem: str = field(repr=False)
@@ -42,12 +40,12 @@ class DevKeyTokens:
 
     def token(self, sites: Sequence[str], scopes: Sequence[str], ttl_s: int) -> str:
         keys = DevKeys(private_pem=self.private_pem, public_pem="")
-        claims: dict[str, object] = {"scope": " ".join(scopes), "sites": list(sites)}
         return mint_token(
             keys,
             issuer=self.issuer,
             audience=self.audience,
             subject=self.subject,
             ttl_s=ttl_s,
-            extra=claims,
+            scopes=scopes,
+            sites=sites,
         )

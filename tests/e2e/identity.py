@@ -14,9 +14,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from app.authz import ALL_SCOPES
 from app.local.dev_keys import LOCAL_AUDIENCE, LOCAL_ISSUER, DevKeys, mint_token
 
-SCOPES = ("readings:read", "readings:write", "reports:write", "sites:admin")
+SCOPES: tuple[str, ...] = tuple(ALL_SCOPES)
 
 
 class IdentityUnavailable(Exception):
@@ -51,7 +52,6 @@ class DevKeyIdentity:
         self, sites: Sequence[str], audience: str, ttl_s: int, now: float | None = None
     ) -> str:
         keys = DevKeys(private_pem=self.private_pem, public_pem="")
-        claims: dict[str, object] = {"scope": " ".join(SCOPES), "sites": list(sites)}
         return mint_token(
             keys,
             issuer=self.issuer,
@@ -59,7 +59,8 @@ class DevKeyIdentity:
             subject="e2e-suite",
             ttl_s=ttl_s,
             now=now,
-            extra=claims,
+            scopes=SCOPES,
+            sites=sites,
         )
 
     def token(self, sites: Sequence[str]) -> str:
