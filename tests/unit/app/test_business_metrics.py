@@ -14,7 +14,7 @@ from app.storage.clients import AwsClients
 from app.storage.errors import StoreUnavailable
 
 from .support import auth_header
-from .test_api import WINDOW, clients, make_api  # noqa: F401 - the fixture is used by name
+from .test_api import WINDOW, make_api
 
 AUTH = auth_header()
 REPORT = {"metric": "power_kw", "from": WINDOW["from"], "to": WINDOW["to"]}
@@ -32,7 +32,7 @@ def seeded(api: TestClient) -> None:
 
 
 def test_ingest_and_report_emit_business_metrics_with_the_version(
-    clients: AwsClients,  # noqa: F811
+    clients: AwsClients,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     with make_api(clients) as api:
@@ -52,7 +52,7 @@ def test_ingest_and_report_emit_business_metrics_with_the_version(
 
 
 def test_a_failed_generation_counts_as_a_failure(
-    clients: AwsClients,  # noqa: F811
+    clients: AwsClients,
     capfd: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -71,12 +71,12 @@ def test_a_failed_generation_counts_as_a_failure(
 
 
 def test_a_client_mistake_is_not_a_failed_generation(
-    clients: AwsClients,  # noqa: F811
+    clients: AwsClients,
     capfd: pytest.CaptureFixture[str],
 ) -> None:
     with make_api(clients) as api:
         capfd.readouterr()
-        assert api.post("/sites/nowhere/reports", json=REPORT, headers=AUTH).status_code == 404
+        assert api.post("/sites/ghost/reports", json=REPORT, headers=AUTH).status_code == 404
     assert business_documents(capfd.readouterr().out) == []
 
 

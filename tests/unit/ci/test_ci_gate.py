@@ -82,11 +82,14 @@ def test_github_runs_the_pipeline_strictly_and_the_docker_tests_on_the_runner() 
 
 def test_every_test_file_is_run_by_some_gate() -> None:
     """tests/unit (test stage) + tests/integration (integration stage, docker tests on the
-    runner) cover every test module; tests/smoke runs against a deployed environment only."""
+    runner) cover every test module; tests/smoke and tests/e2e run against a deployed
+    environment (the smoke-E and e2e-E stages; tests/integration/e2e runs the E2E suite too)."""
     covered = ("tests/unit/", "tests/integration/")
     for path in ROOT.joinpath("tests").rglob("test_*.py"):
         rel = path.relative_to(ROOT).as_posix()
-        assert rel.startswith((*covered, "tests/smoke/")), f"{rel} is run by no CI gate"
+        assert rel.startswith((*covered, "tests/smoke/", "tests/e2e/")), (
+            f"{rel} is run by no CI gate"
+        )
 
 
 def test_the_github_token_for_the_workflow_audit_is_passed_as_a_secret() -> None:
