@@ -1,22 +1,27 @@
-"""Bearer JWT verification (RS256): issuer, audience, expiry and signature.
+"""Bearer JWT verification (RS256): signature, issuer, audience, expiry and token type.
 
 On AWS the keys come from the Cognito user pool's JWKS URL; locally from one PEM public key.
 Reasons for a rejection are logged by the caller at debug level only; the client sees a bare 401.
+What a verified token may do is decided in app.authz.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
 
+from app.authz import Principal, principal_of
 from app.settings import AuthSettings
 
 ALGORITHMS = ["RS256"]
 LEEWAY_S = 30
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
+# The API takes access tokens; Cognito also issues ID tokens (for the client app, not for APIs).
+ACCEPTED_TOKEN_USE = "access"  # noqa: S105  # nosec B105 - a token type, not a secret
+_COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[A-Za-z0-9_-]+$")
 
 
 class AuthError(Exception):
@@ -29,14 +34,6 @@ class TokenRejected(AuthError):
 
 class KeysUnavailable(AuthError):
     """The JWKS endpoint could not be reached: a dependency outage, not the client's fault."""
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who is calling: the token subject and its scopes."""
-
-    subject: str
-    scopes: frozenset[str]
 
 
 class KeySource(Protocol):
@@ -87,15 +84,6 @@ def bearer_token(authorization: str | None) -> str:
     return token.strip()
 
 
-def scopes_of(claims: Mapping[str, Any]) -> frozenset[str]:
-    raw = claims.get("scope", claims.get("scp", ""))
-    if isinstance(raw, str):
-        return frozenset(raw.split())
-    if isinstance(raw, list):
-        return frozenset(str(s) for s in raw)
-    return frozenset()
-
-
 def audience_matches(claims: Mapping[str, Any], audience: str) -> bool:
     """`aud` (ID tokens, most IdPs) or Cognito access tokens' `client_id` must name us."""
     aud = claims.get("aud")
@@ -104,6 +92,17 @@ def audience_matches(claims: Mapping[str, Any], audience: str) -> bool:
     if isinstance(aud, list):
         return audience in aud
     return aud is None and claims.get("client_id") == audience
+
+
+def token_use_problem(claims: Mapping[str, Any], issuer: str) -> str | None:
+    """Why the token's type is refused, or None: `token_use` must be `access` when present,
+    and is required when the issuer is a Cognito user pool (which always sets it)."""
+    token_use = claims.get("token_use")
+    if token_use is None:
+        return "token_use missing" if _COGNITO_ISSUER.match(issuer) else None
+    if token_use != ACCEPTED_TOKEN_USE:
+        return f"token_use {str(token_use)[:20]!r} is not {ACCEPTED_TOKEN_USE!r}"
+    return None
 
 
 class TokenVerifier:
@@ -127,4 +126,7 @@ class TokenVerifier:
             raise TokenRejected(type(exc).__name__) from exc
         if not audience_matches(claims, self._settings.audience):
             raise TokenRejected("InvalidAudienceError")
-        return Principal(subject=str(claims["sub"]), scopes=scopes_of(claims))
+        problem = token_use_problem(claims, self._settings.issuer)
+        if problem is not None:
+            raise TokenRejected(problem)
+        return principal_of(claims, self._settings.resource_server)

@@ -1,14 +1,20 @@
-"""Structured JSON logs with a request id, and per-request EMF metrics with a version dimension."""
+"""Structured JSON logs with a request id, per-request and business EMF metrics with a version
+dimension, and the X-Ray tracer (inert outside Lambda and where POWERTOOLS_TRACE_DISABLED)."""
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import os
 import sys
-from typing import Any, TextIO
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TextIO
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Tracer
 
 SERVICE = "energy-insights"
 NAMESPACE = "EnergyInsights"
@@ -48,6 +54,26 @@ def build_logger() -> Logger:
 logger = build_logger()
 
 
+def tracing_wanted(environ: Mapping[str, str]) -> bool:
+    """On Lambda, unless the stack turned tracing off (monitoring.tracing in the config)."""
+    disabled = environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in ("1", "true")
+    return bool(environ.get("LAMBDA_TASK_ROOT")) and not disabled
+
+
+def build_tracer(environ: Mapping[str, str]) -> Tracer | None:
+    """The X-Ray tracer, patching botocore so every AWS call (DynamoDB, S3) is a subsegment;
+    None where tracing is off: local runs and tests import and patch nothing (the X-Ray SDK
+    costs a cold start only where traces are wanted)."""
+    if not tracing_wanted(environ):
+        return None
+    from aws_lambda_powertools import Tracer
+
+    return Tracer(service=SERVICE, patch_modules=["botocore"])
+
+
+tracer = build_tracer(os.environ)
+
+
 def outcome_of(status: int) -> str:
     if status >= 500:
         return "server_error"
@@ -65,6 +91,17 @@ def emit_request_metrics(route: str, status: int, latency_ms: float, version: st
     outcome = outcome_of(status)
     for name in ("ok", "client_error", "server_error"):
         metrics.add_metric(name=name, unit=MetricUnit.Count, value=1 if name == outcome else 0)
+    metrics.flush_metrics()
+
+
+def emit_business_metrics(values: Mapping[str, tuple[float, MetricUnit]], version: str) -> None:
+    """One EMF document of business metrics, per service (what alarms read) and per version
+    (what the canary compares)."""
+    metrics = EphemeralMetrics(namespace=NAMESPACE, service=SERVICE)
+    metrics.add_dimension(name="version", value=version)
+    metrics.add_dimensions(service=SERVICE)
+    for name, (value, unit) in values.items():
+        metrics.add_metric(name=name, unit=unit, value=value)
     metrics.flush_metrics()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -13,7 +13,11 @@ MAX_BATCH = 500
 # Meters and gateways drift: a reading this far ahead of our clock is still accepted.
 CLOCK_SKEW = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+# Query windows end by this; with it, any offset still converts to UTC (year 9999 is the last).
+LATEST = datetime(9999, 1, 1, tzinfo=UTC)
 SITE_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+# DynamoDB stores no non-zero magnitude below this; such a value is 0 at any meter's resolution.
+SMALLEST_STORED = 1e-130
 
 
 class Metric(StrEnum):
@@ -30,14 +34,33 @@ METRIC_RANGES: dict[Metric, tuple[float, float]] = {
 }
 
 
+def document_ranges(schema: dict[str, Any]) -> None:
+    """The per-metric value ranges in the JSON schema (check_reading enforces them)."""
+    schema["allOf"] = [
+        {
+            "if": {"properties": {"metric": {"const": metric.value}}, "required": ["metric"]},
+            "then": {"properties": {"value": {"minimum": low, "maximum": high}}},
+        }
+        for metric, (low, high) in METRIC_RANGES.items()
+    ]
+
+
 class Reading(BaseModel):
     """One measurement. Timestamps must carry a timezone; they are stored in UTC."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, json_schema_extra=document_ranges)
 
-    timestamp: AwareDatetime
+    timestamp: Annotated[
+        AwareDatetime,
+        Field(
+            description=f"with a timezone; on/after {EARLIEST.date()}, at most "
+            f"{int(CLOCK_SKEW.total_seconds() // 60)} minutes ahead of the server clock"
+        ),
+    ]
     metric: Metric
-    value: Annotated[float, Field(strict=True, allow_inf_nan=False)]
+    value: Annotated[
+        float, Field(strict=True, allow_inf_nan=False, description="range depends on the metric")
+    ]
 
 
 class ReadingBatch(BaseModel):
@@ -93,7 +116,10 @@ def normalize_batch(
     seen: dict[tuple[Metric, datetime], tuple[int, float]] = {}
     distinct: list[StoredReading] = []
     for index, reading in enumerate(batch.readings):
-        errors.extend(check_reading(index, reading, now))
+        problems = check_reading(index, reading, now)
+        errors.extend(problems)
+        if any(p.field.endswith(".timestamp") for p in problems):
+            continue  # an out-of-range time may not even convert to UTC
         when = reading.timestamp.astimezone(UTC)
         key = (reading.metric, when)
         if key in seen:
@@ -108,12 +134,17 @@ def normalize_batch(
                 )
             continue
         seen[key] = (index, reading.value)
-        distinct.append(StoredReading(timestamp=when, metric=reading.metric, value=reading.value))
+        value = 0.0 if abs(reading.value) < SMALLEST_STORED else reading.value
+        distinct.append(StoredReading(timestamp=when, metric=reading.metric, value=value))
     return distinct, errors
 
 
 def check_range(start: datetime, end: datetime, max_span: timedelta) -> list[FieldError]:
-    """A query window: start before end, at most max_span wide."""
+    """A query window: within [EARLIEST, LATEST], start before end, at most max_span wide."""
+    if start < EARLIEST:
+        return [FieldError("from", f"'from' must be on/after {EARLIEST.date()}")]
+    if end > LATEST:
+        return [FieldError("to", f"'to' must be before {LATEST.date()}")]
     if start >= end:
         return [FieldError("from", "'from' must be earlier than 'to'")]
     if end - start > max_span:

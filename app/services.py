@@ -1,4 +1,8 @@
-"""What the routes depend on, built once per process (AWS clients lazily, on first use)."""
+"""What the routes depend on, built once per process.
+
+AWS clients are built on first use, or at server startup by `warm` (uvicorn runs it; on Lambda,
+where Mangum runs no lifespan, the first request builds them).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from fastapi import Request
 
 from app.auth import TokenVerifier
 from app.faults import FaultInjector
+from app.observability import logger
 from app.settings import Settings
 from app.storage.clients import AwsClients, aws_clients
 from app.storage.reports_bucket import ReportsBucket
@@ -43,6 +48,14 @@ class Services:
     @functools.cached_property
     def bucket(self) -> ReportsBucket:
         return ReportsBucket(self._clients().s3, self.settings.reports_bucket)
+
+    def warm(self) -> None:
+        """Build the AWS clients now (no AWS call), so the first request, often a health check
+        with a 2 s budget, does not pay for importing boto3 and loading its service models."""
+        try:
+            _ = (self.table, self.bucket)
+        except Exception as exc:  # e.g. no region set: the first request reports it as a 503
+            logger.warning("AWS clients not built at startup", extra={"reason": repr(exc)})
 
 
 def services(request: Request) -> Services:

@@ -7,11 +7,16 @@ startup with a readable message instead of at the first request.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 PROD_ENV = "prod"
+# The Cognito resource server identifier whose `<identifier>/<scope>` scopes the API accepts.
+DEFAULT_RESOURCE_SERVER = "energy-insights"
+# Cognito's rule for resource server identifiers (printable ASCII but space, " and \).
+_RESOURCE_SERVER = re.compile(r"[\x21\x23-\x5b\x5d-\x7e]{1,256}")
 
 
 class SettingsError(ValueError):
@@ -31,6 +36,7 @@ class Var(StrEnum):
     JWT_AUDIENCE = "EI_JWT_AUDIENCE"
     JWT_JWKS_URL = "EI_JWT_JWKS_URL"
     JWT_PUBLIC_KEY = "EI_JWT_PUBLIC_KEY"
+    JWT_RESOURCE_SERVER = "EI_JWT_RESOURCE_SERVER"
     FAULT_ERROR_RATE = "EI_FAULT_ERROR_RATE"
     FAULT_LATENCY_MS = "EI_FAULT_LATENCY_MS"
     FAULT_LATENCY_RATE = "EI_FAULT_LATENCY_RATE"
@@ -48,6 +54,7 @@ class AuthSettings:
     audience: str
     jwks_url: str | None
     public_key_pem: str | None
+    resource_server: str = DEFAULT_RESOURCE_SERVER
 
 
 @dataclass(frozen=True)
@@ -137,11 +144,19 @@ def load_auth(environ: Mapping[str, str]) -> AuthSettings:
             f"{Var.JWT_PUBLIC_KEY.value} is not a PEM public key: "
             "it must contain '-----BEGIN PUBLIC KEY-----'"
         )
+    resource_server = environ.get(Var.JWT_RESOURCE_SERVER.value, "").strip()
+    if resource_server and not _RESOURCE_SERVER.fullmatch(resource_server):
+        raise SettingsError(
+            f"{Var.JWT_RESOURCE_SERVER.value}={resource_server[:40]!r} is not a Cognito resource "
+            "server identifier: use 1-256 printable characters without spaces, quotes or "
+            f"backslashes, e.g. {DEFAULT_RESOURCE_SERVER}"
+        )
     return AuthSettings(
         issuer=_required(environ, Var.JWT_ISSUER),
         audience=_required(environ, Var.JWT_AUDIENCE),
         jwks_url=jwks_url,
         public_key_pem=pem,
+        resource_server=resource_server or DEFAULT_RESOURCE_SERVER,
     )
 
 

@@ -16,8 +16,9 @@ class SiteIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Annotated[str, Field(min_length=1, max_length=200)]
+    # From 1 W: DynamoDB cannot store non-zero magnitudes below 1e-130 anyway.
     capacity_kw: Annotated[
-        float | None, Field(default=None, gt=0, le=10_000_000, allow_inf_nan=False)
+        float | None, Field(default=None, ge=0.001, le=10_000_000, allow_inf_nan=False)
     ] = None
     timezone: Annotated[str, Field(pattern=TIMEZONE_PATTERN, max_length=64)] = "UTC"
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
 from app.local.ports import free_port
+from pipeline.catalog import EMULATOR_URL_ENV
 
 __all__ = ["free_port", "unavailable"]
 
@@ -38,7 +41,17 @@ def docker_client() -> Iterator[object]:
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
-    """A real moto server (the local AWS emulator) on a free loopback port, for the session."""
+    """A real moto server (the local AWS emulator): the pipeline's emulator service when the
+    stage runs with one (its URL in PIPELINE_EMULATOR_URL), else one on a free loopback port."""
+    service = os.environ.get(EMULATOR_URL_ENV)
+    if service:
+        try:
+            with urllib.request.urlopen(f"{service}/moto-api/", timeout=10):  # noqa: S310
+                pass
+        except (urllib.error.URLError, OSError) as exc:
+            pytest.fail(f"the emulator service {EMULATOR_URL_ENV}={service} does not answer: {exc}")
+        yield service
+        return
     from moto.server import ThreadedMotoServer
 
     port = free_port()

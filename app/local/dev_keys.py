@@ -1,8 +1,13 @@
-"""A throwaway RSA keypair and a signed dev token for local runs (never used on AWS)."""
+"""A throwaway RSA keypair and signed dev tokens for local runs (never used on AWS).
+
+The tokens look like Cognito access tokens (`token_use: access`, scopes in `scope`) plus the
+`sites` claim the API authorizes sites by.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import jwt
@@ -10,10 +15,17 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
+from app.authz import ALL_SCOPES, SITES_CLAIM
+
 LOCAL_ISSUER = "energy-insights-local"
 LOCAL_AUDIENCE = "energy-insights-api"
 DEV_SUBJECT = "local-developer"
 DEV_TOKEN_TTL_S = 12 * 3600
+# The site the smoke suite uses unless told otherwise (tests/smoke: --site / SMOKE_SITE).
+SMOKE_SITE = "smoke"
+# What the dev token of `up` grants: the README's `demo` site, and the smoke suite's site so
+# `pytest tests/smoke --base-url ... --token <dev token>` runs against a local stack.
+DEMO_SITES: tuple[str, ...] = ("demo", SMOKE_SITE)
 
 
 @dataclass(frozen=True)
@@ -45,9 +57,12 @@ def mint_token(
     subject: str = DEV_SUBJECT,
     ttl_s: int = DEV_TOKEN_TTL_S,
     now: float | None = None,
+    scopes: Iterable[str] = ALL_SCOPES,
+    sites: Iterable[str] = DEMO_SITES,
     extra: dict[str, object] | None = None,
 ) -> str:
-    """An RS256 token the app accepts when configured with keys.public_pem."""
+    """An RS256 access token the app accepts when configured with keys.public_pem, granting
+    `scopes` on `sites` (by default every scope on the demo sites)."""
     issued = int(time.time() if now is None else now)
     claims: dict[str, object] = {
         "iss": issuer,
@@ -55,7 +70,9 @@ def mint_token(
         "sub": subject,
         "iat": issued,
         "exp": issued + ttl_s,
-        "scope": "readings:read readings:write",
+        "token_use": "access",
+        "scope": " ".join(str(scope) for scope in scopes),
+        SITES_CLAIM: list(sites),
         **(extra or {}),
     }
     private_key = serialization.load_pem_private_key(keys.private_pem.encode(), password=None)

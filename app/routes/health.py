@@ -9,6 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
+from app.contract.bodies import Health, Version
+from app.contract.responses import RETRY_AFTER, documented
 from app.observability import logger
 from app.services import Services, services
 from app.storage.errors import StoreError
@@ -36,7 +38,19 @@ def probe_all(checks: dict[str, Callable[[], None]], timeout_s: float) -> dict[s
     return results
 
 
-@router.get("/health")
+@router.get(
+    "/health",
+    response_model=None,
+    responses={
+        **documented(500, ok=(200, Health, "Every dependency answered.")),
+        503: {
+            "model": Health,
+            "description": "A dependency failed or timed out; `failing` names it.",
+            "headers": {"Retry-After": RETRY_AFTER},
+        },
+    },
+    description="Public. Deep check: DynamoDB and S3, concurrently, within the health timeout.",
+)
 def health(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     settings = svc.settings
     results = probe_all(
@@ -57,7 +71,12 @@ def health(svc: Annotated[Services, Depends(services)]) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.get("/version")
+@router.get(
+    "/version",
+    response_model=None,
+    responses=documented(500, ok=(200, Version, "What this process runs.")),
+    description="Public. The release version, commit and artifact digest of this process.",
+)
 def version(svc: Annotated[Services, Depends(services)]) -> dict[str, str]:
     settings = svc.settings
     return {

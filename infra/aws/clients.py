@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_budgets import BudgetsClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -84,3 +85,7 @@ class AwsClients:
     @cached_property
     def sns(self) -> SNSClient:
         return self._session.client("sns", endpoint_url=self.endpoint.url, config=self._config)
+
+    @cached_property
+    def budgets(self) -> BudgetsClient:
+        return self._session.client("budgets", endpoint_url=self.endpoint.url, config=self._config)

@@ -85,8 +85,11 @@ class Stacks:
         template_body: str,
         parameters: Mapping[str, str],
         kind: ChangeSetKind,
+        role_arn: str | None = None,
     ) -> str:
-        """Create a change set; returns its ARN (CloudFormation computes it asynchronously)."""
+        """Create a change set (run under `role_arn` when given); returns its ARN
+        (CloudFormation computes it asynchronously)."""
+        role = {"RoleARN": role_arn} if role_arn else {}
         with aws_call("cloudformation CreateChangeSet", self._clients.endpoint):
             return self._clients.cloudformation.create_change_set(
                 StackName=stack,
@@ -98,6 +101,7 @@ class Stacks:
                     for key, value in parameters.items()
                 ],
                 Capabilities=list(CAPABILITIES),  # type: ignore[arg-type]
+                **role,  # type: ignore[arg-type]
             )["Id"]
 
     def describe_change_set(self, stack: str, arn: str) -> ChangeSetState:

@@ -8,16 +8,17 @@ from infra.config.loader import (
     load_all,
     load_environment,
 )
-from infra.config.model import (
-    ENVIRONMENT_NAMES,
-    AlarmThresholds,
+from infra.config.model import ENVIRONMENT_NAMES, AlarmThresholds, EnvironmentConfig
+from infra.config.names import LIVE_ALIAS, ResourceNames
+from infra.config.rollout import (
     AnalysisStep,
-    EnvironmentConfig,
+    AnalysisTemplate,
+    MetricName,
     PauseStep,
+    RolloutConfig,
     RolloutStep,
     SetWeightStep,
 )
-from infra.config.names import LIVE_ALIAS, ResourceNames
 from infra.config.runtime import LAMBDA_PYTHON, LAMBDA_RUNTIME
 
 __all__ = [
@@ -28,11 +29,14 @@ __all__ = [
     "LIVE_ALIAS",
     "AlarmThresholds",
     "AnalysisStep",
+    "AnalysisTemplate",
     "ConfigError",
     "ConfigProblem",
     "EnvironmentConfig",
+    "MetricName",
     "PauseStep",
     "ResourceNames",
+    "RolloutConfig",
     "RolloutStep",
     "SetWeightStep",
     "environment_file",

@@ -26,6 +26,7 @@ _PATTERN_HINTS = {
     "name_prefix": "lowercase letters, digits and '-', starting with a letter",
     "jwt.issuer": "an https:// URL such as https://auth.example.com/",
     "jwt.jwks_url": "an https:// URL such as https://auth.example.com/.well-known/jwks.json",
+    "deploy.cloudformation_role": "an IAM role name: letters, digits and +=,.@_- (1-64)",
 }
 
 

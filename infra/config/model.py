@@ -7,11 +7,9 @@ every problem; `loader.py` turns its errors into messages naming the file, key a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
@@ -19,9 +17,14 @@ from pydantic import (
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from infra.config.base import ConfigModel as ConfigModel  # re-exported: sections' base
+from infra.config.capacity import TableCapacity
+from infra.config.deploy import DeployConfig
+from infra.config.monitoring import MonitoringConfig
 from infra.config.names import ResourceNames
+from infra.config.perf import PerfConfig
+from infra.config.rollout import RolloutConfig
 
 EnvironmentName = Literal["dev", "staging", "prod"]
 ENVIRONMENT_NAMES: tuple[EnvironmentName, ...] = ("dev", "staging", "prod")
@@ -37,32 +40,24 @@ HttpsUrl = Annotated[str, Field(strict=True, pattern=r"^https://[^\s/]+(/\S*)?$"
 Milliseconds = Annotated[StrictInt, Field(ge=100, le=60_000)]
 
 
-class ConfigModel(BaseModel):
-    """Frozen, and an unknown key is an error listing the keys that are allowed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys_only(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            allowed = tuple(cls.model_fields)
-            unknown = sorted(str(key) for key in data if key not in allowed)
-            if unknown:
-                raise PydanticCustomError(
-                    "unknown_key",
-                    "unknown key {unknown}; allowed keys: {allowed}",
-                    {"unknown": unknown[0], "allowed": ", ".join(allowed)},
-                )
-        return data
-
-
 class FunctionConfig(ConfigModel):
     """Lambda sizing. The timeout stays under API Gateway's 30 s integration limit."""
 
     memory_mb: Annotated[StrictInt, Field(ge=128, le=10_240)] = 512
     timeout_s: Annotated[StrictInt, Field(ge=1, le=29)] = 15
     reserved_concurrency: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    # Pre-initialised environments on the live alias (counted against reserved_concurrency).
+    provisioned_concurrency: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+
+    @model_validator(mode="after")
+    def _provisioned_within_reserved(self) -> FunctionConfig:
+        reserved, provisioned = self.reserved_concurrency, self.provisioned_concurrency
+        if provisioned is not None and reserved is not None and provisioned > reserved:
+            raise ValueError(
+                f"provisioned_concurrency ({provisioned}) must not exceed reserved_concurrency "
+                f"({reserved}): provisioned environments count against the reservation"
+            )
+        return self
 
 
 class ApiConfig(ConfigModel):
@@ -99,47 +94,6 @@ class AlarmThresholds(ConfigModel):
         return value
 
 
-class SetWeightStep(ConfigModel):
-    """Send `weight` percent of the alias traffic to the new version."""
-
-    kind: Literal["set_weight"]
-    weight: Annotated[StrictInt, Field(ge=0, le=100)]
-
-
-class PauseStep(ConfigModel):
-    """Wait `seconds`, or until a human promotes when `seconds` is null."""
-
-    kind: Literal["pause"]
-    seconds: Annotated[StrictInt, Field(ge=1, le=86_400)] | None = None
-
-
-class AnalysisStep(ConfigModel):
-    """Measure the new version against the alarm thresholds for `duration_s`."""
-
-    kind: Literal["analysis"]
-    duration_s: Annotated[StrictInt, Field(ge=10, le=3_600)] = 300
-    interval_s: Annotated[StrictInt, Field(ge=5, le=600)] = 60
-
-
-RolloutStep = Annotated[SetWeightStep | PauseStep | AnalysisStep, Field(discriminator="kind")]
-
-
-class RolloutPlan(ConfigModel):
-    """A placeholder canary plan; the rollout controller interprets it."""
-
-    steps: tuple[RolloutStep, ...] = (SetWeightStep(kind="set_weight", weight=100),)
-
-    @field_validator("steps")
-    @classmethod
-    def _ends_at_full_weight(cls, steps: tuple[RolloutStep, ...]) -> tuple[RolloutStep, ...]:
-        weights = [step.weight for step in steps if isinstance(step, SetWeightStep)]
-        if not weights or weights[-1] != 100:
-            raise ValueError("the last set_weight step must have weight 100")
-        if weights != sorted(weights):
-            raise ValueError(f"set_weight steps must not decrease (got {weights})")
-        return steps
-
-
 class JwtConfig(ConfigModel):
     """Who issues the tokens the API accepts (API Gateway authorizer and the app itself)."""
 
@@ -167,12 +121,16 @@ class EnvironmentConfig(ConfigModel):
     api: ApiConfig = ApiConfig()
     log_retention_days: LogRetentionDays = 30
     alarms: AlarmThresholds = AlarmThresholds()
-    rollout: RolloutPlan = RolloutPlan()
+    monitoring: MonitoringConfig = MonitoringConfig()
+    rollout: RolloutConfig = RolloutConfig()
     feature_flags: Mapping[
         Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]*$")], StrictBool
     ] = Field(default_factory=dict)
     fault_injection_allowed: StrictBool = False
     jwt: JwtConfig
+    deploy: DeployConfig = DeployConfig()
+    data_table: TableCapacity = TableCapacity()
+    perf: PerfConfig | None = None  # None: no perf gate configured (a perf run refuses, exit 2)
 
     @field_validator("fault_injection_allowed")
     @classmethod

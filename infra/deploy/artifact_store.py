@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from infra.artifact.digest import ARTIFACTS_DIR, sha256_of
-from infra.aws.s3 import Buckets
-from infra.deploy.errors import DeployUsageError, DigestMismatch
+from infra.aws.s3 import BucketNotOurs, Buckets, BucketState
+from infra.deploy.bucket_policy import BucketFix, tls_only_policy
+from infra.deploy.errors import DeployError, DeployUsageError, DigestMismatch
 from infra.templates.contract import DIGEST_PATTERN, artifact_key
 
 DEFAULT_BUILD_DIR = ARTIFACTS_DIR
@@ -56,21 +57,47 @@ def resolve_local(path: Path | None, digest: str | None, build_dir: Path) -> Art
 class ArtifactBucket:
     """The artifact bucket of one environment: Lambda zips under content-addressed keys."""
 
-    def __init__(self, buckets: Buckets, bucket: str) -> None:
+    def __init__(self, buckets: Buckets, bucket: str, account_id: str | None = None) -> None:
         self._buckets = buckets
         self.bucket = bucket
+        self._account_id = account_id
 
     def location(self, digest: str) -> str:
         return f"s3://{self.bucket}/{artifact_key(digest)}"
 
     def exists(self) -> bool:
-        return self._buckets.exists(self.bucket)
+        """True when it exists; a bucket of that name that is not this account's is refused:
+        the deployer never uploads code to a bucket it does not own."""
+        try:
+            return self._buckets.exists(self.bucket, self._account_id)
+        except BucketNotOurs as exc:
+            raise DeployError(
+                f"artifact bucket {exc}: give the deploy role s3:ListBucket on it, or pick "
+                "another name_prefix if the name is taken"
+            ) from None
+
+    def security(self) -> BucketState:
+        return self._buckets.security(self.bucket)
 
     def has(self, digest: str) -> bool:
         return self._buckets.has_object(self.bucket, artifact_key(digest))
 
     def create(self) -> None:
-        self._buckets.create_private(self.bucket)
+        self._buckets.create(self.bucket)
+
+    def fix(self, fix: BucketFix, partition: str) -> None:
+        """Bring the bucket one step closer to the reports bucket's policy."""
+        if fix is BucketFix.BLOCK_PUBLIC_ACCESS:
+            self._buckets.block_public_access(self.bucket)
+        elif fix is BucketFix.ENABLE_VERSIONING:
+            self._buckets.enable_versioning(self.bucket)
+        elif fix is BucketFix.ENCRYPT:
+            self._buckets.encrypt_by_default(self.bucket)
+        elif fix is BucketFix.ENFORCE_OWNERSHIP:
+            self._buckets.enforce_owner(self.bucket)
+        else:
+            current = self._buckets.security(self.bucket).policy
+            self._buckets.put_policy(self.bucket, tls_only_policy(self.bucket, partition, current))
 
     def upload(self, artifact: Artifact) -> None:
         """Upload the zip under its digest's key (the plan decided it is not there yet)."""

@@ -55,8 +55,12 @@ class ChangeSets:
         template_body: str,
         parameters: Mapping[str, str],
         kind: ChangeSetKind,
+        role_arn: str | None = None,
     ) -> ChangeSet:
-        """Create a change set, wait until CloudFormation computed it, and return its plan."""
+        """Create a change set, wait until CloudFormation computed it, and return its plan.
+
+        `role_arn`: the CloudFormation service role the change set (and its execution) runs
+        under, so the caller needs no rights on the stack's resources, only iam:PassRole."""
         if len(template_body.encode()) > MAX_TEMPLATE_BODY:
             raise ChangeSetFailed(
                 stack,
@@ -65,7 +69,9 @@ class ChangeSets:
                 f"{MAX_TEMPLATE_BODY}: split the stack or add TemplateURL upload to the deployer",
             )
         try:
-            arn = self._stacks.create_change_set(stack, name, template_body, parameters, kind)
+            arn = self._stacks.create_change_set(
+                stack, name, template_body, parameters, kind, role_arn
+            )
         except AwsCallFailed as exc:
             if exc.code == "ValidationError" and is_no_change_reason(str(exc)):
                 return ChangeSet("", stack, Plan(stack, ()), no_change=True)  # the emulator's way

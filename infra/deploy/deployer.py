@@ -15,6 +15,7 @@ from infra.aws.errors import AwsCallFailed
 from infra.aws.items import ItemTable
 from infra.aws.s3 import Buckets
 from infra.clock import Clock
+from infra.config.deploy import partition_of
 from infra.deploy.artifact_store import ArtifactBucket
 from infra.deploy.bootstrap import bootstrap_template
 from infra.deploy.changeset import ChangeSet, ChangeSets, Waits
@@ -34,6 +35,7 @@ from infra.deploy.steps import (
     BootstrapStack,
     CreateBucket,
     DeployPlan,
+    SecureBucket,
     UploadArtifact,
     render_deploy_plan,
 )
@@ -61,7 +63,7 @@ class Deployer:
 
     def bucket(self, req: DeployRequest) -> ArtifactBucket:
         name = req.config.names.artifact_bucket(self._conn.account_id, req.config.region)
-        return ArtifactBucket(Buckets(self._conn.clients), name)
+        return ArtifactBucket(Buckets(self._conn.clients), name, self._conn.account_id)
 
     def plan(self, req: DeployRequest) -> DeployPlan:
         """Lint (unless the caller did), then plan with read calls only; nothing changes."""
@@ -87,15 +89,26 @@ class Deployer:
             if isinstance(step, CreateBucket):
                 bucket.create()
                 self._emit(f"created artifact bucket {step.bucket}")
+            elif isinstance(step, SecureBucket):
+                for fix in step.fixes:
+                    bucket.fix(fix, partition_of(req.config.region))
+                    if step.existing:
+                        self._emit(
+                            f"WARNING: artifact bucket {step.bucket} did not {fix.value}: fixed"
+                        )
             elif isinstance(step, UploadArtifact):
                 bucket.upload(req.artifact)
                 self._emit(f"uploaded {step.source} to {step.location}")
             elif isinstance(step, BootstrapStack):
-                self._bootstrap(plan.template, step, plan.deployment_id)
+                self._bootstrap(plan.template, step, plan.deployment_id, plan.role_arn)
         return self._locked_apply(plan, req)
 
     def _bootstrap(
-        self, template: Mapping[str, Any], step: BootstrapStack, deployment_id: str
+        self,
+        template: Mapping[str, Any],
+        step: BootstrapStack,
+        deployment_id: str,
+        role_arn: str | None,
     ) -> None:
         self._emit(
             f"first deploy of stack {step.stack}: creating it with the deployments table "
@@ -108,6 +121,7 @@ class Deployer:
                 bootstrap_template(template, step.table),
                 {},
                 "CREATE",
+                role_arn,
             )
             self._cf.execute(change_set, self._emit)
         except AwsCallFailed as exc:
@@ -170,6 +184,7 @@ class Deployer:
             _compact(req.template_body),
             plan.parameters,
             "UPDATE",
+            plan.role_arn,
         )
         current = dict(state.parameters) if state is not None else None
         if not self._show_plan(change_set, current, plan.parameters):

@@ -9,6 +9,7 @@ from typing import Any
 
 from infra.aws.cloudformation import Stacks, StackState
 from infra.deploy.artifact_store import ArtifactBucket
+from infra.deploy.bucket_policy import NEW_BUCKET, bucket_fixes
 from infra.deploy.errors import ArtifactNotFound, DeployError, DeployUsageError
 from infra.deploy.plan import Plan
 from infra.deploy.request import DeployRequest, stack_parameters
@@ -18,6 +19,7 @@ from infra.deploy.steps import (
     DeployPlan,
     LockedApply,
     Preparation,
+    SecureBucket,
     UploadArtifact,
 )
 from infra.deploy.template_diff import resource_changes
@@ -69,10 +71,16 @@ def plan_deploy(
     in_place: list[str] = []
     bucket_exists = bucket.exists()
     uploaded = bucket_exists and bucket.has(req.artifact.digest)
-    if bucket_exists:
-        in_place.append(f"artifact bucket {bucket.bucket}")
-    else:
+    on_emulator = conn.clients.endpoint.is_emulator
+    fixes = bucket_fixes(
+        bucket.security() if bucket_exists else NEW_BUCKET, on_emulator=on_emulator
+    )
+    if bucket_exists and not fixes:
+        in_place.append(f"artifact bucket {bucket.bucket} (meets the reports bucket's policy)")
+    if not bucket_exists:
         prepare.append(CreateBucket(bucket.bucket))
+    if fixes:
+        prepare.append(SecureBucket(bucket.bucket, fixes, bucket_exists, tls_skipped=on_emulator))
     location = bucket.location(req.artifact.digest)
     if uploaded:
         in_place.append(f"artifact {location}")
@@ -103,4 +111,5 @@ def plan_deploy(
         parameters=params,
         template=template,
         in_place=tuple(in_place),
+        role_arn=req.config.deploy.cloudformation_role_arn(conn.account_id, req.config.region),
     )

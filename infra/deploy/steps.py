@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from infra.deploy.bucket_policy import BucketFix
 from infra.deploy.plan import Plan, render_plan
 
 
@@ -18,7 +19,23 @@ class CreateBucket:
     bucket: str
 
     def describe(self) -> str:
-        return f"create the artifact bucket {self.bucket} (private, versioned, encrypted)"
+        return f"create the artifact bucket {self.bucket}"
+
+
+@dataclass(frozen=True)
+class SecureBucket:
+    """The artifact bucket falls short of the reports bucket's policy (or is new): fix each."""
+
+    bucket: str
+    fixes: tuple[BucketFix, ...]
+    existing: bool  # an existing bucket that drifted: each fix is reported as a warning
+    tls_skipped: bool = False  # the local emulator serves plain HTTP: no TLS-only policy
+
+    def describe(self) -> str:
+        what = "; ".join(fix.value for fix in self.fixes)
+        drift = "fix drift of" if self.existing else "secure"
+        skipped = " (no TLS-only policy on the local emulator: it serves plain HTTP)"
+        return f"{drift} the artifact bucket {self.bucket}: {what}{skipped * self.tls_skipped}"
 
 
 @dataclass(frozen=True)
@@ -46,7 +63,7 @@ class BootstrapStack:
         )
 
 
-Preparation = CreateBucket | UploadArtifact | BootstrapStack
+Preparation = CreateBucket | SecureBucket | UploadArtifact | BootstrapStack
 
 
 @dataclass(frozen=True)
@@ -84,6 +101,7 @@ class DeployPlan:
     parameters: Mapping[str, str]
     template: Mapping[str, Any] = field(repr=False)
     in_place: tuple[str, ...] = ()
+    role_arn: str | None = None  # the CloudFormation service role every change set runs under
 
     @property
     def creates_stack(self) -> bool:

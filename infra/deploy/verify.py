@@ -26,6 +26,8 @@ from infra.templates.storage import (
 EMULATOR_SKIPPED_TYPES = (
     "AWS::Lambda::Alias",
     "AWS::CloudWatch::Alarm",
+    "AWS::Logs::MetricFilter",  # created by infra.monitoring.local_setup instead
+    "AWS::SNS::TopicPolicy",
     "AWS::ApiGatewayV2::",
 )
 

@@ -27,6 +27,9 @@ TABLE_ACTIONS = (
 OBJECT_ACTIONS = ("s3:GetObject", "s3:PutObject")  # GetObject signs the download URLs
 BUCKET_ACTIONS = ("s3:ListBucket",)  # HeadBucket in the deep health check
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
+TRACE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
+# Powertools Tracer stays inert where this is true (and outside Lambda anyway).
+ENV_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
 
 LOG_GROUP_KMS_SKIP = (
     "CKV_AWS_158",
@@ -56,7 +59,7 @@ def add_function(
             Metadata=checkov_skips(LOG_GROUP_KMS_SKIP),
         )
     )
-    role = template.add_resource(_role(log_group, storage))
+    role = template.add_resource(_role(log_group, storage, config.monitoring.tracing))
     function = template.add_resource(_function(config, params, storage, role, log_group))
     # A new version is published only when this resource's properties change, so its
     # description carries the artifact digest and a fingerprint of the function's settings.
@@ -82,14 +85,30 @@ def add_function(
                 NEW_VERSION_CONDITION, GetAtt(version, "Version"), Ref(params.live_version)
             ),
             Description="The version API Gateway invokes; the rollout shifts its weights",
+            **_provisioned(config),
         )
     )
     return Function(function=function, version=version, alias=alias, log_group=log_group)
 
 
-def _role(log_group: logs.LogGroup, storage: Storage) -> iam.Role:
+def _provisioned(config: EnvironmentConfig) -> dict[str, Any]:
+    """Warm environments on the alias (so a canary's weights split them), when configured."""
+    provisioned = config.function.provisioned_concurrency
+    if provisioned is None:
+        return {}
+    return {
+        "ProvisionedConcurrencyConfig": awslambda.ProvisionedConcurrencyConfiguration(
+            ProvisionedConcurrentExecutions=provisioned
+        )
+    }
+
+
+def _role(log_group: logs.LogGroup, storage: Storage, tracing: bool) -> iam.Role:
+
     table_arn = GetAtt(storage.data_table, "Arn")
     bucket_arn = GetAtt(storage.reports_bucket, "Arn")
+    # X-Ray trace segments have no resource-level permissions: "*" is the only resource.
+    traces = [_allow("WriteTraces", TRACE_ACTIONS, ["*"])] if tracing else []
     return iam.Role(
         "FunctionRole",
         AssumeRolePolicyDocument={
@@ -120,6 +139,7 @@ def _role(log_group: logs.LogGroup, storage: Storage) -> iam.Role:
                             OBJECT_ACTIONS,
                             [Sub("${" + storage.reports_bucket.title + ".Arn}/*")],
                         ),
+                        *traces,
                     ],
                 },
             )
@@ -173,6 +193,9 @@ def _function(
         Role=GetAtt(role, "Arn"),
         **sizing,
         Environment=awslambda.Environment(Variables=_app_environment(config, params, storage)),
+        TracingConfig=awslambda.TracingConfig(
+            Mode="Active" if config.monitoring.tracing else "PassThrough"
+        ),
         Metadata=checkov_skips(*skips),
     )
 
@@ -194,4 +217,5 @@ def _app_environment(
         contract.ENV_FEATURE_FLAGS: flags,
         # The app refuses fault settings in prod unless this is true; config never allows it.
         contract.ENV_FAULT_ALLOW_PROD: "true" if config.fault_injection_allowed else "false",
+        ENV_TRACE_DISABLED: "false" if config.monitoring.tracing else "true",
     }

@@ -8,16 +8,19 @@ from troposphere import GetAtt, Output, Ref, Sub, Template
 
 from infra.config.model import EnvironmentConfig
 from infra.config.runtime import LAMBDA_PYTHON
+from infra.monitoring.severity import Severity
 from infra.templates import contract
-from infra.templates.alerts import add_alert_topic
+from infra.templates.alerts import add_alerts
 from infra.templates.function import add_function
 from infra.templates.http_api import add_http_api
+from infra.templates.monitoring import add_monitoring
 from infra.templates.parameters import add_parameters
 from infra.templates.storage import add_storage
 
 
 def build_template(config: EnvironmentConfig) -> Template:
-    """Tables, bucket, function + version + alias, HTTP API, alert topic and outputs."""
+    """Tables, bucket, function + version + alias, HTTP API, alert topics and notifier,
+    alarms, dashboard, log metric filters, cost budget, and outputs."""
     template = Template(
         Description=f"Energy Insights API - {config.name} ({config.name_prefix})",
     )
@@ -35,7 +38,8 @@ def build_template(config: EnvironmentConfig) -> Template:
     storage = add_storage(template, config)
     function = add_function(template, config, params, storage)
     http_api = add_http_api(template, config, function)
-    topic = add_alert_topic(template, config)
+    alerts = add_alerts(template, config)
+    add_monitoring(template, config, alerts, function.log_group)
     # The local emulator (moto) breaks on two kinds of output: GetAtt FunctionVersion.Version
     # wipes every output, and GetAtt on a type it skips (the HTTP API) fails the whole create.
     api_url = "https://${" + http_api.api.title + "}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
@@ -50,7 +54,7 @@ def build_template(config: EnvironmentConfig) -> Template:
         contract.OUT_FUNCTION_VERSION_ARN: Ref(function.version),
         contract.OUT_ALIAS_NAME: config.names.alias,
         contract.OUT_ALIAS_ARN: Ref(function.alias),
-        contract.OUT_ALERT_TOPIC: Ref(topic),
+        contract.OUT_ALERT_TOPIC: Ref(alerts.topics[Severity.P0]),
         contract.OUT_LOG_GROUP: Ref(function.log_group),
         contract.OUT_ENVIRONMENT: config.name,
     }

@@ -6,8 +6,10 @@ from dataclasses import dataclass
 
 from troposphere import GetAtt, Ref, Sub, Template, dynamodb, s3
 
+from infra.config.capacity import TableCapacity
 from infra.config.model import EnvironmentConfig
 from infra.templates.metadata import checkov_skips, protect_stateful
+from infra.templates.table_capacity import add_table_autoscaling, table_capacity_properties
 
 # Key attributes (partition key + sort key, both strings). The data table's are the ones
 # `app.storage.table` uses; the deployments table's are the deployer's (`infra.deploy`).
@@ -34,13 +36,17 @@ class Storage:
 
 
 def add_storage(template: Template, config: EnvironmentConfig) -> Storage:
-    """Both tables (PITR, SSE, on-demand) and the versioned, private, TLS-only report bucket."""
+    """Both tables (PITR, SSE; the data table's capacity from config, the deployments table
+    on-demand) and the versioned, private, TLS-only report bucket."""
     names = config.names
     data_keys = (DATA_PARTITION_KEY, DATA_SORT_KEY)
     deployment_keys = (DEPLOYMENTS_PARTITION_KEY, DEPLOYMENTS_SORT_KEY)
-    data_table = template.add_resource(_table("DataTable", names.data_table, data_keys, config))
+    data_table = template.add_resource(
+        _table("DataTable", names.data_table, data_keys, config, config.data_table)
+    )
+    add_table_autoscaling(template, data_table, config.data_table)
     deployments = template.add_resource(
-        _table("DeploymentsTable", names.deployments_table, deployment_keys, config)
+        _table("DeploymentsTable", names.deployments_table, deployment_keys, config, None)
     )
     bucket = template.add_resource(_reports_bucket(config))
     template.add_resource(_tls_only_policy(bucket))
@@ -48,13 +54,17 @@ def add_storage(template: Template, config: EnvironmentConfig) -> Storage:
 
 
 def _table(
-    logical_id: str, name: str, keys: tuple[str, str], config: EnvironmentConfig
+    logical_id: str,
+    name: str,
+    keys: tuple[str, str],
+    config: EnvironmentConfig,
+    capacity: TableCapacity | None,
 ) -> dynamodb.Table:
     partition_key, sort_key = keys
     table = dynamodb.Table(
         logical_id,
         TableName=name,
-        BillingMode="PAY_PER_REQUEST",
+        **table_capacity_properties(capacity or TableCapacity()),
         AttributeDefinitions=[
             dynamodb.AttributeDefinition(AttributeName=partition_key, AttributeType="S"),
             dynamodb.AttributeDefinition(AttributeName=sort_key, AttributeType="S"),
@@ -88,6 +98,8 @@ def _reports_bucket(config: EnvironmentConfig) -> s3.Bucket:
             ]
         ),
         VersioningConfiguration=s3.VersioningConfiguration(Status="Enabled"),
+        # Request metrics (AllRequests, 5xxErrors...) for the S3 alarm and dashboard.
+        MetricsConfigurations=[s3.MetricsConfiguration(Id="EntireBucket")],
         PublicAccessBlockConfiguration=s3.PublicAccessBlockConfiguration(
             BlockPublicAcls=True,
             BlockPublicPolicy=True,

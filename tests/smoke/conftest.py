@@ -2,6 +2,8 @@
 
 They need a target: `--base-url` (or SMOKE_BASE_URL), a bearer token (`--token` or
 SMOKE_TOKEN) and the deployed artifact digest (`--expected-digest` or SMOKE_EXPECTED_DIGEST).
+The token must grant every scope on the site they write to: `--site` (or SMOKE_SITE), by
+default `smoke`, which the local tokens of app.local.dev_keys grant.
 Without a base URL this folder is not collected at all, so `./run-tests` (plain pytest over
 tests/) never runs them; `pipeline smoke --env E` and the `smoke-<env>` stages run them, and
 under CI=true they are exercised by tests/integration/release (a full local release).
@@ -21,6 +23,8 @@ BASE_URL_ENV = "SMOKE_BASE_URL"
 # pragma: allowlist nextline secret
 TOKEN_ENV = "SMOKE_TOKEN"
 DIGEST_ENV = "SMOKE_EXPECTED_DIGEST"
+SITE_ENV = "SMOKE_SITE"
+DEFAULT_SITE = "smoke"
 TIMEOUT_S = 15.0
 
 
@@ -30,6 +34,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--token", default=None, help=f"a bearer token (or {TOKEN_ENV})")
     group.addoption(
         "--expected-digest", default=None, help=f"the deployed artifact sha256 (or {DIGEST_ENV})"
+    )
+    group.addoption(
+        "--site",
+        default=None,
+        help=f"the site the token grants (or {SITE_ENV}; default {DEFAULT_SITE})",
     )
 
 
@@ -67,6 +76,11 @@ def expected_digest(pytestconfig: pytest.Config) -> str:
     if not value:
         pytest.fail(f"no expected digest: pass --expected-digest or set {DIGEST_ENV}")
     return value
+
+
+@pytest.fixture(scope="session")
+def site_id(pytestconfig: pytest.Config) -> str:
+    return _option(pytestconfig, "--site", SITE_ENV) or DEFAULT_SITE
 
 
 @pytest.fixture(scope="session")

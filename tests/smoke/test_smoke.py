@@ -13,10 +13,12 @@ from tests.smoke.conftest import body
 METRIC = "energy_kwh"
 
 
+# Runs write to one site (the one the token grants), each to its own past day.
+DAYS_BACK = 3650
+
+
 @pytest.fixture(scope="module")
-def site(api: httpx.Client) -> str:
-    """A fresh site per run, so reruns never see each other's data."""
-    site_id = f"smoke-{uuid.uuid4().hex[:12]}"
+def site(api: httpx.Client, site_id: str) -> str:
     created = body(api.put(f"/sites/{site_id}", json={"name": "Smoke test site"}), 200)
     assert created["name"] == "Smoke test site"
     return site_id
@@ -24,9 +26,11 @@ def site(api: httpx.Client) -> str:
 
 @pytest.fixture(scope="module")
 def window() -> tuple[datetime, datetime]:
-    """Yesterday (UTC), whole days, so one daily summary bucket holds the readings."""
+    """A whole UTC day drawn per run (one daily bucket), so reruns never see each other's
+    readings (a rare repeat writes the same values: ingest is idempotent)."""
     today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return today - timedelta(days=1), today
+    start = today - timedelta(days=1 + uuid.uuid4().int % DAYS_BACK)
+    return start, start + timedelta(days=1)
 
 
 def test_health_answers_ok(anonymous: httpx.Client) -> None:
@@ -42,6 +46,11 @@ def test_version_is_the_deployed_digest(anonymous: httpx.Client, expected_digest
 def test_request_without_token_is_refused(anonymous: httpx.Client) -> None:
     response = anonymous.get("/sites/smoke-unauthenticated")
     assert response.status_code == 401, response.text[:500]
+
+
+def test_token_is_refused_on_a_site_it_does_not_grant(api: httpx.Client) -> None:
+    response = api.get(f"/sites/smoke-foreign-{uuid.uuid4().hex[:12]}")
+    assert body(response, 403)["error"] == "forbidden"
 
 
 def test_written_readings_read_back(

@@ -1,7 +1,8 @@
 """The Dagger module `pipeline`: each catalog stage compiled to a Dagger container chain.
 
-`dagger call ci` runs lint, typecheck, test, synth and scan (independent stages concurrently,
-scan with synth's templates) and fails when a stage fails; `dagger call reports export --path
+`dagger call ci` runs lint, typecheck, test, integration, synth and scan (independent stages
+concurrently, scan with synth's templates; `--github-token env:GITHUB_TOKEN` lets the workflow
+audit run online) and fails when a stage fails; `dagger call reports export --path
 build/reports` exports every stage's reports. Dagger caches identical execs, so `reports` after
 `ci` on the same source reruns nothing. Every other stage has its own function (`lint`, ...).
 
@@ -17,15 +18,22 @@ from the catalog (`pipeline.engines.dagger.functions`): adding a stage adds its 
 import dagger
 from dagger import dag, function, object_type
 
-from pipeline.catalog import AWS_SECRETS, CATALOG, CI_STAGES, SMOKE_TOKEN_SECRET
+from pipeline.catalog import (
+    AWS_SECRETS,
+    CATALOG,
+    CI_STAGES,
+    GITHUB_TOKEN_SECRET,
+    SMOKE_TOKEN_SECRET,
+)
 from pipeline.engines.dagger import release
-from pipeline.engines.dagger.checks import check, collect_reports
+from pipeline.engines.dagger.checks import check, collect_reports, secret_inputs
 from pipeline.engines.dagger.functions import (
     Actor,
     AwsKeyId,
     AwsSecretKey,
     AwsSessionToken,
     Commit,
+    GithubToken,
     SmokeToken,
     Source,
     Strict,
@@ -70,14 +78,20 @@ class Pipeline:
     """The Energy Insights CI pipeline: the stage catalog run in containers by Dagger."""
 
     @function
-    async def ci(self, source: Source, strict: Strict = False) -> str:
+    async def ci(
+        self, source: Source, strict: Strict = False, github_token: GithubToken = None
+    ) -> str:
         """Run every CI stage (independent ones concurrently); fail if any stage fails."""
-        return await check(dag, CATALOG, CI_STAGES, source, strict=strict)
+        inputs = secret_inputs({GITHUB_TOKEN_SECRET: github_token})
+        return await check(dag, CATALOG, CI_STAGES, source, strict=strict, inputs=inputs)
 
     @function
-    async def reports(self, source: Source, strict: Strict = False) -> dagger.Directory:
+    async def reports(
+        self, source: Source, strict: Strict = False, github_token: GithubToken = None
+    ) -> dagger.Directory:
         """The CI stages' reports (JUnit, SARIF, logs, summary.md, report.json) to export."""
-        return await collect_reports(dag, CATALOG, CI_STAGES, source, strict=strict)
+        inputs = secret_inputs({GITHUB_TOKEN_SECRET: github_token})
+        return await collect_reports(dag, CATALOG, CI_STAGES, source, strict=strict, inputs=inputs)
 
     @function
     async def build(self, source: Source) -> dagger.File:

@@ -1,18 +1,19 @@
 """Stage result caching for the docker and host engines (Dagger caches natively).
 
 A stage's input digest covers: the contents of the files its `inputs` globs match, the exports of
-the stages it needs, its toolchain digest, its steps, env and secret *names*. An unchanged digest
-means the recorded result (and the files the stage exported) are reused instead of rerunning it.
-Passed results are recorded for good; degraded ones (e.g. pip-audit without network) for an hour,
-so a no-op rerun stays fast while the reason (the network) gets a fresh chance soon; they replay
-as degraded, never as a pass. Failures are never recorded: a failing stage always reruns.
+the stages it needs, its toolchain digest, its steps, env, secret *names* (declared, and which of
+them were given). An unchanged digest means the recorded result (and the files the stage
+exported) are reused instead of rerunning it. A passed result is reused until its stage's
+`result_ttl_s` (stages that read outside data: an advisory published since must be seen; no TTL:
+for good); a degraded one (e.g. pip-audit without network) for an hour at most, so a no-op rerun
+stays fast while the reason gets a fresh chance soon; it replays as degraded, never as a pass.
+Failures are never recorded: a failing stage always reruns.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -24,9 +25,23 @@ from pipeline.catalog import Stage
 from pipeline.results import StageResult, Status
 from pipeline.sourcefiles import matches
 
-CACHE_SCHEMA = "1"
+CACHE_SCHEMA = "2"
 DEGRADED_TTL_S = 3600.0
 RECORDED = (Status.PASSED, Status.DEGRADED)
+RECORDED_AT = "recorded_at"  # epoch seconds, from the cache's (injected) clock
+
+
+def time_to_live(stage: Stage, status: Status) -> float | None:
+    """How long a recorded result of `stage` with `status` may be reused; None: for good."""
+    limits = [float(stage.result_ttl_s)] if stage.result_ttl_s is not None else []
+    if status is Status.DEGRADED:
+        limits.append(DEGRADED_TTL_S)
+    return min(limits) if limits else None
+
+
+def is_fresh(age_s: float, ttl_s: float | None) -> bool:
+    """A recorded result is reused while younger than its TTL (expired at exactly the TTL)."""
+    return ttl_s is None or 0 <= age_s < ttl_s
 
 
 def _hash_file(digest: hashlib._Hash, repo: Path, rel: str) -> None:
@@ -54,8 +69,10 @@ def input_digest(
     toolchain_digest: str,
     upstream: Mapping[str, str],
     params: Mapping[str, str] | None = None,
+    provided_secrets: Sequence[str] = (),
 ) -> str:
-    """The stage's cache key. `upstream` maps each needed stage to its export digest."""
+    """The stage's cache key. `upstream` maps each needed stage to its export digest;
+    `provided_secrets` names the declared secrets given a value (a token changes what runs)."""
     digest = hashlib.sha256()
     header = {
         "schema": CACHE_SCHEMA,
@@ -63,6 +80,7 @@ def input_digest(
         "steps": [[s.name, *s.argv, str(s.degraded_exit)] for s in stage.steps],
         "env": sorted(stage.env.items()),
         "secrets": sorted(stage.secrets),
+        "provided_secrets": sorted(provided_secrets),
         "toolchain": toolchain_digest,
         "upstream": sorted(upstream.items()),
         "params": sorted((params or {}).items()),
@@ -91,12 +109,13 @@ class ResultCache:
         if not result_file.is_file():
             return None
         try:
-            recorded = StageResult.from_dict(json.loads(result_file.read_text(encoding="utf-8")))
+            data = json.loads(result_file.read_text(encoding="utf-8"))
+            recorded_at = float(data.pop(RECORDED_AT))
+            recorded = StageResult.from_dict(data)
         except (ValueError, KeyError, TypeError):
             shutil.rmtree(entry, ignore_errors=True)  # unreadable entry: forget it, rerun
             return None
-        age = self.clock() - result_file.stat().st_mtime
-        if recorded.status is Status.DEGRADED and age > DEGRADED_TTL_S:
+        if not is_fresh(self.clock() - recorded_at, time_to_live(stage, recorded.status)):
             return None
         for export in stage.exports:
             saved = entry / "exports" / export
@@ -126,10 +145,8 @@ class ResultCache:
                 elif source.is_file():
                     (staging / "exports" / export).parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(source, staging / "exports" / export)
-            payload = json.dumps(replace(result, input_digest=digest).to_dict(), indent=2)
-            (staging / "result.json").write_text(payload, encoding="utf-8")
-            now = self.clock()
-            os.utime(staging / "result.json", (now, now))
+            payload = {**replace(result, input_digest=digest).to_dict(), RECORDED_AT: self.clock()}
+            (staging / "result.json").write_text(json.dumps(payload, indent=2), encoding="utf-8")
             if entry.exists():
                 shutil.rmtree(entry)
             staging.rename(entry)  # atomic: a crash never leaves a half-written entry

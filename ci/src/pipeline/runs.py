@@ -5,7 +5,8 @@ close the target (a dry run leaves nothing running)."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -46,6 +47,21 @@ class RunRequest:
         return DRY_RUN in self.switches
 
 
+def declared_secrets(
+    catalog: Catalog, names: Sequence[str], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """The calling environment's values of the secrets the CI stages among `names` declare, and
+    no more (e.g. GH_TOKEN for the workflow audit); each stage then gets only its own. Stages
+    that reach an environment get theirs from the target (AWS keys only towards AWS)."""
+    wanted = {
+        secret
+        for name in names
+        if kind_of(catalog.stages[name]) is None
+        for secret in catalog.stages[name].secrets
+    }
+    return {name: environ[name] for name in sorted(wanted) if environ.get(name)}
+
+
 def reaches_an_environment(catalog: Catalog, names: tuple[str, ...]) -> bool:
     return any(kind_of(catalog.stages[name]) for name in catalog.closure(names))
 
@@ -61,7 +77,13 @@ def run_and_report(
     closure = request.catalog.closure(request.names)
     on_target: OnTarget | None = None
     hooks: StageHooks | None = None
-    options = request.options
+    options = replace(
+        request.options,
+        secrets={
+            **declared_secrets(request.catalog, closure, os.environ),
+            **request.options.secrets,
+        },
+    )
     if reaches_an_environment(request.catalog, request.names):
         choice = choose_target(request.target)
         console.print(choice.describe())

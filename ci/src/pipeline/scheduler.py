@@ -151,13 +151,18 @@ class Scheduler:
                         message += f"; {hit.message}"
                     return replace(hit, duration_s=took, message=message)
             ref = await self._prepare(toolchain.name)
+            service_refs = {
+                service.name: await self._prepare(service.toolchain)
+                for service in self.catalog.services_of(stage)
+            }
             ctx = StageContext(
                 repo=self.repo,
                 catalog=self.catalog,
                 toolchain_ref=ref,
-                secrets={k: v for k, v in self.options.secrets.items() if k in stage.secrets},
+                secrets=self._secrets(stage),
                 params=self._params(stage),
                 on_output=self._sink(),
+                service_refs=service_refs,
             )
             result = await self._run_with_hooks(stage, ctx)
             result = replace(result, input_digest=digest)
@@ -178,6 +183,9 @@ class Scheduler:
     def _params(self, stage: Stage) -> dict[str, str]:
         return {k: v for k, v in self.options.params.items() if k in stage.params}
 
+    def _secrets(self, stage: Stage) -> dict[str, str]:
+        return {k: v for k, v in self.options.secrets.items() if k in stage.secrets and v}
+
     def _digest(self, stage: Stage) -> str:
         toolchain = self.catalog.toolchain_of(stage)
         upstream = {
@@ -190,6 +198,7 @@ class Scheduler:
             self.engine.toolchain_digest(toolchain, self.repo),
             upstream,
             self._params(stage),
+            provided_secrets=tuple(self._secrets(stage)),
         )
 
     async def _prepare(self, toolchain_name: str) -> str:

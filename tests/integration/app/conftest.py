@@ -14,6 +14,8 @@ from app.services import Services
 from app.storage.clients import AwsClients, build_clients
 from tests.unit.app.support import NOW, settings
 
+HEALTH_TIMEOUT_S = 30.0  # the largest the settings allow
+
 
 @pytest.fixture
 def clients(aws_env: str) -> AwsClients:
@@ -33,6 +35,9 @@ def names(clients: AwsClients) -> tuple[str, str]:
 @pytest.fixture
 def api(clients: AwsClients, names: tuple[str, str]) -> Iterator[TestClient]:
     table, bucket = names
-    svc = Services(settings(table, bucket), clients=lambda: clients, clock=lambda: NOW)
+    # /health waits for the emulator at most this long; a busy machine must not fail the happy
+    # path (a healthy answer returns at once; only a hang would wait this out).
+    healthy = settings(table, bucket, health_timeout_s=HEALTH_TIMEOUT_S)
+    svc = Services(healthy, clients=lambda: clients, clock=lambda: NOW)
     with TestClient(create_app(svc=svc), raise_server_exceptions=False) as client:
         yield client

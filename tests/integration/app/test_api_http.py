@@ -180,7 +180,6 @@ def reading(**changes: Any) -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("body", "field"),
     [
-        ("{not json", "body"),
         ([], "body"),
         ({}, "readings"),
         ({"readings": []}, "readings"),
@@ -195,16 +194,33 @@ def reading(**changes: Any) -> dict[str, Any]:
 )
 def test_bad_batches_are_422_with_field_errors(api: TestClient, body: Any, field: str) -> None:
     put_site(api)
-    if isinstance(body, str):
-        response = api.post(
-            "/sites/plant-1/readings",
-            content=body,
-            headers={**AUTH, "content-type": "application/json"},
-        )
-    else:
-        response = api.post("/sites/plant-1/readings", json=body, headers=AUTH)
+    response = api.post("/sites/plant-1/readings", json=body, headers=AUTH)
     assert response.status_code == 422
+    assert response.json()["error"] == "invalid_input"
     assert field in [e["field"] for e in response.json()["errors"]]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("PUT", "/sites/plant-1"),
+        ("POST", "/sites/plant-1/readings"),
+        ("POST", "/sites/plant-1/reports"),
+    ],
+)
+@pytest.mark.parametrize(
+    "text", [b"{not json", b'{"readings": [}', b"[1,]", b"nul", b"\xff\xfe\x00"]
+)
+def test_malformed_json_is_400_on_field_body(
+    api: TestClient, method: str, path: str, text: bytes
+) -> None:
+    headers = {**AUTH, "content-type": "application/json"}
+    response = api.request(method, path, content=text, headers=headers)
+    assert response.status_code == 400
+    document = response.json()
+    assert document["error"] == "malformed_json"
+    assert document["message"] == "the request body is not valid JSON"
+    assert [e["field"] for e in document["errors"]] == ["body"]
 
 
 READINGS = f"/sites/plant-1/readings?metric=power_kw&from={DAY_FROM}&to={DAY_TO}"

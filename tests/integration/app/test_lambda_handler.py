@@ -59,6 +59,8 @@ def handler(monkeypatch: pytest.MonkeyPatch, clients: AwsClients, names: tuple[s
         "EI_JWT_ISSUER": ISSUER,
         "EI_JWT_AUDIENCE": AUDIENCE,
         "EI_JWT_PUBLIC_KEY": keys().public_pem,
+        # a healthy emulator answers at once; a busy machine must not turn that into a 503
+        "EI_HEALTH_TIMEOUT_S": "30",
     }.items():
         monkeypatch.setenv(name, value)
     aws_clients.cache_clear()
@@ -75,14 +77,17 @@ def context() -> SimpleNamespace:
 
 def test_health_event(handler: Any) -> None:
     result = handler(http_api_event("GET", "/health", {}), context())
-    assert result["statusCode"] == 200
+    assert result["statusCode"] == 200, result["body"]
     assert json.loads(result["body"])["status"] == "ok"
     assert result["headers"]["x-app-version"] == "9.9.9"
     assert result["headers"]["x-request-id"] == "lambda-req-42"
 
 
 def test_write_then_read_through_events(handler: Any) -> None:
-    auth = {"authorization": f"Bearer {token()}", "content-type": "application/json"}
+    auth = {
+        "authorization": f"Bearer {token(sites=['lambda-site'])}",
+        "content-type": "application/json",
+    }
     put = handler(
         http_api_event("PUT", "/sites/lambda-site", auth, json.dumps({"name": "L"})), context()
     )

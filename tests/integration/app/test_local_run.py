@@ -27,6 +27,11 @@ def exercise(base_url: str, token: str) -> None:
     }
     posted = httpx.post(f"{base_url}/sites/demo/readings", json=readings, headers=auth, timeout=10)
     assert posted.json()["stored"] == 1
+    window = {"metric": "power_kw", "from": "2026-01-01T00:00:00Z", "to": "2026-01-02T00:00:00Z"}
+    report = httpx.post(f"{base_url}/sites/demo/reports", json=window, headers=auth, timeout=10)
+    assert report.status_code == 201  # the dev token holds every scope on its demo sites...
+    other = httpx.get(f"{base_url}/sites/not-a-demo-site", headers=auth, timeout=10)
+    assert other.status_code == 403  # ...and no other site
 
 
 @pytest.mark.slow

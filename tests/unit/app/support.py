@@ -13,6 +13,8 @@ from app.settings import AuthSettings, FaultSettings, Settings
 ISSUER = "https://issuer.test"
 AUDIENCE = "energy-insights-test"
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+# The sites the tests' default token grants (every scope on each).
+SITES = ("s1", "plant-1", "plant-2", "nope", "ghost", "unknown")
 
 
 @functools.cache
@@ -27,7 +29,7 @@ def other_keys() -> DevKeys:
 
 def token(**overrides: Any) -> str:
     extra = overrides.pop("extra", None)
-    params: dict[str, Any] = {"issuer": ISSUER, "audience": AUDIENCE, **overrides}
+    params: dict[str, Any] = {"issuer": ISSUER, "audience": AUDIENCE, "sites": SITES, **overrides}
     signing = params.pop("keys", keys())
     return mint_token(signing, extra=extra, **params)
 

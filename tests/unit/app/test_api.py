@@ -10,34 +10,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 from fastapi.testclient import TestClient
-from moto import mock_aws
 
-from app.local.provision import create_bucket, create_table
 from app.main import create_app
 from app.services import Services
 from app.settings import FaultSettings
-from app.storage.clients import AwsClients, build_clients
+from app.storage.clients import AwsClients
 
 from .support import NOW, auth_header, settings
 
 AUTH = auth_header()
 WINDOW = {"metric": "power_kw", "from": "2026-05-31T00:00:00Z", "to": "2026-06-01T00:00:00Z"}
-
-
-@pytest.fixture
-def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
-    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "eu-west-1",
-    }.items():
-        monkeypatch.setenv(name, value)
-    with mock_aws():
-        built = build_clients()
-        create_table(built.dynamodb, "energy-test")
-        create_bucket(built.s3, "energy-test-reports")
-        yield built
 
 
 def make_api(clients: AwsClients, **changes: Any) -> TestClient:
@@ -176,7 +158,7 @@ def test_replace_keeps_settings_frozen() -> None:
 @pytest.mark.parametrize(
     ("method", "path", "body", "status", "field"),
     [
-        ("POST", "/sites/s1/readings", "{oops", 422, "body"),
+        ("POST", "/sites/s1/readings", "{oops", 400, "body"),
         ("POST", "/sites/s1/readings", {"readings": [{"metric": "power_kw"}]}, 422, None),
         ("GET", "/sites/s1/readings?metric=power_kw&from=x&to=y", None, 422, "from"),
         ("GET", f"/sites/s1/readings?{'&'.join(f'{k}={v}' for k, v in WINDOW.items())}"
@@ -198,7 +180,13 @@ def test_client_mistakes_are_4xx_with_fields(
     else:
         response = api.request(method, path, json=body, headers=AUTH)
     assert response.status_code == status
-    assert response.json()["error"] in ("invalid_input", "not_found", "http_error")
+    expected = {
+        400: "malformed_json",
+        404: "not_found",
+        405: "method_not_allowed",
+        422: "invalid_input",
+    }
+    assert response.json()["error"] == expected[status]
     if field is not None:
         assert field in [e["field"] for e in response.json()["errors"]]
 
@@ -223,3 +211,31 @@ def test_summary_refuses_windows_with_too_many_readings(
     assert api.get("/sites/s1/readings", params={**WINDOW, "limit": 2}, headers=AUTH).json()[
         "next_cursor"
     ]
+
+
+def test_server_startup_builds_the_aws_clients_before_the_first_request(
+    clients: AwsClients,
+) -> None:
+    built: list[str] = []
+
+    def factory() -> AwsClients:
+        built.append("clients")
+        return clients
+
+    svc = Services(settings(), clients=factory, clock=lambda: NOW)
+    with TestClient(create_app(svc=svc)) as api:  # runs the lifespan, as uvicorn does
+        assert built  # before any request
+        assert api.get("/health").json()["status"] == "ok"
+
+
+def test_startup_survives_clients_that_cannot_be_built(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    def factory() -> AwsClients:
+        raise RuntimeError("no region")
+
+    svc = Services(settings(), clients=factory, clock=lambda: NOW)
+    with TestClient(create_app(svc=svc), raise_server_exceptions=False) as api:
+        assert api.get("/version").status_code == 200
+        assert api.get("/health").status_code == 503
+    assert "AWS clients not built at startup" in capfd.readouterr().out

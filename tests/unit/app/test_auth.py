@@ -19,10 +19,13 @@ from app.auth import (
     TokenVerifier,
     audience_matches,
     bearer_token,
-    scopes_of,
+    token_use_problem,
 )
+from app.authz import ALL_SCOPES
 
-from .support import AUDIENCE, ISSUER, keys, other_keys, settings, token
+from .support import AUDIENCE, ISSUER, SITES, keys, other_keys, settings, token
+
+COGNITO = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +36,8 @@ def verifier() -> TokenVerifier:
 def test_valid_token(verifier: TokenVerifier) -> None:
     principal = verifier.verify(token(subject="alice"))
     assert principal.subject == "alice"
-    assert principal.scopes == frozenset({"readings:read", "readings:write"})
+    assert principal.scopes == frozenset(ALL_SCOPES)
+    assert principal.sites == frozenset(SITES)
 
 
 def sign(claims: dict[str, Any]) -> str:
@@ -140,16 +144,36 @@ def test_bearer_token(header: str | None, result: str | None) -> None:
 
 
 @pytest.mark.parametrize(
-    ("claims", "scopes"),
+    ("claims", "issuer", "problem"),
     [
-        ({"scope": "a b"}, {"a", "b"}),
-        ({"scp": ["a", "b"]}, {"a", "b"}),
-        ({"scope": 3}, set()),
-        ({}, set()),
+        ({"token_use": "access"}, ISSUER, None),
+        ({"token_use": "access"}, COGNITO, None),
+        ({}, ISSUER, None),  # other issuers need not say
+        ({}, COGNITO, "token_use missing"),  # Cognito always says: its absence is suspect
+        ({"token_use": "id"}, COGNITO, "token_use 'id' is not 'access'"),
+        ({"token_use": "id"}, ISSUER, "token_use 'id' is not 'access'"),
+        ({"token_use": "ACCESS"}, COGNITO, "token_use 'ACCESS' is not 'access'"),
+        ({"token_use": ["access"]}, COGNITO, "token_use \"['access']\" is not 'access'"),
+        ({}, COGNITO + "/extra", None),  # not a user pool issuer
     ],
 )
-def test_scopes_of(claims: dict[str, Any], scopes: set[str]) -> None:
-    assert scopes_of(claims) == frozenset(scopes)
+def test_token_use_problem(claims: dict[str, Any], issuer: str, problem: str | None) -> None:
+    assert token_use_problem(claims, issuer) == problem
+
+
+@pytest.mark.parametrize(("token_use", "ok"), [("access", True), ("id", False), (None, False)])
+def test_cognito_id_tokens_are_rejected(token_use: str | None, ok: bool) -> None:
+    from dataclasses import replace
+
+    verifier = TokenVerifier(replace(settings().auth, issuer=COGNITO))
+    claims = {**claims_of(token(issuer=COGNITO)), "token_use": token_use}
+    if token_use is None:
+        claims.pop("token_use")
+    if ok:
+        assert verifier.verify(sign(claims)).subject
+    else:
+        with pytest.raises(TokenRejected):
+            verifier.verify(sign(claims))
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import pytest
 
 from app.auth import TokenVerifier
+from app.authz import ALL_SCOPES, Scope, decide
 from app.local.__main__ import main
-from app.local.dev_keys import LOCAL_AUDIENCE, LOCAL_ISSUER, mint_token
+from app.local.dev_keys import DEMO_SITES, LOCAL_AUDIENCE, LOCAL_ISSUER, SMOKE_SITE, mint_token
 from app.local.ports import free_port
 from app.local.processes import is_ours, stop_pid
 from app.local.run import (
@@ -48,8 +49,29 @@ def test_dev_token_is_accepted_by_the_settings_the_app_gets() -> None:
     assert settings.auth.issuer == LOCAL_ISSUER
     principal = TokenVerifier(settings.auth).verify(mint_token(keys()))
     assert principal.subject == "local-developer"
+    # Every scope on each demo site, and nothing on any other site.
+    assert principal.scopes == frozenset(ALL_SCOPES)
+    assert principal.sites == frozenset(DEMO_SITES) == {"demo", SMOKE_SITE}
+    assert all(decide(principal, scope, "demo").allowed for scope in Scope)
+    assert not decide(principal, Scope.READINGS_READ, "someone-else").allowed
     assert environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5000"
     assert settings.auth.audience == LOCAL_AUDIENCE
+
+
+def test_mint_token_for_chosen_scopes_and_sites() -> None:
+    environ = app_environment("http://127.0.0.1:5000", keys().public_pem, "1.0.0")
+    verifier = TokenVerifier(load_settings(environ).auth)
+    token = mint_token(keys(), scopes=["readings:read"], sites=("perf-1", "perf-2"))
+    principal = verifier.verify(token)
+    assert principal.scopes == {Scope.READINGS_READ}
+    assert principal.sites == {"perf-1", "perf-2"}
+    assert verifier.verify(mint_token(keys(), scopes=[], sites=[])).sites == frozenset()
+
+
+def test_the_smoke_suites_default_site_is_the_one_local_tokens_grant() -> None:
+    from tests.smoke.conftest import DEFAULT_SITE
+
+    assert DEFAULT_SITE == SMOKE_SITE
 
 
 def test_state_round_trip_is_private(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from app.readings import (
     CLOCK_SKEW,
     EARLIEST,
+    LATEST,
     MAX_BATCH,
     Metric,
     Reading,
@@ -111,6 +112,28 @@ def test_batch_size_limits(size: int, ok: bool) -> None:
             ReadingBatch.model_validate({"readings": items})
 
 
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        (5e-324, 0.0),  # the smallest float: DynamoDB would refuse it (number underflow)
+        (-9.9e-131, 0.0),
+        (1e-130, 1e-130),  # the smallest magnitude DynamoDB stores
+        (-1e-130, -1e-130),
+        (0.0, 0.0),
+        (1.5, 1.5),
+    ],
+)
+def test_normalize_stores_magnitudes_below_dynamodb_range_as_zero(
+    value: float, stored: float
+) -> None:
+    batch = ReadingBatch.model_validate(
+        {"readings": [{"timestamp": NOW.isoformat(), "metric": "power_kw", "value": value}]}
+    )
+    distinct, errors = normalize_batch(batch, NOW)
+    assert errors == []
+    assert [r.value for r in distinct] == [stored]
+
+
 def test_normalize_converts_to_utc_and_collapses_exact_repeats() -> None:
     batch = ReadingBatch.model_validate(
         {
@@ -160,3 +183,33 @@ def test_normalize_rejects_conflicting_repeats_and_reports_every_error() -> None
 def test_check_range(start_offset: timedelta, end_offset: timedelta, field: str | None) -> None:
     errors = check_range(NOW + start_offset, NOW + end_offset, timedelta(days=31))
     assert [e.field for e in errors] == ([] if field is None else [field])
+
+
+PLUS_1 = timezone(timedelta(minutes=1))
+MINUS_1 = timezone(timedelta(minutes=-1))
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        (EARLIEST, EARLIEST + timedelta(days=1), None),
+        (EARLIEST - timedelta(microseconds=1), EARLIEST + timedelta(days=1), "from"),
+        (datetime(1, 1, 1, tzinfo=PLUS_1), datetime(1, 1, 2, tzinfo=UTC), "from"),  # year 0 in UTC
+        (LATEST - timedelta(days=1), LATEST, None),
+        (LATEST - timedelta(days=1), LATEST + timedelta(microseconds=1), "to"),
+        (datetime(9999, 12, 30, tzinfo=UTC), datetime(9999, 12, 31, 23, 59, tzinfo=MINUS_1), "to"),
+    ],
+)
+def test_check_range_bounds(start: datetime, end: datetime, field: str | None) -> None:
+    errors = check_range(start, end, timedelta(days=366))
+    assert [e.field for e in errors] == ([] if field is None else [field])
+    if field is None:  # a window that passes converts to UTC: the store can query it
+        assert start.astimezone(UTC) < end.astimezone(UTC)
+
+
+def test_a_timestamp_that_cannot_convert_to_utc_is_a_field_error() -> None:
+    batch = ReadingBatch.model_validate(
+        {"readings": [{"timestamp": "0001-01-01T00:00:00+00:01", "metric": "power_kw", "value": 1}]}
+    )
+    _, errors = normalize_batch(batch, NOW)
+    assert [e.field for e in errors] == ["readings.0.timestamp"]

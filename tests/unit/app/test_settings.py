@@ -25,6 +25,7 @@ def test_defaults_are_safe() -> None:
     assert settings.health_timeout_s == 2.0
     assert settings.auth.public_key_pem is not None
     assert settings.auth.jwks_url is None
+    assert settings.auth.resource_server == "energy-insights"
 
 
 @pytest.mark.parametrize(
@@ -48,6 +49,10 @@ def test_defaults_are_safe() -> None:
         ({"EI_HEALTH_TIMEOUT_S": "0.09"}, "EI_HEALTH_TIMEOUT_S"),
         ({"EI_REPORT_URL_TTL_S": "0"}, "EI_REPORT_URL_TTL_S"),
         ({"EI_REPORT_URL_TTL_S": "3601"}, "EI_REPORT_URL_TTL_S"),
+        ({"EI_JWT_RESOURCE_SERVER": "energy insights"}, "EI_JWT_RESOURCE_SERVER"),
+        ({"EI_JWT_RESOURCE_SERVER": 'say"hi'}, "EI_JWT_RESOURCE_SERVER"),
+        ({"EI_JWT_RESOURCE_SERVER": "back\\slash"}, "EI_JWT_RESOURCE_SERVER"),
+        ({"EI_JWT_RESOURCE_SERVER": "x" * 257}, "EI_JWT_RESOURCE_SERVER"),
     ],
 )
 def test_bad_environment_names_the_variable(changes: dict[str, str | None], names: str) -> None:
@@ -115,3 +120,17 @@ def test_allow_flag_must_be_boolean() -> None:
 
 def test_fault_seed_is_parsed() -> None:
     assert load_settings(env(EI_FAULT_SEED="42")).faults.seed == 42
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (None, "energy-insights"),
+        ("  ", "energy-insights"),
+        ("billing-api", "billing-api"),
+        ("https://api.example.com", "https://api.example.com"),
+        ("x" * 256, "x" * 256),
+    ],
+)
+def test_resource_server(value: str | None, expected: str) -> None:
+    assert load_settings(env(EI_JWT_RESOURCE_SERVER=value)).auth.resource_server == expected

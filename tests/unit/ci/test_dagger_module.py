@@ -18,7 +18,8 @@ from dagger.mod._converter import to_typedef
 
 from pipeline import main as module
 from pipeline.catalog import CATALOG, CI_STAGES, EXCLUDES, Catalog, Stage, Step, validate
-from pipeline.engines.dagger import plan
+from pipeline.engines.dagger import checks, plan
+from pipeline.engines.dagger.checks import secret_inputs
 from pipeline.engines.dagger.stages import RunInputs
 from pipeline.main import MissingSecret, Pipeline, StagesFailed, compile_stage, run_stages
 from tests.unit.ci.fake_dagger import (
@@ -131,7 +132,11 @@ def test_debian_packages_install_in_one_layer_only_when_declared(
 
 
 def test_scan_gets_the_templates_synth_produced(client: FakeClient) -> None:
-    runs = anyio.run(run_stages, client, CATALOG, ("scan",), SOURCE)
+    runs = anyio.run(
+        lambda: run_stages(
+            client, CATALOG, ("scan",), SOURCE, inputs=secret_inputs({"GH_TOKEN": None})
+        )
+    )
     by_name = {r.result.name: r for r in runs}
     assert list(by_name) == ["synth", "scan"]
     scan, synth = by_name["scan"].container, by_name["synth"].container
@@ -209,7 +214,7 @@ def test_a_missing_secret_is_named_before_anything_runs() -> None:
 
 
 def test_ci_runs_independent_stages_concurrently(client: FakeClient) -> None:
-    independent = {"lint", "typecheck", "test", "synth"}
+    independent = {"lint", "typecheck", "test", "integration", "synth"}
     started: set[str] = set()
     all_started = anyio.Event()
 
@@ -228,8 +233,8 @@ def test_ci_runs_independent_stages_concurrently(client: FakeClient) -> None:
 
     starts = [stage for kind, stage in client.events if kind == "start"]
     first_end = client.events.index(next(e for e in client.events if e[0] == "end"))
-    assert set(starts[:4]) == independent
-    assert first_end >= 4
+    assert set(starts[:5]) == independent
+    assert first_end >= 5
     assert client.events.index(("start", "scan")) > client.events.index(("end", "synth"))
     for name in CI_STAGES:
         assert f"| {name} | passed |" in report
@@ -351,8 +356,42 @@ def test_the_module_exposes_one_documented_function_per_stage() -> None:
         assert params["source"].default_path == "/"
         assert params["source"].ignore == list(EXCLUDES)
         if name not in RELEASE_FUNCTIONS:
-            assert set(params) == {"source", "strict"}
+            audits = name in ("ci", "scan", "reports")  # the workflow audit's online checks
+            assert set(params) == {"source", "strict", *(("github_token",) if audits else ())}
             assert params["strict"].default_value == "false"
+            if audits:
+                assert params["github_token"].resolved_type == dagger.Secret | None
+
+
+def test_the_github_token_reaches_only_the_scan_stage_as_a_secret(client: FakeClient) -> None:
+    token = client.set_secret("gh", "value")
+    runs = anyio.run(
+        lambda: run_stages(
+            client, CATALOG, CI_STAGES, SOURCE, inputs=secret_inputs({"GH_TOKEN": token})
+        )
+    )
+    for run in runs:
+        assert run.container is not None, run.result
+        given = [c.args for c in calls_named(run.container, "with_secret_variable")]
+        assert given == ([("GH_TOKEN", token)] if run.result.name == "scan" else []), run.result
+
+
+def test_ci_hands_its_github_token_to_the_stages(
+    client: FakeClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[RunInputs] = []
+    real = checks.run_stages
+
+    async def spy(*args: object, inputs: RunInputs, **kwargs: object) -> object:
+        seen.append(inputs)
+        return await real(*args, inputs=inputs, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(checks, "run_stages", spy)
+    token = client.set_secret("gh", "value")
+    anyio.run(lambda: Pipeline().ci(SOURCE, github_token=token))  # type: ignore[arg-type]
+    anyio.run(lambda: Pipeline().ci(SOURCE))
+    assert [dict(i.secrets) for i in seen] == [{"GH_TOKEN": token}, {}]
+    assert all(tuple(i.optional_secrets) == ("GH_TOKEN",) for i in seen)
 
 
 CREDENTIALS = ("aws_access_key_id", "aws_secret_access_key", "aws_session_token")
@@ -485,3 +524,32 @@ def test_a_kind_taking_a_parameter_no_argument_carries_is_refused(
     monkeypatch.setattr(functions, "KINDS", {**KINDS, "odd": odd})
     with pytest.raises(CatalogError, match="PIPELINE_MYSTERY, which no Dagger argument carries"):
         functions.catalog_functions(CATALOG, lambda: FakeClient())
+
+
+def test_a_stage_declaring_a_service_gets_it_bound_under_its_name() -> None:
+    stage = CATALOG.stage("integration")
+    (service,) = CATALOG.services_of(stage)
+    ctr = compile_stage(FakeClient(), CATALOG, stage, SOURCE)
+
+    (binding,) = calls_named(ctr, "with_service_binding")
+    alias, bound = binding.args
+    assert alias == service.name
+    assert bound.args[0].endswith("/bin/python")
+    every = "0.0.0.0"  # noqa: S104 - the service container's own interfaces
+    assert list(bound.args[1:]) == ["-m", "moto.server", "-H", every, "-p", str(service.port)]
+    assert ("with_exposed_port", (service.port,)) in [
+        (c.method, c.args) for c in bound.container.calls
+    ]
+    url = env_of(ctr)[service.url_env][0]
+    assert url == f"http://{service.name}:{service.port}"
+    assert index_of(ctr, "with_service_binding", service.name) < len(ctr.calls) - 1  # before exec
+
+
+def test_the_generated_scan_function_takes_the_github_token_as_an_optional_secret() -> None:
+    fn = Pipeline.__dagger_module__.get_object("Pipeline").functions["scan"]
+    assert fn.parameters["github_token"].resolved_type == dagger.Secret | None
+    assert fn.parameters["github_token"].default_value == "null"
+    assert (
+        "github_token"
+        not in Pipeline.__dagger_module__.get_object("Pipeline").functions["lint"].parameters
+    )

@@ -1,15 +1,24 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from pipeline.catalog import CATALOG
-from pipeline.result_cache import DEGRADED_TTL_S, ResultCache, export_digest, input_digest
+from pipeline.catalog import AUDIT_TTL_S, CATALOG, Stage
+from pipeline.result_cache import (
+    DEGRADED_TTL_S,
+    ResultCache,
+    export_digest,
+    input_digest,
+    is_fresh,
+    time_to_live,
+)
 from pipeline.results import StageResult, Status
 
 LINT = CATALOG.stages["lint"]
 SYNTH = CATALOG.stages["synth"]
+SCAN = CATALOG.stages["scan"]
 
 
 def _repo(tmp_path: Path) -> Path:
@@ -73,25 +82,77 @@ def test_failed_results_are_never_recorded(tmp_path: Path) -> None:
         assert cache.lookup(tmp_path, SYNTH, "d") is None
 
 
+def test_the_audit_stages_carry_a_day_long_ttl() -> None:
+    assert AUDIT_TTL_S == 24 * 3600
+    assert SCAN.result_ttl_s == AUDIT_TTL_S, "pip-audit and zizmor read outside data"
+    assert LINT.result_ttl_s is None and SYNTH.result_ttl_s is None
+
+
 @pytest.mark.parametrize(
-    ("status", "age_s", "hit"),
+    ("stage_ttl", "status", "expected"),
     [
-        (Status.DEGRADED, DEGRADED_TTL_S - 1, True),
-        (Status.DEGRADED, DEGRADED_TTL_S + 1, False),
-        (Status.PASSED, DEGRADED_TTL_S * 100, True),
+        (None, Status.PASSED, None),
+        (None, Status.DEGRADED, DEGRADED_TTL_S),
+        (AUDIT_TTL_S, Status.PASSED, AUDIT_TTL_S),
+        (AUDIT_TTL_S, Status.DEGRADED, DEGRADED_TTL_S),  # the shorter limit wins
+        (60, Status.DEGRADED, 60),
     ],
 )
-def test_degraded_results_expire_and_replay_as_degraded(
-    tmp_path: Path, status: Status, age_s: float, hit: bool
+def test_time_to_live(stage_ttl: int | None, status: Status, expected: float | None) -> None:
+    assert time_to_live(replace(SYNTH, result_ttl_s=stage_ttl), status) == expected
+
+
+@pytest.mark.parametrize(
+    ("age_s", "ttl_s", "fresh"),
+    [
+        (0, 100, True),
+        (99.999, 100, True),
+        (100, 100, False),  # expired at exactly the TTL
+        (100.001, 100, False),
+        (10**9, None, True),
+        (-1, 100, False),  # a clock that went back: do not trust the entry
+    ],
+)
+def test_is_fresh_at_the_edges(age_s: float, ttl_s: float | None, fresh: bool) -> None:
+    assert is_fresh(age_s, ttl_s) is fresh
+
+
+@pytest.mark.parametrize(
+    ("stage", "status", "age_s", "hit"),
+    [
+        (SYNTH, Status.DEGRADED, DEGRADED_TTL_S - 1, True),
+        (SYNTH, Status.DEGRADED, DEGRADED_TTL_S, False),
+        (SYNTH, Status.PASSED, DEGRADED_TTL_S * 100, True),
+        (SCAN, Status.PASSED, AUDIT_TTL_S - 1, True),
+        (SCAN, Status.PASSED, AUDIT_TTL_S, False),  # a rerun after a day audits again
+        (SCAN, Status.PASSED, AUDIT_TTL_S + 1, False),
+    ],
+    ids=[
+        "degraded-young",
+        "degraded-expired",
+        "passed-no-ttl",
+        "audit-a-second-before-a-day",
+        "audit-at-a-day",
+        "audit-after-a-day",
+    ],
+)
+def test_recorded_results_expire_on_the_injected_clock(
+    tmp_path: Path, stage: Stage, status: Status, age_s: float, hit: bool
 ) -> None:
     now = [1_000_000.0]
     cache = ResultCache(tmp_path / "cache", clock=lambda: now[0])
-    cache.store(tmp_path, SYNTH, "d", _result(status))
+    cache.store(tmp_path, stage, "d", _result(status))
     now[0] += age_s
-    found = cache.lookup(tmp_path, SYNTH, "d")
+    found = cache.lookup(tmp_path, stage, "d")
     assert (found is not None) is hit
     if found is not None:
-        assert found.status is status
+        assert found.status is status, "a cached result replays its own status"
+
+
+def test_the_digest_says_which_declared_secrets_were_given(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    without = input_digest(repo, SCAN, FILES, "tc", {})
+    assert input_digest(repo, SCAN, FILES, "tc", {}, provided_secrets=("GH_TOKEN",)) != without
 
 
 def test_corrupt_entry_is_dropped(tmp_path: Path) -> None:

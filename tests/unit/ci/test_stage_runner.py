@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 from xml.etree import ElementTree as ET
@@ -104,3 +106,74 @@ def test_secret_values_are_masked_in_output_log_and_result(tmp_path: Path) -> No
     for text in written:
         assert secret not in text
     assert "token=***" in written[1]
+
+
+def test_a_degraded_step_is_a_skipped_junit_case_with_its_reason(tmp_path: Path) -> None:
+    stage = _stage(
+        Step("ok", (PY, "-c", "print('fine')")),
+        Step(
+            "audit",
+            (PY, "-c", "print('pip-audit: 12 dependencies could not be audited'); exit(3)"),
+            degraded_exit=3,
+        ),
+    )
+    assert run_stage(stage, tmp_path, io.StringIO()) is Status.DEGRADED
+    suite = ET.parse(tmp_path / "build/reports/demo/junit.steps.xml").getroot()
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("2", "0", "1")
+    ok, audit = suite.findall("testcase")
+    assert ok.find("skipped") is None and ok.find("failure") is None
+    skipped = audit.find("skipped")
+    assert skipped is not None, "a degraded step is never reported as a pass"
+    assert skipped.get("message") == "degraded: pip-audit: 12 dependencies could not be audited"
+
+
+def test_notes_go_to_the_log_and_the_result(tmp_path: Path) -> None:
+    stage = replace(_stage(Step("ok", (PY, "-c", "pass"))), notes=("docker tests deselected",))
+    out = io.StringIO()
+    run_stage(stage, tmp_path, out)
+    assert "note: docker tests deselected" in out.getvalue()
+    result = json.loads((tmp_path / "build/reports/demo/result.json").read_text())
+    assert result["notes"] == ["docker tests deselected"]
+
+
+SECRET = "stdin-s3cr3t-" + "9" * 12  # pragma: allowlist secret
+
+
+def _secret_stage() -> Stage:
+    show = (
+        "import os, pathlib; print('token', os.environ.get('API_TOKEN')); "
+        "print('other', os.environ.get('OTHER')); "
+        "pathlib.Path('build/reports/demo/tool.xml').write_text(os.environ['API_TOKEN'])"
+    )
+    return replace(_stage(Step("show", (PY, "-c", show))), secrets=("API_TOKEN",))
+
+
+def test_secrets_from_stdin_reach_the_steps_masked_everywhere(tmp_path: Path) -> None:
+    given = json.dumps({"API_TOKEN": SECRET, "OTHER": "undeclared"})
+    out = io.StringIO()
+    # pragma: allowlist nextline secret
+    environ = {**os.environ, "PIPELINE_SECRETS_FROM": "stdin"}
+    status = run_stage(_secret_stage(), tmp_path, out, environ=environ, stdin=io.StringIO(given))
+    assert status is Status.PASSED
+    assert "token ***" in out.getvalue(), "the step got the value; the output is masked"
+    assert "other None" in out.getvalue(), "an undeclared name is dropped"
+    for path in (tmp_path / "build/reports/demo").iterdir():
+        assert SECRET not in path.read_text(), path.name
+    assert (tmp_path / "build/reports/demo/tool.xml").read_text() == "***"
+
+
+@pytest.mark.parametrize("given", ["not json", "[1, 2]", '{"API_TOKEN": 3}'])
+def test_unreadable_secrets_on_stdin_are_a_usage_error_without_values(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    given: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PIPELINE_SECRETS_FROM", "stdin")
+    monkeypatch.setattr(sys, "stdin", io.StringIO(given))
+    catalog = Catalog(
+        CATALOG.toolchains, CATALOG.caches, MappingProxyType({"demo": _secret_stage()})
+    )
+    assert main(["demo"], catalog=catalog) == 2
+    assert "secrets on stdin" in capsys.readouterr().err

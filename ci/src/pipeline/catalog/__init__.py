@@ -10,19 +10,31 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from pipeline.catalog.ci import CI, CI_STAGES, SYNTH_DIR
+from pipeline.catalog.ci import (
+    CI,
+    CI_STAGES,
+    DOCKER_MARKER,
+    DOCKER_TESTS_COMMAND,
+    GITHUB_TOKEN_SECRET,
+    STRICT_TESTS_ENV,
+    SYNTH_DIR,
+)
 from pipeline.catalog.model import (
+    AUDIT_TTL_S,
     DEGRADED_EXIT,
     REPORTS_DIR,
+    RESULT_EPOCH_ENV,
     Cache,
     Catalog,
     CatalogError,
     Network,
+    Service,
     Stage,
     Step,
     Toolchain,
     frozen_env,
     python_cmd,
+    result_epoch,
     stage_from_dict,
     stage_to_dict,
     validate,
@@ -57,11 +69,14 @@ from pipeline.catalog.release import (
 )
 from pipeline.catalog.toolchains import (
     CACHES,
+    EMULATOR_SERVICE,
+    EMULATOR_URL_ENV,
     EXCLUDES,
     PROJECT_FILES,
     PY_SOURCES,
     PYTHON_TOOLCHAIN,
     SECURITY_TOOLCHAIN,
+    SERVICES,
     TOOLCHAINS,
     UV_VERSION,
 )
@@ -71,11 +86,13 @@ CATALOG = validate(
         toolchains=MappingProxyType({t.name: t for t in TOOLCHAINS}),
         caches=MappingProxyType({c.name: c for c in CACHES}),
         stages=MappingProxyType({s.name: s for s in (*CI, *RELEASE)}),
+        services=MappingProxyType({s.name: s for s in SERVICES}),
     )
 )
 
 __all__ = [
     "ARTIFACTS_DIR",
+    "AUDIT_TTL_S",
     "AWS_SECRETS",
     "BUILD_STAGE",
     "CACHES",
@@ -83,8 +100,13 @@ __all__ = [
     "CI_STAGES",
     "DEGRADED_EXIT",
     "DEPLOY",
+    "DOCKER_MARKER",
+    "DOCKER_TESTS_COMMAND",
     "DRY_RUN",
+    "EMULATOR_SERVICE",
+    "EMULATOR_URL_ENV",
     "EXCLUDES",
+    "GITHUB_TOKEN_SECRET",
     "HISTORY",
     "KINDS",
     "PARAM_ACTOR",
@@ -98,10 +120,13 @@ __all__ = [
     "RELEASE_ENVS",
     "RELEASE_STAGES",
     "REPORTS_DIR",
+    "RESULT_EPOCH_ENV",
     "SECURITY_TOOLCHAIN",
+    "SERVICES",
     "SMOKE",
     "SMOKE_TOKEN_SECRET",
     "STATUS",
+    "STRICT_TESTS_ENV",
     "SYNTH_DIR",
     "TARGET_AWS",
     "TARGET_LOCAL",
@@ -110,6 +135,7 @@ __all__ = [
     "Catalog",
     "CatalogError",
     "Network",
+    "Service",
     "Stage",
     "StageKind",
     "Step",
@@ -121,6 +147,7 @@ __all__ = [
     "kind_of",
     "kind_stage",
     "python_cmd",
+    "result_epoch",
     "stage_from_dict",
     "stage_to_dict",
     "validate",

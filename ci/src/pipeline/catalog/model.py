@@ -17,6 +17,17 @@ from pipeline.errors import UsageError
 REPORTS_DIR = "build/reports"
 # Exit code a step uses to say "ran, but could not check everything" (e.g. pip-audit offline).
 DEGRADED_EXIT = 3
+# How long a recorded result of a stage that reads outside data (vulnerability databases,
+# GitHub) is reused: after that a rerun audits again, even with unchanged inputs.
+AUDIT_TTL_S = 24 * 3600
+# Dagger caches by inputs only: a stage with a TTL gets this variable, which changes once per TTL
+# window, so Dagger's cached result of it expires too.
+RESULT_EPOCH_ENV = "PIPELINE_RESULT_EPOCH"
+
+
+def result_epoch(ttl_s: int | None, now_s: float) -> str | None:
+    """The TTL window `now_s` (epoch seconds) falls in; None for a stage without a TTL."""
+    return None if ttl_s is None else str(int(now_s // ttl_s))
 
 
 def frozen_env(mapping: Mapping[str, str] | None = None) -> Mapping[str, str]:
@@ -64,6 +75,27 @@ class Step:
     degraded_exit: int | None = None
 
 
+@dataclass(frozen=True)
+class Service:
+    """A long-running process a stage talks to (e.g. the AWS emulator), run by the engine.
+
+    Every engine resolves `name` to where the service answers and gives the stage that URL in
+    `url_env`: docker and Dagger bind it under the hostname `name` on the stage's network
+    (`http://<name>:<port>`); the host engine runs it as a process on a free loopback port.
+    `argv` runs in the toolchain's venv; `{host}` and `{port}` in it are where it must listen.
+    """
+
+    name: str
+    description: str
+    toolchain: str
+    argv: tuple[str, ...]
+    port: int
+    url_env: str
+
+    def command(self, host: str, port: int) -> tuple[str, ...]:
+        return tuple(arg.format(host=host, port=port) for arg in self.argv)
+
+
 class Network(StrEnum):
     """What network a stage's container gets: none (isolated), the engine's default, or the
     host's (to reach services on the host's loopback, such as the local AWS emulator)."""
@@ -80,7 +112,8 @@ class Stage:
     `inputs` are glob patterns (relative to the repo root) of the files the stage reads: they key
     its cache entry. `outputs` are paths the stage writes and the engines export back to the host.
     Steps always all run (so a lint run reports both ruff check and ruff format); the stage fails
-    if any step fails.
+    if any step fails. `result_ttl_s` bounds how long a recorded result is reused (stages that
+    read outside data); `notes` say what the stage deliberately leaves out, in every report.
     """
 
     name: str
@@ -97,6 +130,8 @@ class Stage:
     network: Network = Network.NONE
     params: tuple[str, ...] = ()  # run parameters it receives as env vars (e.g. the target)
     cacheable: bool = True  # False for stages with effects outside the repo (deploy, smoke)
+    result_ttl_s: int | None = None  # None: a recorded result holds until the inputs change
+    notes: tuple[str, ...] = ()
 
     @property
     def report_dir(self) -> str:
@@ -126,6 +161,8 @@ def stage_to_dict(stage: Stage) -> dict[str, object]:
         "network": stage.network.value,
         "params": list(stage.params),
         "cacheable": stage.cacheable,
+        "result_ttl_s": stage.result_ttl_s,
+        "notes": list(stage.notes),
     }
 
 
@@ -146,6 +183,8 @@ def stage_from_dict(data: Mapping[str, Any]) -> Stage:
             network=Network(data.get("network", "none")),
             params=tuple(data.get("params", ())),
             cacheable=bool(data.get("cacheable", True)),
+            result_ttl_s=data.get("result_ttl_s"),
+            notes=tuple(str(n) for n in data.get("notes", ())),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise CatalogError(f"not a stage description: {exc!r}") from None
@@ -160,6 +199,7 @@ class Catalog:
     toolchains: Mapping[str, Toolchain]
     caches: Mapping[str, Cache]
     stages: Mapping[str, Stage]
+    services: Mapping[str, Service] = field(default_factory=lambda: MappingProxyType({}))
 
     def stage(self, name: str) -> Stage:
         try:
@@ -173,6 +213,9 @@ class Catalog:
 
     def caches_of(self, stage: Stage) -> tuple[Cache, ...]:
         return tuple(self.caches[name] for name in stage.caches)
+
+    def services_of(self, stage: Stage) -> tuple[Service, ...]:
+        return tuple(self.services[name] for name in stage.services)
 
     def closure(self, names: Iterable[str]) -> tuple[str, ...]:
         """The named stages plus everything they need, in catalog order."""
@@ -210,6 +253,12 @@ def validate(catalog: Catalog) -> Catalog:
         for cache in stage.caches:
             if cache not in catalog.caches:
                 raise CatalogError(f"stage {name!r} uses unknown cache {cache!r}")
+        _check_services(catalog, stage)
+        if stage.result_ttl_s is not None and stage.result_ttl_s <= 0:
+            raise CatalogError(
+                f"stage {name!r} has result_ttl_s={stage.result_ttl_s}: use a positive number "
+                "of seconds, or cacheable=False for a stage that must always run"
+            )
         for need in stage.needs:
             if need not in catalog.stages:
                 raise CatalogError(
@@ -220,6 +269,25 @@ def validate(catalog: Catalog) -> Catalog:
             raise CatalogError(f"stage {name!r} has no steps")
     _check_acyclic(catalog.stages)
     return catalog
+
+
+def _check_services(catalog: Catalog, stage: Stage) -> None:
+    for service in stage.services:
+        if service not in catalog.services:
+            raise CatalogError(
+                f"stage {stage.name!r} uses unknown service {service!r}: declare it in the "
+                f"catalog's services ({', '.join(catalog.services) or 'none declared'})"
+            )
+        if catalog.services[service].toolchain not in catalog.toolchains:
+            raise CatalogError(
+                f"service {service!r} uses unknown toolchain "
+                f"{catalog.services[service].toolchain!r}"
+            )
+    if stage.services and stage.network is Network.HOST:
+        raise CatalogError(
+            f"stage {stage.name!r} declares services and the host network: services are "
+            "reached on the stage's own network; use network none or default"
+        )
 
 
 def _check_acyclic(stages: Mapping[str, Stage]) -> None:

@@ -20,6 +20,12 @@ VENV_DIR = "/opt/venv"
 # The in-container entry point: `python -m pipeline.stage_runner <stage>` with PYTHONPATH set.
 RUNNER_MODULE = "pipeline.stage_runner"
 RUNNER_PYTHONPATH = f"{SOURCE_DIR}/ci/src:{SOURCE_DIR}"
+# How an engine tells the runner its secrets come as one JSON object on stdin (docker: so they
+# are in no container config); without it the runner reads them from its environment.
+# pragma: allowlist nextline secret
+SECRETS_FROM_ENV = "PIPELINE_SECRETS_FROM"
+# pragma: allowlist nextline secret
+SECRETS_FROM_STDIN = "stdin"
 
 OutputSink = Callable[[str, str], None]
 """Receives (stage name, one line of its output) for live progress."""
@@ -47,6 +53,8 @@ class StageContext:
     secrets: Mapping[str, str] = field(default_factory=dict)  # values never logged
     params: Mapping[str, str] = field(default_factory=dict)  # the stage's run parameters
     on_output: OutputSink | None = None
+    # The prepared toolchain of each service the stage declares (service name -> reference).
+    service_refs: Mapping[str, str] = field(default_factory=dict)
 
 
 def runner_argv(stage: Stage) -> tuple[str, ...]:
@@ -76,7 +84,8 @@ class Engine(Protocol):
         """Run the stage (blocking, called from a worker thread) and return its result.
 
         The engine copies the repository (minus catalog.EXCLUDES) plus the exports of the stages
-        it needs into an isolated place, runs `runner_argv(stage)` there with the stage's env,
-        secrets and caches, copies `stage.exports` back into `ctx.repo`, and cleans up.
+        it needs into an isolated place, starts the stage's services, runs `runner_argv(stage)`
+        there with the stage's env, secrets and caches, copies `stage.exports` back into
+        `ctx.repo`, and cleans up (services included).
         """
         ...

@@ -1,7 +1,9 @@
 """The host engine: stages run as processes in the toolchain's venv, in the repository itself.
 
 Nothing is containerized here, and every result says so. Used when neither a Dagger engine nor a
-Docker Engine is reachable, or when asked for with `--engine host`.
+Docker Engine is reachable, or when asked for with `--engine host`. A stage's process gets a
+minimal base environment (engines/environment.py) plus what the stage declares, never the
+caller's whole environment; its services run as processes on free loopback ports.
 """
 
 from __future__ import annotations
@@ -13,12 +15,17 @@ import shutil
 import subprocess  # nosec B404 - runs uv and the stage runner with fixed argv
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 
 from pipeline.catalog import Stage, Toolchain
 from pipeline.engines.base import EngineError, StageContext, runner_argv
-from pipeline.engines.outcome import read_result
-from pipeline.results import StageResult, tail
+from pipeline.engines.environment import base_environment
+from pipeline.engines.host_services import running_services
+from pipeline.engines.outcome import not_run, read_result
+from pipeline.engines.services import ServiceFailed, Waiting
+from pipeline.masking import Masker
+from pipeline.results import StageResult, Status, tail
 
 
 def venv_dir(toolchain: Toolchain, repo: Path) -> Path:
@@ -64,14 +71,22 @@ class HostEngine:
             ) from exc
         return str(venv_dir(toolchain, repo))
 
-    def run_stage(self, stage: Stage, ctx: StageContext) -> StageResult:
+    def __init__(
+        self, environ: Mapping[str, str] | None = None, waiting: Waiting | None = None
+    ) -> None:
+        self._environ = os.environ if environ is None else environ
+        self._waiting = waiting or Waiting()
+
+    def stage_environment(self, stage: Stage, ctx: StageContext) -> dict[str, str]:
+        """The base variables, the stage's env, params and declared secrets, the venv, caches."""
         venv = Path(ctx.toolchain_ref)
+        base = base_environment(self._environ)
         env = {
-            **os.environ,
+            **base,
             **stage.env,
-            **ctx.params,
-            **ctx.secrets,
-            "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}",
+            **{k: v for k, v in ctx.params.items() if k in stage.params},
+            **{k: v for k, v in ctx.secrets.items() if k in stage.secrets},
+            "PATH": f"{venv / 'bin'}{os.pathsep}{base.get('PATH', os.defpath)}",
             "VIRTUAL_ENV": str(venv),
             "PYTHONPATH": f"{ctx.repo / 'ci' / 'src'}{os.pathsep}{ctx.repo}",
         }
@@ -82,12 +97,48 @@ class HostEngine:
         # Host paths differ from the container's /tmp scratch; keep coverage data in the repo.
         if "COVERAGE_FILE" in stage.env:
             env["COVERAGE_FILE"] = str(ctx.repo / ".pipeline" / f"coverage.{stage.name}")
+        return env
+
+    def run_stage(self, stage: Stage, ctx: StageContext) -> StageResult:
+        venv = Path(ctx.toolchain_ref)
+        image = f"venv:{venv.relative_to(ctx.repo) if venv.is_relative_to(ctx.repo) else venv}"
+        masker = Masker(v for k, v in ctx.secrets.items() if k in stage.secrets)
+        env = self.stage_environment(stage, ctx)
         started = time.monotonic()
-        argv = [str(venv / "bin" / "python"), *runner_argv(stage)[1:]]
+        try:
+            with running_services(
+                stage, ctx, base_environment(self._environ), self._waiting
+            ) as located:
+                env.update(located)
+                exit_code = self._run(stage, ctx, env, masker)
+        except ServiceFailed as exc:
+            return not_run(
+                stage,
+                Status.ERROR,
+                masker(str(exc)),
+                engine=self.name,
+                image=image,
+                containerized=False,
+                duration_s=time.monotonic() - started,
+            )
+        masker.scrub_tree(ctx.repo / stage.report_dir)  # the runner masks; this guards a crash
+        return read_result(
+            stage,
+            ctx.repo,
+            exit_code,
+            round(time.monotonic() - started, 3),
+            engine=self.name,
+            image=image,
+            containerized=False,
+        )
+
+    def _run(self, stage: Stage, ctx: StageContext, env: dict[str, str], masker: Masker) -> int:
+        argv = [str(Path(ctx.toolchain_ref) / "bin" / "python"), *runner_argv(stage)[1:]]
         proc = subprocess.Popen(  # nosec B603 - fixed argv
             argv,
             cwd=ctx.repo,
             env=env,
+            stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -96,14 +147,5 @@ class HostEngine:
         assert proc.stdout is not None
         for line in proc.stdout:
             if ctx.on_output is not None:
-                ctx.on_output(stage.name, line.rstrip("\n"))
-        exit_code = proc.wait()
-        return read_result(
-            stage,
-            ctx.repo,
-            exit_code,
-            round(time.monotonic() - started, 3),
-            engine=self.name,
-            image=f"venv:{venv.relative_to(ctx.repo) if venv.is_relative_to(ctx.repo) else venv}",
-            containerized=False,
-        )
+                ctx.on_output(stage.name, masker(line.rstrip("\n")))
+        return proc.wait()

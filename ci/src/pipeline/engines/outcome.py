@@ -49,9 +49,11 @@ def parse_result(
     """The runner's result.json text (None when it wrote none) and log as a StageResult.
 
     A runner that exited non-zero while its result says ok, or left no readable result, is an
-    ERROR: the engine, not the stage's tools, went wrong.
+    ERROR: the engine, not the stage's tools, went wrong. The stage's notes (what it leaves out
+    on purpose) end the message.
     """
     message = ""
+    notes: tuple[str, ...] = ()
     try:
         if result_text is None:
             raise ValueError(f"no {RESULT_FILE}")
@@ -68,6 +70,7 @@ def parse_result(
             for s in data["steps"]
         )
         status = Status(data["status"])
+        notes = tuple(str(n) for n in data.get("notes", ()))
     except (ValueError, KeyError, TypeError) as exc:
         steps = ()
         status = Status.ERROR
@@ -79,6 +82,7 @@ def parse_result(
         message = "degraded: " + "; ".join(
             _degraded_note(s) for s in steps if s.status is Status.DEGRADED
         )
+    message = "; ".join(part for part in (message, *notes) if part)
     return StageResult(
         name=stage.name,
         status=status,

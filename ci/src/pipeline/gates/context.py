@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.catalog import CATALOG
@@ -15,6 +17,7 @@ SCAN_REPORT_DIR = CATALOG.stage("scan").report_dir
 class GateContext:
     repo: Path
     runner: ToolRunner
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ), repr=False)
 
     @property
     def report_dir(self) -> Path:

@@ -1,14 +1,19 @@
-"""zizmor (offline audits) over the GitHub Actions workflows in .github/workflows.
+"""zizmor over the GitHub Actions workflows in .github/workflows.
 
-Workflow files are passed one by one so SARIF locations are repository-relative (what GitHub
-code scanning expects). Any finding zizmor reports (its default "regular" persona, ignore
-comments honoured) fails the gate; no workflow files is a pass with a note.
+With a GitHub token in GH_TOKEN (CI: the job's read-only token) zizmor also runs its online
+audits (known-vulnerable actions, impostor commits: pinned SHAs that are not on the action's
+repository); zizmor reads the token from the environment, so it is never on a command line.
+Without one only the offline audits run and the gate is DEGRADED, never a pass. Workflow files are
+passed one by one so SARIF locations are repository-relative (what GitHub code scanning expects).
+Any finding (zizmor's "regular" persona, ignore comments honoured) fails the gate; no workflow
+files is a pass with a note.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from pipeline.catalog import GITHUB_TOKEN_SECRET
 from pipeline.gates import sarif
 from pipeline.gates.context import GateContext
 from pipeline.gates.outcome import GateExit, GateResult, ToolFailed
@@ -18,6 +23,7 @@ WORKFLOW_DIR = ".github/workflows"
 SARIF_FILE = "zizmor.sarif"
 # zizmor's plain-format exit codes: 0 clean, 10-14 findings by highest severity; else an error.
 _PLAIN_OK = frozenset({0, 10, 11, 12, 13, 14})
+ONLINE_AUDITS = ("known-vulnerable-actions", "impostor-commit")
 
 
 def workflow_files(repo: Path) -> list[str]:
@@ -40,17 +46,27 @@ def run(ctx: GateContext) -> GateResult:
         )
     report = ctx.report_path(SARIF_FILE)
     shown = ctx.relative(report)
-    machine = ctx.runner.run([zizmor, "--offline", "--format", "sarif", *files], ctx.repo)
+    online = bool(ctx.environ.get(GITHUB_TOKEN_SECRET))
+    mode = [] if online else ["--offline"]
+    machine = ctx.runner.run([zizmor, *mode, "--format", "sarif", *files], ctx.repo)
     if machine.exit_code not in _PLAIN_OK:
         raise ToolFailed(f"zizmor exited {machine.exit_code}:\n{output_tail(machine)}")
     doc = sarif.parse(machine.stdout, "zizmor")
     report.write_text(machine.stdout, encoding="utf-8")
-    human = ctx.runner.run(
-        [zizmor, "--offline", "--no-progress", "--color", "never", *files], ctx.repo
-    )
+    human = ctx.runner.run([zizmor, *mode, "--no-progress", "--color", "never", *files], ctx.repo)
     if human.exit_code not in _PLAIN_OK:
         raise ToolFailed(f"zizmor exited {human.exit_code}:\n{output_tail(human)}")
     found = sarif.findings(doc)
     details = tuple(human.stdout.rstrip().splitlines()) if found else ()
-    summary = f"workflows: {len(found)} findings in {len(files)} workflow files (SARIF: {shown})"
-    return GateResult(GateExit.FINDINGS if found else GateExit.PASSED, summary, details)
+    counted = f"{len(found)} findings in {len(files)} workflow files"
+    if found:
+        return GateResult(GateExit.FINDINGS, f"workflows: {counted} (SARIF: {shown})", details)
+    if not online:
+        summary = (
+            f"workflows: {counted}, offline audits only: the online audits "
+            f"({', '.join(ONLINE_AUDITS)}) need a GitHub token in {GITHUB_TOKEN_SECRET} "
+            f"(read-only is enough) (SARIF: {shown})"
+        )
+        return GateResult(GateExit.DEGRADED, summary, details)
+    summary = f"workflows: {counted}, online audits included (SARIF: {shown})"
+    return GateResult(GateExit.PASSED, summary, details)

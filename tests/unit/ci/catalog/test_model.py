@@ -10,8 +10,12 @@ from pipeline.catalog import (
     CI_STAGES,
     Catalog,
     CatalogError,
+    Network,
+    Service,
     Stage,
     Step,
+    stage_from_dict,
+    stage_to_dict,
     validate,
 )
 
@@ -21,6 +25,7 @@ def catalog_with(*stages: Stage) -> Catalog:
         toolchains=CATALOG.toolchains,
         caches=CATALOG.caches,
         stages=MappingProxyType({s.name: s for s in stages}),
+        services=CATALOG.services,
     )
 
 
@@ -53,6 +58,12 @@ def test_scan_needs_synth_so_it_sees_the_templates() -> None:
         ((stage("a", toolchain="rust"),), "unknown toolchain 'rust'"),
         ((replace(stage("a"), steps=()),), "has no steps"),
         ((replace(stage("a"), caches=("nope",)),), "unknown cache 'nope'"),
+        ((replace(stage("a"), services=("db",)),), "uses unknown service 'db'"),
+        (
+            (replace(stage("a"), services=("emulator",), network=Network.HOST),),
+            "declares services and the host network",
+        ),
+        ((replace(stage("a"), result_ttl_s=0),), "result_ttl_s=0: use a positive number"),
     ],
 )
 def test_invalid_catalogs_are_refused_naming_the_stage(
@@ -94,3 +105,24 @@ def test_the_toolchain_python_is_the_lambda_python() -> None:
     from pipeline.catalog import PYTHON_TOOLCHAIN
 
     assert PYTHON_TOOLCHAIN.python == LAMBDA_PYTHON
+
+
+def test_a_service_of_an_unknown_toolchain_is_refused() -> None:
+    ghost = Service("db", "d", "rust", ("db",), 1, "DB_URL")
+    catalog = replace(
+        catalog_with(replace(stage("a"), services=("db",))),
+        services=MappingProxyType({"db": ghost}),
+    )
+    with pytest.raises(CatalogError, match="service 'db' uses unknown toolchain 'rust'"):
+        validate(catalog)
+
+
+def test_a_service_command_says_where_to_listen() -> None:
+    emulator = CATALOG.services["emulator"]
+    assert emulator.command("127.0.0.1", 4567)[-4:] == ("-H", "127.0.0.1", "-p", "4567")
+
+
+def test_a_stage_travels_as_json_with_its_ttl_and_notes() -> None:
+    for name in ("scan", "integration", "lint"):
+        original = CATALOG.stages[name]
+        assert stage_from_dict(stage_to_dict(original)) == original

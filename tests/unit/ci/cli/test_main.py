@@ -47,7 +47,7 @@ def test_ci_passes_and_writes_reports(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
     code, out = run(["ci", "--report", str(tmp_path / "r.json")])
     assert code == 0
-    assert sorted(engine.calls) == ["lint", "scan", "synth", "test", "typecheck"]
+    assert sorted(engine.calls) == ["integration", "lint", "scan", "synth", "test", "typecheck"]
     report = json.loads((tmp_path / "r.json").read_text())
     assert report["engine"] == "fake"
     assert report["status"] == "passed"
@@ -65,7 +65,7 @@ def test_failing_stage_exits_1_and_the_rest_still_run(
     use(monkeypatch, engine)
     code, out = run(["ci"])
     assert code == 1
-    assert sorted(engine.calls) == ["lint", "scan", "synth", "test", "typecheck"]
+    assert sorted(engine.calls) == ["integration", "lint", "scan", "synth", "test", "typecheck"]
     assert "log of lint" in out and "log of typecheck" in out
     report = json.loads((repo / "build/reports/report.json").read_text())
     statuses = {s["name"]: s["status"] for s in report["stages"]}
@@ -73,9 +73,33 @@ def test_failing_stage_exits_1_and_the_rest_still_run(
         "lint": "failed",
         "typecheck": "failed",
         "test": "passed",
+        "integration": "passed",
         "synth": "passed",
         "scan": "passed",
     }
+
+
+def test_each_stage_gets_only_the_secrets_it_declares_from_the_environment(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pipeline.catalog import Stage
+    from pipeline.engines.base import StageContext
+    from pipeline.results import StageResult
+
+    given: dict[str, dict[str, str]] = {}
+
+    class Recording(FakeEngine):
+        def run_stage(self, stage: Stage, ctx: StageContext) -> StageResult:
+            given[stage.name] = dict(ctx.secrets)
+            return super().run_stage(stage, ctx)
+
+    use(monkeypatch, Recording())
+    monkeypatch.setenv("GH_TOKEN", "gh-token-value")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "planted-aws-secret")
+    assert run(["ci", "--no-cache"])[0] == 0
+    # pragma: allowlist nextline secret
+    assert given.pop("scan") == {"GH_TOKEN": "gh-token-value"}
+    assert given and all(secrets == {} for secrets in given.values()), given
 
 
 def test_degraded_passes_unless_strict(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -178,7 +202,7 @@ def test_an_invalid_catalog_exits_2_and_runs_nothing(
     engine = FakeEngine()
     use(monkeypatch, engine)
     stages = {n: replace(s, needs=needs.get(n, s.needs)) for n, s in CATALOG.stages.items()}
-    broken = Catalog(CATALOG.toolchains, CATALOG.caches, MappingProxyType(stages))
+    broken = Catalog(CATALOG.toolchains, CATALOG.caches, MappingProxyType(stages), CATALOG.services)
     buffer = io.StringIO()
     code = cli.main(["ci"], console=Console(file=buffer), catalog=broken)
     assert code == 2

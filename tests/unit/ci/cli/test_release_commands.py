@@ -65,7 +65,7 @@ class Local:
 
 
 def engine(monkeypatch: pytest.MonkeyPatch, **kw: Any) -> FakeEngine:
-    fake = FakeEngine(delay_s=0.0, **kw)
+    fake = FakeEngine(**kw)
     monkeypatch.setattr(stage_commands, "choose_local", lambda _name: fake)
     return fake
 

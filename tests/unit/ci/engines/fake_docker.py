@@ -57,6 +57,28 @@ def api_error(status: int, explanation: str) -> docker.errors.APIError:
 
 
 @dataclass
+class FakeSocket:
+    """The hijacked stdin socket docker-py returns from attach_socket (wrapped in `_sock`)."""
+
+    sent: bytearray = field(default_factory=bytearray)
+    shut: bool = False
+    closed: bool = False
+
+    @property
+    def _sock(self) -> FakeSocket:
+        return self
+
+    def sendall(self, data: bytes) -> None:
+        self.sent.extend(data)
+
+    def shutdown(self, how: int) -> None:
+        self.shut = True
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@dataclass
 class FakeAPI:
     images: set[str] = field(default_factory=set)
     log_chunks: list[bytes] = field(default_factory=list)
@@ -65,8 +87,12 @@ class FakeAPI:
     fail: dict[str, Exception] = field(default_factory=dict)  # method name -> error to raise
     build_chunks: list[dict[str, Any]] = field(default_factory=list)
     calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = field(default_factory=list)
-    wait_s: float = 0.0  # how long the "container" runs before it exits by itself
     killed: threading.Event = field(default_factory=threading.Event)
+    stdin: FakeSocket = field(default_factory=FakeSocket)
+    # service containers: how many probes fail before one answers; or the one that exits
+    probes_before_ready: int = 0
+    service_exits: bool = False
+    containers_made: int = 0
 
     def _record(self, method: str, /, *args: Any, **kwargs: Any) -> None:
         self.calls.append((method, args, kwargs))
@@ -101,9 +127,48 @@ class FakeAPI:
     def create_host_config(self, **kwargs: Any) -> dict[str, Any]:
         return dict(kwargs)
 
+    def create_networking_config(self, endpoints: dict[str, Any]) -> dict[str, Any]:
+        return {"EndpointsConfig": endpoints}
+
+    def create_endpoint_config(self, **kwargs: Any) -> dict[str, Any]:
+        return dict(kwargs)
+
     def create_container(self, image: str, **kwargs: Any) -> dict[str, str]:
         self._record("create_container", image, **kwargs)
-        return {"Id": "c0ffee"}
+        self.containers_made += 1
+        return {
+            "Id": "c0ffee" if "networking_config" not in kwargs else f"svc{self.containers_made}"
+        }
+
+    def create_network(self, name: str, **kwargs: Any) -> dict[str, str]:
+        self._record("create_network", name, **kwargs)
+        return {"Id": f"net-{name}"}
+
+    def remove_network(self, name: str) -> None:
+        self._record("remove_network", name)
+
+    def attach_socket(self, container: str, params: dict[str, int]) -> FakeSocket:
+        self._record("attach_socket", container, params=params)
+        return self.stdin
+
+    def exec_create(self, container: str, cmd: list[str]) -> dict[str, str]:
+        self._record("exec_create", container, cmd)
+        return {"Id": f"exec-{len(self.called('exec_create'))}"}
+
+    def exec_start(self, exec_id: str) -> bytes:
+        self._record("exec_start", exec_id)
+        return b""
+
+    def exec_inspect(self, exec_id: str) -> dict[str, int]:
+        self._record("exec_inspect", exec_id)
+        ready = len(self.called("exec_inspect")) > self.probes_before_ready
+        return {"ExitCode": 0 if ready and not self.service_exits else 1}
+
+    def inspect_container(self, container: str) -> dict[str, Any]:
+        self._record("inspect_container", container)
+        if self.service_exits:
+            return {"State": {"Running": False, "ExitCode": 2}}
+        return {"State": {"Running": True}}
 
     def put_archive(self, container: str, path: str, data: bytes) -> bool:
         self._record("put_archive", container, path, data)
@@ -112,16 +177,16 @@ class FakeAPI:
     def start(self, container: str) -> None:
         self._record("start", container)
 
-    def logs(self, container: str, **kwargs: Any) -> Iterator[bytes]:
+    def logs(self, container: str, **kwargs: Any) -> Any:
         self._record("logs", container, **kwargs)
+        if not kwargs.get("stream"):
+            return b"moto: address already in use\n"
         return iter(self.log_chunks)
 
     def wait(self, container: str) -> dict[str, int]:
         self._record("wait", container)
-        if self.wait_s:
-            self.killed.wait(self.wait_s)
-            if self.killed.is_set():
-                return {"StatusCode": 137}
+        if self.killed.is_set():
+            return {"StatusCode": 137}
         return {"StatusCode": self.exit_code}
 
     def kill(self, container: str) -> None:

@@ -8,12 +8,7 @@ from types import MappingProxyType
 from pipeline.catalog import CATALOG, Cache, Catalog, Stage, Step
 from pipeline.engines.base import RUNNER_PYTHONPATH, StageContext
 from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle
-from pipeline.engines.docker.container_spec import (
-    MASK,
-    container_spec,
-    mask,
-    needed_exports,
-)
+from pipeline.engines.docker.container_spec import container_spec, needed_exports
 
 ROOT = Path(__file__).resolve().parents[4]
 BUNDLE = CaBundle(Path("/host/ca.crt"), b"pem")
@@ -65,22 +60,25 @@ def test_spec_without_a_ca_bundle_mounts_and_sets_nothing_for_tls() -> None:
     assert spec.name.startswith("pipeline-deploy-")
 
 
-def test_only_declared_secrets_enter_and_never_show_in_describe_or_repr() -> None:
+def test_only_declared_secrets_go_to_stdin_never_into_the_environment() -> None:
     # pragma: allowlist nextline secret
     secrets = {"API_TOKEN": "s3cr3t-value", "OTHER": "not-for-this-stage"}
     spec = container_spec(DEPLOY, context(DEPLOY, secrets), BUNDLE)
     # pragma: allowlist nextline secret
-    assert spec.env["API_TOKEN"] == "s3cr3t-value"
-    assert "OTHER" not in spec.env
-    assert spec.secret_values == ("s3cr3t-value",)
+    assert spec.secrets == {"API_TOKEN": "s3cr3t-value"}
+    assert "API_TOKEN" not in spec.env and "OTHER" not in spec.env
+    assert "s3cr3t-value" not in str(dict(spec.env))
+    # pragma: allowlist nextline secret
+    assert spec.env["PIPELINE_SECRETS_FROM"] == "stdin", "the runner reads them from stdin"
+    assert spec.masker("s3cr3t-value!") == "***!"
     assert "s3cr3t-value" not in spec.describe()
-    assert "API_TOKEN" in spec.describe()
     assert "s3cr3t-value" not in repr(spec)
 
 
-def test_mask_replaces_every_secret_value() -> None:
-    assert mask("token=abc and abc", ("abc",)) == f"token={MASK} and {MASK}"
-    assert mask("nothing here", ()) == "nothing here"
+def test_a_stage_without_secrets_reads_no_stdin() -> None:
+    spec = container_spec(DEPLOY, context(DEPLOY, {"OTHER": "x"}), BUNDLE)
+    assert spec.secrets == {}
+    assert "PIPELINE_SECRETS_FROM" not in spec.env
 
 
 def test_needed_exports_lists_each_path_once_in_need_order() -> None:
@@ -107,6 +105,20 @@ def test_only_stages_that_declare_network_get_one() -> None:
     scan, lint = CATALOG.stages["scan"], CATALOG.stages["lint"]
     assert container_spec(scan, context(scan), None).network_mode == "bridge"
     assert container_spec(lint, context(lint), None).network_mode == "none"
+
+
+def test_a_stage_with_services_joins_their_network_and_learns_where_they_are() -> None:
+    integration = CATALOG.stages["integration"]
+    spec = container_spec(
+        integration,
+        context(integration),
+        None,
+        service_network="pipeline-integration-r1",
+        service_env={"PIPELINE_EMULATOR_URL": "http://emulator:5000"},
+    )
+    assert spec.network_mode == "pipeline-integration-r1"
+    assert spec.env["PIPELINE_EMULATOR_URL"] == "http://emulator:5000"
+    assert spec.env["CI"] == "true", "a missing test dependency fails the stage, never skips"
 
 
 def test_host_network_and_params_reach_the_container() -> None:

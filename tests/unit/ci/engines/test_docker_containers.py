@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import tarfile
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 
-from pipeline.catalog import CATALOG, Catalog, Stage, Step
+from pipeline.catalog import CATALOG, Catalog, Network, Stage, Step
 from pipeline.engines.base import StageContext
 from pipeline.engines.docker.containers import _lines, run_stage
+from pipeline.engines.services import Waiting
 from pipeline.results import Status
 from tests.unit.ci.engines.fake_docker import FakeClient, api_error, result_json, tar_of
 
@@ -39,7 +43,9 @@ def repo(tmp_path: Path) -> Path:
 
 def context(repo: Path, lines: list[tuple[str, str]]) -> StageContext:
     stages = {**CATALOG.stages, "scan": SCAN}
-    catalog = Catalog(CATALOG.toolchains, CATALOG.caches, MappingProxyType(stages))
+    catalog = Catalog(
+        CATALOG.toolchains, CATALOG.caches, MappingProxyType(stages), CATALOG.services
+    )
     return StageContext(
         repo,
         catalog,
@@ -76,6 +82,7 @@ def test_a_passing_stage_copies_in_streams_exports_and_removes(repo: Path) -> No
     assert [n for n, _, _ in client.api.calls] == [
         "create_container",
         "put_archive",
+        "attach_socket",
         "start",
         "logs",
         "wait",
@@ -83,8 +90,14 @@ def test_a_passing_stage_copies_in_streams_exports_and_removes(repo: Path) -> No
         "remove_container",
     ]
     ((_, kwargs),) = client.api.called("create_container")
+    assert "TOKEN" not in kwargs["environment"], "secrets are in no container config"
+    assert "tok-123456" not in json.dumps(kwargs, default=str)
     # pragma: allowlist nextline secret
-    assert kwargs["environment"]["TOKEN"] == "tok-123456"
+    assert kwargs["environment"]["PIPELINE_SECRETS_FROM"] == "stdin"
+    assert kwargs["stdin_open"] is True
+    # pragma: allowlist nextline secret
+    assert json.loads(client.api.stdin.sent) == {"TOKEN": "tok-123456"}
+    assert client.api.stdin.shut and client.api.stdin.closed, "EOF: the runner stops reading"
     assert kwargs["working_dir"] == "/src"
     ((args, _),) = client.api.called("put_archive")
     with tarfile.open(fileobj=io.BytesIO(args[2])) as tar:
@@ -151,11 +164,31 @@ def test_a_cleanup_failure_does_not_hide_the_outcome(repo: Path) -> None:
     assert run_stage(client, SCAN, context(repo, []), None).status is Status.PASSED
 
 
+class Timers:
+    """The watchdog's timer, deterministic: it fires at once (`expire`) or never."""
+
+    def __init__(self, expire: bool) -> None:
+        self.expire = expire
+        self.started: list[float] = []
+        self.cancelled = 0
+
+    def __call__(self, seconds: float, action: Callable[[], None]) -> Callable[[], None]:
+        self.started.append(seconds)
+        if self.expire:
+            action()
+
+        def cancel() -> None:
+            self.cancelled += 1
+
+        return cancel
+
+
 def test_a_stage_over_its_timeout_is_killed_reported_and_removed(repo: Path) -> None:
     client = FakeClient()
     finished(client, "passed", 0)
-    client.api.wait_s = 5.0
-    result = run_stage(client, SCAN, context(repo, []), None, timeout_s=0.05)
+    timers = Timers(expire=True)
+    result = run_stage(client, SCAN, context(repo, []), None, timeout_s=0.05, start_timer=timers)
+    assert timers.started == [0.05]
     assert result.status is Status.ERROR
     assert "did not finish within 0.05 s and was killed" in result.message
     assert client.api.called("kill") and client.api.called("remove_container")
@@ -165,18 +198,103 @@ def test_a_stage_over_its_timeout_is_killed_reported_and_removed(repo: Path) -> 
 def test_a_stage_within_its_timeout_is_not_killed(repo: Path) -> None:
     client = FakeClient()
     finished(client, "passed", 0)
-    result = run_stage(client, SCAN, context(repo, []), None, timeout_s=5.0)
+    timers = Timers(expire=False)
+    result = run_stage(client, SCAN, context(repo, []), None, timeout_s=5.0, start_timer=timers)
     assert result.status is Status.PASSED
     assert not client.api.called("kill")
+    assert (timers.started, timers.cancelled) == ([5.0], 1), "the watchdog is stopped"
 
 
-def test_stages_with_services_are_refused_clearly(repo: Path) -> None:
+class FakeClock:
+    """monotonic time that only moves when slept on."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def service_context(repo: Path, network: Network = Network.DEFAULT) -> StageContext:
+    stage = replace(CATALOG.stages["integration"], network=network)
+    ctx = context(repo, [])
+    return replace(
+        ctx,
+        catalog=replace(
+            ctx.catalog, stages=MappingProxyType({**ctx.catalog.stages, stage.name: stage})
+        ),
+        toolchain_ref="pipeline-python:abc",
+        service_refs={"emulator": "pipeline-python:abc"},
+    )
+
+
+def waiting(clock: FakeClock, timeout_s: float = 60.0) -> Waiting:
+    return Waiting(timeout_s=timeout_s, poll_s=0.25, clock=clock, sleep=clock.sleep)
+
+
+@pytest.mark.parametrize(("network", "internal"), [(Network.DEFAULT, False), (Network.NONE, True)])
+def test_services_run_on_a_network_of_their_own_and_are_removed(
+    repo: Path, network: Network, internal: bool
+) -> None:
     client = FakeClient()
-    stage = Stage("svc", "d", "python", (Step("x", ("x",)),), (), services=("moto",))
-    result = run_stage(client, stage, context(repo, []), None)
+    client.api.probes_before_ready = 3
+    ctx = service_context(repo, network)
+    stage = ctx.catalog.stages["integration"]
+    client.api.archives["/src/build/reports/integration"] = tar_of(
+        {"integration/result.json": result_json("integration", "passed")}
+    )
+    clock = FakeClock()
+    result = run_stage(client, stage, ctx, None, waiting=waiting(clock))
+    assert result.status is Status.PASSED, result.message
+    ((net_args, net_kwargs),) = client.api.called("create_network")
+    name = net_args[0]
+    assert name.startswith("pipeline-integration-")
+    assert net_kwargs["internal"] is internal, "a stage without network gets no way out"
+    service, stage_ctr = [k for _, k in client.api.called("create_container")]
+    assert service["command"][:3] == ["python", "-m", "moto.server"]
+    assert service["command"][-4:] == ["-H", "0.0.0.0", "-p", "5000"]  # noqa: S104
+    assert service["networking_config"]["EndpointsConfig"][name] == {"aliases": ["emulator"]}
+    assert stage_ctr["host_config"]["network_mode"] == name
+    assert stage_ctr["environment"]["PIPELINE_EMULATOR_URL"] == "http://emulator:5000"
+    assert len(client.api.called("exec_inspect")) == 4, "probed until it answered"
+    assert clock.now == pytest.approx(0.75), "slept between probes, not after the answer"
+    calls = [n for n, _, _ in client.api.calls]
+    assert calls.index("exec_inspect") < calls.index("put_archive"), "ready before the stage"
+    removed = [a[0] for a, _ in client.api.called("remove_container")]
+    assert removed == ["c0ffee", "svc1"], "the stage container, then its service"
+    assert client.api.called("remove_network") == [((name,), {})]
+
+
+def test_a_service_that_never_answers_is_an_error_and_everything_is_removed(repo: Path) -> None:
+    client = FakeClient()
+    client.api.probes_before_ready = 10**6
+    ctx = service_context(repo)
+    clock = FakeClock()
+    result = run_stage(
+        client, ctx.catalog.stages["integration"], ctx, None, waiting=waiting(clock, 5.0)
+    )
     assert result.status is Status.ERROR
-    assert "services moto" in result.message
-    assert client.api.calls == []
+    assert "service 'emulator'" in result.message and "within 5 s" in result.message
+    assert clock.now == pytest.approx(5.0), "gave up exactly at the deadline"
+    assert [a[0] for a, _ in client.api.called("remove_container")] == ["svc1"]
+    assert client.api.called("remove_network")
+    assert not client.api.called("put_archive"), "the stage never ran"
+
+
+def test_a_service_that_exits_is_an_error_naming_its_last_lines(repo: Path) -> None:
+    client = FakeClient()
+    client.api.service_exits = True
+    ctx = service_context(repo)
+    result = run_stage(
+        client, ctx.catalog.stages["integration"], ctx, None, waiting=waiting(FakeClock())
+    )
+    assert result.status is Status.ERROR
+    assert "exited: exit code 2" in result.message
+    assert "address already in use" in result.message
+    assert client.api.called("remove_network")
 
 
 def test_ca_bundle_is_mounted_read_only(repo: Path, tmp_path: Path) -> None:

@@ -63,7 +63,8 @@ def repo(tmp_path: Path) -> Path:
 
 
 def context(repo: Path, runner: FakeRunner) -> GateContext:
-    return GateContext(repo=repo, runner=runner)
+    """A gate context with an empty environment (no GitHub token: offline audits only)."""
+    return GateContext(repo=repo, runner=runner, environ={})
 
 
 @pytest.fixture(scope="session")

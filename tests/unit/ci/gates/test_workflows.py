@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.gates import workflows
+from pipeline.gates.context import GateContext
 from pipeline.gates.outcome import GateExit, ToolFailed
 from tests.unit.ci.gates.conftest import FakeRunner, context, fixture_text
 
@@ -28,11 +29,16 @@ def zizmor(sarif_text: str, plain_exit: int) -> FakeRunner:
     return FakeRunner(script)
 
 
+def online(repo: Path, runner: FakeRunner) -> GateContext:
+    """A context with a GitHub token, as CI gives the scan stage."""
+    return GateContext(repo=repo, runner=runner, environ={"GH_TOKEN": "ghs_example"})
+
+
 def test_findings_fail_and_the_plain_report_goes_to_the_log(repo: Path) -> None:
     make_workflows(repo, "ci.yml", "cd.yaml", "notes.md")
     runner = zizmor(fixture_text("zizmor.sarif"), plain_exit=14)
 
-    result = workflows.run(context(repo, runner))
+    result = workflows.run(context(repo, runner))  # offline, yet findings fail outright
 
     assert result.exit is GateExit.FINDINGS
     assert result.summary == (
@@ -46,14 +52,29 @@ def test_findings_fail_and_the_plain_report_goes_to_the_log(repo: Path) -> None:
     assert saved == fixture_text("zizmor.sarif")
 
 
-def test_clean_workflows_pass(repo: Path) -> None:
+def test_clean_workflows_pass_with_the_online_audits(repo: Path) -> None:
     make_workflows(repo, "ci.yml")
+    runner = zizmor(EMPTY_SARIF, plain_exit=0)
 
-    result = workflows.run(context(repo, zizmor(EMPTY_SARIF, plain_exit=0)))
+    result = workflows.run(online(repo, runner))
 
     assert result.exit is GateExit.PASSED
-    assert result.summary.startswith("workflows: 0 findings in 1 workflow files")
+    assert result.summary.startswith("workflows: 0 findings in 1 workflow files, online audits")
     assert result.details == ()
+    assert all("--offline" not in call for call in runner.calls)
+    assert all("ghs_example" not in " ".join(call) for call in runner.calls), "token never argv"
+
+
+def test_without_a_token_only_offline_audits_run_and_the_gate_is_degraded(repo: Path) -> None:
+    make_workflows(repo, "ci.yml")
+    runner = zizmor(EMPTY_SARIF, plain_exit=0)
+
+    result = workflows.run(GateContext(repo=repo, runner=runner, environ={"GH_TOKEN": ""}))
+
+    assert result.exit is GateExit.DEGRADED, "never a pass: half the audits did not run"
+    assert "known-vulnerable-actions, impostor-commit" in result.summary
+    assert "GH_TOKEN" in result.summary
+    assert all("--offline" in call for call in runner.calls)
 
 
 @pytest.mark.parametrize("names", [(), ("README.md",)])

@@ -9,9 +9,9 @@ import pytest
 
 from infra.config import (
     ENVIRONMENT_NAMES,
+    AnalysisStep,
     ConfigError,
     EnvironmentConfig,
-    PauseStep,
     SetWeightStep,
     load_all,
     load_environment,
@@ -61,7 +61,7 @@ def test_prod_rollout_is_a_canary_that_ends_at_full_weight() -> None:
     weights = [s.weight for s in plan if isinstance(s, SetWeightStep)]
     assert weights[0] == 10
     assert weights[-1] == 100
-    assert any(isinstance(s, PauseStep) for s in plan)
+    assert sum(isinstance(s, AnalysisStep) for s in plan) == 2
 
 
 def test_defaults_come_from_the_slos(config_dir: Path) -> None:
@@ -110,6 +110,16 @@ def test_jwks_url_defaults_to_the_issuers_well_known_path() -> None:
         (set_key("feature_flags.Bad-Flag", True), "feature_flags.Bad-Flag", "name is not allowed"),
         (set_key("fault_injection_allowed", "no"), "fault_injection_allowed", "valid boolean"),
         (set_key("jwt.issuer", "http://auth.example.com/"), "jwt.issuer", "https:// URL"),
+        (
+            set_key("deploy.cloudformation_role", "bad role!"),
+            "deploy.cloudformation_role",
+            "an IAM role name",
+        ),
+        (
+            set_key("deploy.cloudformation_rol", "x"),
+            "deploy.cloudformation_rol",
+            "allowed keys: cloudformation_role",
+        ),
         (drop_key("jwt.audience"), "jwt.audience", "is required"),
         (drop_key("region"), "region", "is required"),
         (steps({"kind": "wait"}), "rollout.steps[0]", "'set_weight', 'pause', 'analysis'"),
@@ -129,7 +139,7 @@ def test_jwks_url_defaults_to_the_issuers_well_known_path() -> None:
         (
             steps(*({"kind": "set_weight", "weight": w} for w in (60, 40, 100))),
             "rollout.steps",
-            "must not decrease",
+            "must strictly increase",
         ),
         (
             steps({"kind": "analysis", "duration_s": 9}, {"kind": "set_weight", "weight": 100}),

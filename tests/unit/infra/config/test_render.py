@@ -27,7 +27,7 @@ def test_json_and_yaml_carry_the_same_data_plus_names() -> None:
     as_yaml = yaml.safe_load(render(config, OutputFormat.YAML))
     assert as_json == as_yaml == to_plain(config)
     assert as_json["names"]["data_table"] == "energy-insights-staging-data"
-    assert as_json["rollout"]["steps"][0] == {"kind": "set_weight", "weight": 50}
+    assert as_json["rollout"]["steps"][0] == {"kind": "set_weight", "weight": 100}
 
 
 def test_env_format_is_shell_assignments() -> None:

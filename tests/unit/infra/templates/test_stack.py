@@ -10,6 +10,7 @@ import pytest
 from app.settings import Var
 from infra.config import LAMBDA_PYTHON, load_environment
 from infra.templates import build_template, contract, render_template
+from infra.templates.function import ENV_TRACE_DISABLED, TRACE_ACTIONS
 from infra.templates.storage import (
     DATA_PARTITION_KEY,
     DATA_SORT_KEY,
@@ -94,6 +95,9 @@ def test_role_has_no_wildcard_actions_and_no_wildcard_resources(template: dict[s
         actions = statement["Action"]
         assert actions, statement
         assert all("*" not in action for action in actions), statement
+        if statement.get("Sid") == "WriteTraces":  # X-Ray has no resource-level permissions
+            assert set(actions) == set(TRACE_ACTIONS)
+            continue
         assert "*" not in statement["Resource"], statement
 
 
@@ -125,7 +129,7 @@ def test_function_environment_matches_the_variables_the_app_reads(
 ) -> None:
     variables = props(template, "Function")["Environment"]["Variables"]
     app_vars = {var.value for var in Var}
-    assert set(variables) - {contract.ENV_FEATURE_FLAGS} <= app_vars
+    assert set(variables) - {contract.ENV_FEATURE_FLAGS, ENV_TRACE_DISABLED} <= app_vars
     required = {Var.ENV, Var.TABLE, Var.BUCKET, Var.JWT_ISSUER, Var.JWT_AUDIENCE}
     assert {var.value for var in required} <= set(variables)
     assert variables[Var.TABLE.value] == {"Ref": "DataTable"}
@@ -158,7 +162,7 @@ def test_sizing_comes_from_the_config(
 def test_log_groups_keep_logs_for_the_configured_days(template: dict[str, Any]) -> None:
     config = load_environment(template["Outputs"][contract.OUT_ENVIRONMENT]["Value"])
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
-    assert set(groups) == {"FunctionLogGroup", "AccessLogGroup"}
+    assert set(groups) == {"FunctionLogGroup", "AccessLogGroup", "NotifierLogGroup"}
     assert {g["Properties"]["RetentionInDays"] for g in groups.values()} == {
         config.log_retention_days
     }

@@ -4,7 +4,7 @@ report, and every stage's report folder as one directory to export."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 import dagger
@@ -16,6 +16,15 @@ from pipeline.engines.dagger.stages import Clock, RunInputs, StageRun, StagesFai
 from pipeline.results import RunReport, run_status
 
 
+def secret_inputs(given: Mapping[str, dagger.Secret | None]) -> RunInputs:
+    """The secrets given as function arguments (by the variable the stage declares); each one
+    may be absent: a stage that needs it then degrades (e.g. the online workflow audit)."""
+    return RunInputs(
+        secrets={name: secret for name, secret in given.items() if secret is not None},
+        optional_secrets=tuple(given),
+    )
+
+
 async def check(
     client: dagger.Client,
     catalog: Catalog,
@@ -23,9 +32,11 @@ async def check(
     source: dagger.Directory,
     *,
     strict: bool,
+    inputs: RunInputs | None = None,
 ) -> str:
     """Run the stages; return the report, or raise StagesFailed carrying it."""
-    results = [run.result for run in await run_stages(client, catalog, names, source)]
+    runs = await run_stages(client, catalog, names, source, inputs=inputs)
+    results = [run.result for run in runs]
     report = plan.summary(results, strict=strict)
     if plan.run_fails(results, strict=strict):
         raise StagesFailed(report)
@@ -65,9 +76,12 @@ async def collect_reports(
     *,
     strict: bool,
     clock: Clock = time.monotonic,
+    inputs: RunInputs | None = None,
 ) -> dagger.Directory:
     """Every stage's report folder plus summary.md and report.json, as one directory."""
-    report, runs = await run_report(client, catalog, names, source, strict=strict, clock=clock)
+    report, runs = await run_report(
+        client, catalog, names, source, strict=strict, clock=clock, inputs=inputs
+    )
     out = client.directory()
     for run in runs:
         if run.container is not None:

@@ -22,6 +22,7 @@ from dagger import DefaultPath, Doc, Ignore, function
 from pipeline.catalog import (
     AWS_SECRETS,
     EXCLUDES,
+    GITHUB_TOKEN_SECRET,
     KINDS,
     PARAM_ACTOR,
     PARAM_COMMIT,
@@ -36,7 +37,7 @@ from pipeline.catalog import (
     app_url_param,
     kind_of,
 )
-from pipeline.engines.dagger.checks import check
+from pipeline.engines.dagger.checks import check, secret_inputs
 from pipeline.engines.dagger.release import ReleaseRequest, run_kind
 from pipeline.engines.dagger.release_plan import selection
 
@@ -79,6 +80,13 @@ SmokeToken = Annotated[
         "(the local target mints its own)"
     ),
 ]
+GithubToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "GitHub token (read-only is enough) for the workflow audit's online checks (known-"
+        "vulnerable actions, impostor commits), e.g. env:GITHUB_TOKEN; without it scan is degraded"
+    ),
+]
 Commit = Annotated[str, Doc("Commit the artifact is built from, recorded with each deploy")]
 Actor = Annotated[str, Doc("Who releases, recorded with each deploy")]
 
@@ -105,6 +113,7 @@ ARGUMENTS: Mapping[str, Argument] = {
     AWS_SECRETS[1]: Argument("aws_secret_access_key", AwsSecretKey, None),
     AWS_SECRETS[2]: Argument("aws_session_token", AwsSessionToken, None),
     SMOKE_TOKEN_SECRET: Argument("smoke_token", SmokeToken, None),
+    GITHUB_TOKEN_SECRET: Argument("github_token", GithubToken, None),
     PARAM_COMMIT: Argument("commit", Commit, "unknown"),
     PARAM_ACTOR: Argument("actor", Actor, "dagger"),
 }
@@ -148,16 +157,35 @@ def make_function(
     return function(call) if cache else never_cached(call)
 
 
-def stage_function(catalog: Catalog, stage: Stage, client: Client) -> Callable[..., Any]:
-    """`<stage>(source, strict)`: run the stage (and what it needs) as a check."""
+def secret_arguments(catalog: Catalog, names: Sequence[str]) -> tuple[Argument, ...]:
+    """One optional secret argument per secret the stages (and what they need) declare."""
+    declared = {s for name in catalog.closure(names) for s in catalog.stages[name].secrets}
+    unknown = sorted(declared - set(ARGUMENTS))
+    if unknown:
+        raise CatalogError(
+            f"stages {', '.join(names)} take the secret(s) {', '.join(unknown)}, which no Dagger "
+            "argument carries: add it to pipeline.engines.dagger.functions.ARGUMENTS"
+        )
+    return tuple(arg for key, arg in ARGUMENTS.items() if key in declared)
 
-    async def body(source: dagger.Directory, strict: bool) -> str:
-        return await check(client(), catalog, (stage.name,), source, strict=strict)
+
+def given_secrets(arguments: Sequence[Argument], given: Mapping[str, Any]) -> dict[str, Any]:
+    """The secret arguments' values, keyed by the variable the stages declare."""
+    names = {arg.name: key for key, arg in ARGUMENTS.items()}
+    return {names[a.name]: given[a.name] for a in arguments if a.name in given}
+
+
+def stage_function(catalog: Catalog, stage: Stage, client: Client) -> Callable[..., Any]:
+    """`<stage>(source, strict, <its secrets>)`: run the stage (and what it needs) as a check."""
+    secrets = secret_arguments(catalog, (stage.name,))
+
+    async def body(source: dagger.Directory, strict: bool, **given: Any) -> str:
+        inputs = secret_inputs(given_secrets(secrets, given))
+        return await check(client(), catalog, (stage.name,), source, strict=strict, inputs=inputs)
 
     doc = f"{stage.description}."
-    return make_function(
-        stage.name.replace("-", "_"), doc, (SOURCE, Argument("strict", Strict, False)), body
-    )
+    arguments = (SOURCE, Argument("strict", Strict, False), *secrets)
+    return make_function(stage.name.replace("-", "_"), doc, arguments, body)
 
 
 def kind_arguments(catalog: Catalog, kind: StageKind) -> tuple[Argument, ...]:

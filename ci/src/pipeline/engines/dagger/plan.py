@@ -10,7 +10,15 @@ import shlex
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from pipeline.catalog import UV_VERSION, Cache, Catalog, Stage, Toolchain
+from pipeline.catalog import (
+    RESULT_EPOCH_ENV,
+    UV_VERSION,
+    Cache,
+    Catalog,
+    Stage,
+    Toolchain,
+    result_epoch,
+)
 from pipeline.engines import outcome
 from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR, VENV_DIR
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult, Status, run_status
@@ -82,9 +90,12 @@ def uv_sync_argv(toolchain: Toolchain) -> tuple[str, ...]:
     return ("uv", "sync", "--frozen", "--no-install-project", "--no-default-groups", *groups)
 
 
-def stage_env(stage: Stage, params: Mapping[str, str] | None = None) -> tuple[EnvVar, ...]:
+def stage_env(
+    stage: Stage, params: Mapping[str, str] | None = None, now_s: float | None = None
+) -> tuple[EnvVar, ...]:
     """The stage's environment: the toolchain venv first on PATH, the stage's own env, then the
-    run parameters it declares (e.g. the deploy target)."""
+    run parameters it declares (e.g. the deploy target); for a stage with a result TTL, the
+    TTL window of `now_s`, so Dagger's cache of it expires with the TTL."""
     base = (
         EnvVar("VIRTUAL_ENV", VENV_DIR),
         EnvVar("PATH", f"{VENV_DIR}/bin:${{PATH}}", expand=True),
@@ -93,6 +104,9 @@ def stage_env(stage: Stage, params: Mapping[str, str] | None = None) -> tuple[En
         EnvVar("PYTHONDONTWRITEBYTECODE", "1"),
     )
     declared = {k: v for k, v in (params or {}).items() if k in stage.params}
+    epoch = result_epoch(stage.result_ttl_s, now_s) if now_s is not None else None
+    if epoch is not None:
+        declared[RESULT_EPOCH_ENV] = epoch
     return base + tuple(EnvVar(k, v) for k, v in sorted({**stage.env, **declared}.items()))
 
 

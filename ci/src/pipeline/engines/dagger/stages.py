@@ -16,7 +16,7 @@ from dagger.mod._exceptions import FunctionError
 
 from pipeline.catalog import Catalog, Stage, Toolchain
 from pipeline.dag import run_in_dependency_order
-from pipeline.engines.base import SOURCE_DIR, runner_argv
+from pipeline.engines.base import SOURCE_DIR, VENV_DIR, runner_argv
 from pipeline.engines.dagger import plan
 from pipeline.engines.dagger.release_plan import RUN_ID_ENV
 from pipeline.results import LOG_FILE, RESULT_FILE, StageResult
@@ -61,7 +61,8 @@ class RunInputs:
     `params` reach a stage as env vars when it declares them; `secrets` as secret variables;
     a declared secret in `optional_secrets` may be absent (e.g. AWS keys on the local target).
     `run_id` is set on non-cacheable stages so Dagger reruns them on every call (on every
-    stage with `rerun`: `--no-cache`).
+    stage with `rerun`: `--no-cache`); `wall_clock` (epoch seconds) puts stages with a result
+    TTL in their TTL window (see catalog.result_epoch).
     """
 
     secrets: Mapping[str, dagger.Secret] = field(default_factory=dict)
@@ -70,6 +71,7 @@ class RunInputs:
     run_id: str = ""
     wire: Wire | None = None
     rerun: bool = False
+    wall_clock: Clock = time.time
 
 
 def toolchain_layer(client: dagger.Client, toolchain: Toolchain, source: dagger.Directory) -> Layer:
@@ -108,6 +110,30 @@ def toolchain_container(
     )
 
 
+def service_layer(
+    client: dagger.Client, catalog: Catalog, stage: Stage, source: dagger.Directory
+) -> Layer:
+    """Bind each service the stage declares under its name (the hostname the stage reaches it
+    by) and tell the stage where it answers (`url_env`), as the docker engine does."""
+
+    def bind(ctr: dagger.Container) -> dagger.Container:
+        for service in catalog.services_of(stage):
+            every_interface = "0.0.0.0"  # noqa: S104 - reached only through its alias  # nosec B104
+            argv = service.command(every_interface, service.port)
+            running = (
+                toolchain_container(client, catalog.toolchains[service.toolchain], source)
+                .with_env_variable("PATH", f"{VENV_DIR}/bin:${{PATH}}", expand=True)
+                .with_exposed_port(service.port)
+                .as_service(args=[f"{VENV_DIR}/bin/{argv[0]}", *argv[1:]])
+            )
+            ctr = ctr.with_service_binding(service.name, running).with_env_variable(
+                service.url_env, f"http://{service.name}:{service.port}"
+            )
+        return ctr
+
+    return bind
+
+
 def stage_layer(
     client: dagger.Client,
     catalog: Catalog,
@@ -119,7 +145,7 @@ def stage_layer(
     """Env and params, tool caches, secrets, the source at /src and the outputs it needs."""
 
     def configure(ctr: dagger.Container) -> dagger.Container:
-        for var in plan.stage_env(stage, inputs.params):
+        for var in plan.stage_env(stage, inputs.params, inputs.wall_clock()):
             ctr = ctr.with_env_variable(var.name, var.value, expand=var.expand)
         if inputs.run_id and (not stage.cacheable or inputs.rerun):
             ctr = ctr.with_env_variable(RUN_ID_ENV, inputs.run_id)
@@ -163,8 +189,10 @@ def compile_stage(
             f"stage {stage.name!r} needs the secret(s) {', '.join(missing)}: pass each as a "
             "dagger.Secret argument, e.g. `--token=env:NAME` on `dagger call`"
         )
-    ctr = toolchain_container(client, catalog.toolchain_of(stage), source).with_(
-        stage_layer(client, catalog, stage, source, outputs or {}, inputs)
+    ctr = (
+        toolchain_container(client, catalog.toolchain_of(stage), source)
+        .with_(stage_layer(client, catalog, stage, source, outputs or {}, inputs))
+        .with_(service_layer(client, catalog, stage, source))
     )
     if extra is not None:
         ctr = ctr.with_(extra)

@@ -1,8 +1,8 @@
 """How a stage container is configured, as data: image, argv, environment, mounts, name.
 
 Pure: built from the stage, its context and the host's CA bundle, so it is unit-testable without
-Docker. Secret values live only in `env` and in `secret_values` (for masking output); they are
-never part of `describe()`, logs or results.
+Docker. Secret values live only in `secrets`: the engine writes them to the runner's stdin, so
+they are never in the container's config (`docker inspect`), `describe()`, logs or results.
 """
 
 from __future__ import annotations
@@ -13,12 +13,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.catalog import Network, Stage
-from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR, VENV_DIR, StageContext, runner_argv
+from pipeline.engines.base import (
+    RUNNER_PYTHONPATH,
+    SECRETS_FROM_ENV,
+    SECRETS_FROM_STDIN,
+    SOURCE_DIR,
+    VENV_DIR,
+    StageContext,
+    runner_argv,
+)
 from pipeline.engines.docker.ca_bundle import CONTAINER_BUNDLE, CaBundle, container_env
+from pipeline.masking import Masker
 
 CACHE_VOLUME_PREFIX = "pipeline-cache-"
 CONTAINER_PATH = f"{VENV_DIR}/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
-MASK = "***"
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,15 @@ class ContainerSpec:
     image: str
     command: tuple[str, ...]
     working_dir: str
-    env: Mapping[str, str] = field(repr=False)  # holds secret values
+    env: Mapping[str, str]
     binds: tuple[str, ...]  # "source:target:mode", source a named volume or a host file
     labels: Mapping[str, str]
     network_mode: str = "bridge"
-    secret_values: tuple[str, ...] = field(default=(), repr=False)
+    secrets: Mapping[str, str] = field(default_factory=dict, repr=False)  # written to stdin
+
+    @property
+    def masker(self) -> Masker:
+        return Masker(self.secrets.values())
 
     def describe(self) -> str:
         """A log-safe summary: variable names only, never values."""
@@ -47,7 +59,7 @@ def cache_volume(cache_name: str) -> str:
 
 def stage_secrets(stage: Stage, available: Mapping[str, str]) -> dict[str, str]:
     """Only the secrets the stage declares; least privilege even when the caller has more."""
-    return {name: available[name] for name in stage.secrets if name in available}
+    return {name: available[name] for name in stage.secrets if available.get(name)}
 
 
 def _network(network: Network, default_mode: str) -> str:
@@ -62,12 +74,15 @@ def container_spec(
     network_mode: str = "bridge",
     mount_ca: bool = True,
     run_id: str | None = None,
+    service_network: str | None = None,
+    service_env: Mapping[str, str] | None = None,
 ) -> ContainerSpec:
     """The container that runs `stage` from image `ctx.toolchain_ref`.
 
     The image already holds the same CA bundle (its digest is part of the image tag); the host's
     file is also mounted read-only when the daemon is local (`mount_ca`), since a remote daemon
-    cannot see host paths.
+    cannot see host paths. A stage with services joins their per-run `service_network` and
+    finds them through `service_env`.
     """
     caches = ctx.catalog.caches_of(stage)
     env: dict[str, str] = {
@@ -85,9 +100,11 @@ def container_spec(
         if mount_ca:
             binds.append(f"{ca_bundle.path}:{CONTAINER_BUNDLE}:ro")
     env.update(stage.env)
-    env.update(ctx.params)
-    secret_env = stage_secrets(stage, ctx.secrets)
-    env.update(secret_env)
+    env.update({k: v for k, v in ctx.params.items() if k in stage.params})
+    env.update(service_env or {})
+    secrets = stage_secrets(stage, ctx.secrets)
+    if secrets:
+        env[SECRETS_FROM_ENV] = SECRETS_FROM_STDIN
     suffix = run_id or token_source.token_hex(4)
     return ContainerSpec(
         name=f"pipeline-{stage.name}-{suffix}",
@@ -97,16 +114,9 @@ def container_spec(
         env=env,
         binds=tuple(binds),
         labels={"pipeline.stage": stage.name, "pipeline.repo": str(Path(ctx.repo).name)},
-        network_mode=_network(stage.network, network_mode),
-        secret_values=tuple(v for v in secret_env.values() if v),
+        network_mode=service_network or _network(stage.network, network_mode),
+        secrets=secrets,
     )
-
-
-def mask(line: str, secret_values: tuple[str, ...]) -> str:
-    """The line with every secret value replaced by ***, as CI systems mask their logs."""
-    for value in secret_values:
-        line = line.replace(value, MASK)
-    return line
 
 
 def needed_exports(stage: Stage, ctx: StageContext) -> tuple[str, ...]:

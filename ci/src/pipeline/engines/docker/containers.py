@@ -2,16 +2,21 @@
 
 The source is copied (put_archive), never bind-mounted, so a stage cannot change the host tree
 except through its declared exports, which are copied back and replace the host's old copy.
+Secrets go to the runner's stdin (attached before start, closed after writing), so they are in
+no container config; the stage's services run on a network made for this one run.
 """
 
 from __future__ import annotations
 
 import codecs
 import io
+import json
+import secrets as token_source
+import socket
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from pipeline.catalog import Stage
@@ -21,10 +26,11 @@ from pipeline.engines.docker.ca_bundle import CaBundle
 from pipeline.engines.docker.container_spec import (
     ContainerSpec,
     container_spec,
-    mask,
     needed_exports,
+    stage_secrets,
 )
 from pipeline.engines.docker.errors import ContainerError, container_error
+from pipeline.engines.docker.services import running_services
 from pipeline.engines.docker.source_archive import (
     UnsafeArchive,
     remove_path,
@@ -32,11 +38,24 @@ from pipeline.engines.docker.source_archive import (
     source_tar,
 )
 from pipeline.engines.docker.stage_result import ContainerOutcome, error_result, stage_result
+from pipeline.engines.services import ServiceFailed, Waiting
+from pipeline.masking import Masker
 from pipeline.results import StageResult
 from pipeline.sourcefiles import source_files
 
 OUTPUT_LINES_KEPT = 400
 REMOVE_HINT = "remove it with `docker rm -f {name}`"
+
+Cancel = Callable[[], None]
+StartTimer = Callable[[float, Callable[[], None]], Cancel]
+"""Calls the action once after the given seconds unless the returned function cancels it."""
+
+
+def thread_timer(seconds: float, action: Callable[[], None]) -> Cancel:
+    timer = threading.Timer(seconds, action)
+    timer.daemon = True
+    timer.start()
+    return timer.cancel
 
 
 def run_stage(
@@ -47,36 +66,46 @@ def run_stage(
     network_mode: str = "bridge",
     timeout_s: float | None = None,
     mount_ca: bool = True,
+    *,
+    waiting: Waiting | None = None,
+    start_timer: StartTimer = thread_timer,
 ) -> StageResult:
     """Run `stage` in a container from `ctx.toolchain_ref` and return its result (never raises
     for container trouble: that becomes an ERROR result with the reason). A stage still running
     after `timeout_s` is killed and reported as ERROR."""
     started = time.monotonic()
-    if stage.services:
-        return error_result(
-            stage,
-            ctx.toolchain_ref,
-            f"stage {stage.name!r} declares services {', '.join(stage.services)}, which the docker "
-            f"engine does not start yet; run it with `--engine dagger` or drop the services",
-            0.0,
-        )
-    spec = container_spec(stage, ctx, ca_bundle, network_mode=network_mode, mount_ca=mount_ca)
+    run_id = token_source.token_hex(4)
+    masker = Masker(stage_secrets(stage, ctx.secrets).values())
     output: deque[str] = deque(maxlen=OUTPUT_LINES_KEPT)
     try:
-        archive = source_tar(
-            ctx.repo,
-            SOURCE_DIR.strip("/"),
-            source_files(ctx.repo),
-            extra_paths=needed_exports(stage, ctx),
-        )
-        exit_code = _run(client, spec, archive, stage, ctx, output, timeout_s)
-    except (ContainerError, OSError, UnsafeArchive) as exc:
+        with running_services(client.api, stage, ctx, ca_bundle, run_id, waiting or Waiting()) as (
+            network,
+            located,
+        ):
+            spec = container_spec(
+                stage,
+                ctx,
+                ca_bundle,
+                network_mode=network_mode,
+                mount_ca=mount_ca,
+                run_id=run_id,
+                service_network=network,
+                service_env=located,
+            )
+            archive = source_tar(
+                ctx.repo,
+                SOURCE_DIR.strip("/"),
+                source_files(ctx.repo),
+                extra_paths=needed_exports(stage, ctx),
+            )
+            exit_code = _run(client, spec, archive, stage, ctx, output, timeout_s, start_timer)
+    except (ContainerError, ServiceFailed, OSError, UnsafeArchive) as exc:
         return error_result(
             stage,
             ctx.toolchain_ref,
-            mask(str(exc), spec.secret_values),
+            masker(str(exc)),
             time.monotonic() - started,
-            "\n".join(output),
+            masker("\n".join(output)),
         )
     outcome = ContainerOutcome(
         stage=stage,
@@ -85,7 +114,7 @@ def run_stage(
         output="\n".join(output),
         duration_s=time.monotonic() - started,
         repo=ctx.repo,
-        secret_values=spec.secret_values,
+        masker=masker,
     )
     return stage_result(outcome)
 
@@ -98,21 +127,35 @@ def _run(
     ctx: StageContext,
     output: deque[str],
     timeout_s: float | None = None,
+    start_timer: StartTimer = thread_timer,
 ) -> int:
     api = client.api
     LOG.debug("creating %s", spec.describe())
     container_id = _create(api, spec)
     try:
         _call(f"copying the source into {spec.name}", api.put_archive, container_id, "/", archive)
+        stdin = (
+            _call(
+                f"attaching to the stdin of {spec.name}",
+                api.attach_socket,
+                container_id,
+                params={"stdin": 1, "stream": 1},
+            )
+            if spec.secrets
+            else None
+        )
         timed_out = threading.Event()
-        watchdog = _start_watchdog(api, container_id, timeout_s, timed_out)
+        cancel = _start_watchdog(api, container_id, timeout_s, timed_out, start_timer)
         try:
             _call(f"starting {spec.name}", api.start, container_id)
+            if stdin is not None:
+                _send_secrets(stdin, spec.secrets, spec.name)
             _stream_output(api, container_id, spec, stage, ctx, output)
             status = _call(f"waiting for {spec.name}", api.wait, container_id)
         finally:
-            if watchdog is not None:
-                watchdog.cancel()
+            cancel()
+            if stdin is not None:
+                stdin.close()  # already closed once the secrets were sent; never left open
         if timed_out.is_set():
             raise ContainerError(
                 f"docker engine: stage {stage.name!r} did not finish within {timeout_s:g} s and "
@@ -136,18 +179,38 @@ def _stream_output(
 ) -> None:
     doing = f"reading the output of {spec.name}"
     chunks = _call(doing, api.logs, container_id, stream=True, follow=True)
+    masker = spec.masker
     for line in _lines(_guarded(chunks, doing)):
-        masked = mask(line, spec.secret_values)
+        masked = masker(line)
         output.append(masked)
         if ctx.on_output is not None:
             ctx.on_output(stage.name, masked)
 
 
+def _send_secrets(stdin: Any, secrets: Mapping[str, str], name: str) -> None:
+    """Write the secrets as one JSON object to the runner's stdin, then close it (EOF)."""
+    raw = getattr(stdin, "_sock", stdin)  # docker-py wraps the hijacked socket
+    try:
+        raw.sendall(json.dumps(dict(secrets)).encode())
+        raw.shutdown(socket.SHUT_WR)
+    except OSError as exc:
+        raise ContainerError(
+            f"docker engine: writing the secrets to the stdin of {name} failed: {exc}; rerun, "
+            "and check the daemon's log if it repeats"
+        ) from None
+    finally:
+        stdin.close()
+
+
 def _start_watchdog(
-    api: Any, container_id: str, timeout_s: float | None, fired: threading.Event
-) -> threading.Timer | None:
+    api: Any,
+    container_id: str,
+    timeout_s: float | None,
+    fired: threading.Event,
+    start_timer: StartTimer,
+) -> Cancel:
     if timeout_s is None:
-        return None
+        return lambda: None
 
     def kill() -> None:
         fired.set()
@@ -156,10 +219,7 @@ def _start_watchdog(
         except Exception as exc:  # it may have just exited: nothing left to stop
             LOG.debug("docker engine: kill after timeout: %s", exc)
 
-    timer = threading.Timer(timeout_s, kill)
-    timer.daemon = True
-    timer.start()
-    return timer
+    return start_timer(timeout_s, kill)
 
 
 def _create(api: Any, spec: ContainerSpec) -> str:
@@ -174,6 +234,7 @@ def _create(api: Any, spec: ContainerSpec) -> str:
         host_config=host_config,
         name=spec.name,
         labels=dict(spec.labels),
+        stdin_open=bool(spec.secrets),
     )
     return str(created["Id"])
 

@@ -15,6 +15,7 @@ from pipeline.engines.docker.build_log import LogSink
 from pipeline.engines.docker.ca_bundle import CaBundle, find_ca_bundle
 from pipeline.engines.docker.errors import INSTALL_HINT, DockerUnavailable, describe
 from pipeline.engines.docker.images import digest_for, ensure_toolchain_image
+from pipeline.engines.services import Waiting
 from pipeline.results import StageResult
 
 DEFAULT_SOCKET = "unix:///var/run/docker.sock"
@@ -77,6 +78,7 @@ class DockerEngine:
         network_mode: str = "bridge",
         build_log: LogSink | None = None,
         stage_timeout_s: float | None = None,
+        service_waiting: Waiting | None = None,
     ) -> None:
         self._client = client
         self._client_lock = threading.Lock()
@@ -84,6 +86,7 @@ class DockerEngine:
         self._network_mode = network_mode
         self._build_log = build_log
         self._stage_timeout_s = stage_timeout_s
+        self._service_waiting = service_waiting or Waiting()
 
     @classmethod
     def connect(cls, **kwargs: Any) -> DockerEngine:
@@ -118,6 +121,7 @@ class DockerEngine:
             network_mode=self._network_mode,
             timeout_s=self._stage_timeout_s,
             mount_ca=daemon_is_local(),
+            waiting=self._service_waiting,
         )
 
     def close(self) -> None:

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.catalog import Stage
-from pipeline.engines.docker.container_spec import mask
 from pipeline.engines.outcome import not_run, read_result
-from pipeline.results import LOG_FILE, StageResult, Status, tail
+from pipeline.masking import Masker
+from pipeline.results import StageResult, Status, tail
 
 ENGINE_NAME = "docker"
 LOG_TAIL_LINES = 40
@@ -26,7 +26,7 @@ class ContainerOutcome:
     output: str
     duration_s: float
     repo: Path
-    secret_values: tuple[str, ...] = field(default=(), repr=False)
+    masker: Masker = field(default_factory=lambda: Masker(()), repr=False)
 
 
 def error_result(
@@ -48,9 +48,11 @@ def error_result(
 def stage_result(outcome: ContainerOutcome) -> StageResult:
     """The runner's result.json as a StageResult; streamed output stands in for a missing log.
 
-    Secret values are masked in the exported log file and in the result, as in the live output.
+    Secret values are masked in the exported reports and in the result, as in the live output
+    (the runner masks them already; this guards a runner that died before it could).
     """
-    _mask_file(outcome.repo / outcome.stage.report_dir / LOG_FILE, outcome.secret_values)
+    masker = outcome.masker
+    masker.scrub_tree(outcome.repo / outcome.stage.report_dir)
     result = read_result(
         outcome.stage,
         outcome.repo,
@@ -64,16 +66,5 @@ def stage_result(outcome: ContainerOutcome) -> StageResult:
         # The runner crashed before writing its log (bad image, import error): show what it said.
         result = dataclasses.replace(result, log_tail=tail(outcome.output, LOG_TAIL_LINES))
     return dataclasses.replace(
-        result,
-        log_tail=mask(result.log_tail, outcome.secret_values),
-        message=mask(result.message, outcome.secret_values),
+        result, log_tail=masker(result.log_tail), message=masker(result.message)
     )
-
-
-def _mask_file(path: Path, secret_values: tuple[str, ...]) -> None:
-    if not secret_values or not path.is_file():
-        return
-    text = path.read_text(encoding="utf-8", errors="replace")
-    masked = mask(text, secret_values)
-    if masked != text:
-        path.write_text(masked, encoding="utf-8")

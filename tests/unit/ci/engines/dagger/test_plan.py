@@ -153,3 +153,24 @@ def test_engine_errors_and_skips_explain_themselves() -> None:
     skip = plan.skipped(LINT, "img", ("synth",))
     assert skip.status is Status.SKIPPED
     assert "needs synth" in skip.message
+
+
+DAY = 24 * 3600
+
+
+@pytest.mark.parametrize(
+    ("now_s", "epoch"),
+    [(0, "0"), (DAY - 1, "0"), (DAY, "1"), (DAY + 1, "1"), (10 * DAY - 0.5, "9")],
+)
+def test_a_stage_with_a_ttl_gets_its_ttl_window_so_daggers_cache_expires(
+    now_s: float, epoch: str
+) -> None:
+    scan = CATALOG.stage("scan")
+    env = {v.name: v.value for v in plan.stage_env(scan, now_s=now_s)}
+    assert env["PIPELINE_RESULT_EPOCH"] == epoch
+
+
+def test_stages_without_a_ttl_or_a_clock_get_no_window() -> None:
+    lint = {v.name for v in plan.stage_env(CATALOG.stage("lint"), now_s=123.0)}
+    unclocked = {v.name for v in plan.stage_env(CATALOG.stage("scan"))}
+    assert "PIPELINE_RESULT_EPOCH" not in lint | unclocked

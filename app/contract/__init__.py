@@ -1,0 +1,1 @@
+"""The API contract: response bodies, documented statuses per route, and the OpenAPI document."""

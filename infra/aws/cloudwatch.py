@@ -1,0 +1,118 @@
+"""CloudWatch alarms and dashboards: create (metric and composite alarms, dashboards), describe
+alarms with their state, read a dashboard back. Properties come rendered from the catalog
+(`infra.monitoring.alarm_specs`); this module only calls the API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from infra.aws.calls import aws_call
+from infra.aws.clients import AwsClients
+from infra.aws.errors import AwsCallFailed
+
+DESCRIBE_BATCH = 100  # describe_alarms accepts at most 100 names per call
+
+
+@dataclass(frozen=True)
+class AlarmDescription:
+    """What CloudWatch says about one alarm (metric or composite)."""
+
+    name: str
+    composite: bool
+    state: str  # OK | ALARM | INSUFFICIENT_DATA
+    reason: str
+    updated_at: datetime | None
+    description: str = ""
+    threshold: float | None = None
+    comparison: str = ""
+    evaluation_periods: int | None = None
+    datapoints_to_alarm: int | None = None
+    alarm_actions: tuple[str, ...] = ()
+    ok_actions: tuple[str, ...] = ()
+    rule: str = ""
+
+
+class CloudWatchAlarms:
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+
+    def put_metric_alarm(self, props: Mapping[str, Any]) -> None:
+        with aws_call(f"cloudwatch PutMetricAlarm ({props['AlarmName']})", self._clients.endpoint):
+            self._clients.cloudwatch.put_metric_alarm(**props)
+
+    def put_composite_alarm(self, props: Mapping[str, Any]) -> None:
+        """Raises AwsCallFailed; the emulator answers every call with an error (not implemented)."""
+        with aws_call(
+            f"cloudwatch PutCompositeAlarm ({props['AlarmName']})", self._clients.endpoint
+        ):
+            self._clients.cloudwatch.put_composite_alarm(**props)
+
+    def describe(self, names: Sequence[str]) -> tuple[AlarmDescription, ...]:
+        """The named alarms that exist (metric and composite), in CloudWatch's order."""
+        found: list[AlarmDescription] = []
+        for start in range(0, len(names), DESCRIBE_BATCH):
+            batch = list(names[start : start + DESCRIBE_BATCH])
+            found.extend(self._pages(AlarmNames=batch))
+        return tuple(found)
+
+    def describe_prefix(self, prefix: str) -> tuple[AlarmDescription, ...]:
+        return tuple(self._pages(AlarmNamePrefix=prefix))
+
+    def put_dashboard(self, name: str, body: str) -> tuple[str, ...]:
+        """Create or replace a dashboard; returns CloudWatch's validation messages."""
+        with aws_call(f"cloudwatch PutDashboard ({name})", self._clients.endpoint):
+            answer = self._clients.cloudwatch.put_dashboard(DashboardName=name, DashboardBody=body)
+        return tuple(
+            str(m.get("Message", "")) for m in answer.get("DashboardValidationMessages", [])
+        )
+
+    def dashboard_body(self, name: str) -> str | None:
+        try:
+            with aws_call(f"cloudwatch GetDashboard ({name})", self._clients.endpoint):
+                answer = self._clients.cloudwatch.get_dashboard(DashboardName=name)
+        except AwsCallFailed as exc:
+            if exc.code in ("ResourceNotFound", "ResourceNotFoundException"):
+                return None
+            raise
+        return str(answer.get("DashboardBody", ""))
+
+    def _pages(self, **query: Any) -> Iterator[AlarmDescription]:
+        types = ["MetricAlarm", "CompositeAlarm"]
+        with aws_call("cloudwatch DescribeAlarms", self._clients.endpoint):
+            pages = self._clients.cloudwatch.get_paginator("describe_alarms")
+            for page in pages.paginate(AlarmTypes=types, **query):  # type: ignore[arg-type]
+                for metric in page.get("MetricAlarms", []):
+                    yield _metric(metric)
+                for composite in page.get("CompositeAlarms", []):
+                    yield _composite(composite)
+
+
+def _common(raw: Mapping[str, Any], composite: bool) -> dict[str, Any]:
+    return {
+        "name": str(raw.get("AlarmName", "")),
+        "composite": composite,
+        "state": str(raw.get("StateValue", "INSUFFICIENT_DATA")),
+        "reason": str(raw.get("StateReason", "")),
+        "updated_at": raw.get("StateUpdatedTimestamp"),
+        "description": str(raw.get("AlarmDescription", "")),
+        "alarm_actions": tuple(str(a) for a in raw.get("AlarmActions", [])),
+        "ok_actions": tuple(str(a) for a in raw.get("OKActions", [])),
+    }
+
+
+def _metric(raw: Mapping[str, Any]) -> AlarmDescription:
+    threshold = raw.get("Threshold")
+    return AlarmDescription(
+        **_common(raw, composite=False),
+        threshold=None if threshold is None else float(threshold),
+        comparison=str(raw.get("ComparisonOperator", "")),
+        evaluation_periods=raw.get("EvaluationPeriods"),
+        datapoints_to_alarm=raw.get("DatapointsToAlarm"),
+    )
+
+
+def _composite(raw: Mapping[str, Any]) -> AlarmDescription:
+    return AlarmDescription(**_common(raw, composite=True), rule=str(raw.get("AlarmRule", "")))
