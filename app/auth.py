@@ -20,7 +20,7 @@ ALGORITHMS = ["RS256"]
 LEEWAY_S = 30
 REQUIRED_CLAIMS = ["exp", "iat", "iss", "sub"]
 # The API takes access tokens; Cognito also issues ID tokens (for the client app, not for APIs).
-ACCEPTED_TOKEN_USE = "access"  # noqa: S105  # nosec B105 - a token type, not a secret
+ACCEPTED_TOKEN_USE = "access"  # noqa: S105  # nosec B105 - a token type, not a secret  # pragma: allowlist secret
 _COGNITO_ISSUER = re.compile(r"^https://cognito-idp\.[a-z0-9-]+\.amazonaws\.com/[A-Za-z0-9_-]+$")
 
 

@@ -73,7 +73,7 @@ def contract_app(moto_endpoint: str) -> Iterator[FastAPI]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in {
             "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
             "AWS_DEFAULT_REGION": "eu-west-1",
             "AWS_ENDPOINT_URL": moto_endpoint,
         }.items():

@@ -12,7 +12,7 @@ from app.storage.clients import AwsClients, build_clients
 
 FAKE_AWS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
     "AWS_DEFAULT_REGION": "eu-west-1",
 }
 

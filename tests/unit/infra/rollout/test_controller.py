@@ -289,7 +289,7 @@ def test_a_second_controller_taking_over_stops_the_first_without_touching_traffi
         if len(clock.sleeps) == 2:
             latest = store.latest()
             assert latest is not None
-            store.save(replace(latest, run_token="someone-else"))
+            store.save(replace(latest, run_token="someone-else"))  # pragma: allowlist secret
 
     clock.sleep = sleep_then_take_over  # type: ignore[method-assign]
     shifter = FakeShifter()

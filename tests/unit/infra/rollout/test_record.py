@@ -43,7 +43,7 @@ FULL = replace(
     requests=(Request(RequestKind.ABORT, "oscar", T0),),
     handled_requests=1,
     notes=("notification rollout.started (INFO) failed: down",),
-    run_token="tok",
+    run_token="tok",  # pragma: allowlist secret
     revision=7,
     heartbeat_at=T0 + timedelta(minutes=3),
     finished_at=T0 + timedelta(minutes=4),

@@ -13,7 +13,7 @@ from infra.rollout.providers.probe import HttpProbe
 from tests.unit.infra.rollout.fakes import T0
 
 WINDOW = Window(T0, T0 + timedelta(minutes=1), "2", "1")
-TOKEN = "test-token"
+TOKEN = "test-token"  # pragma: allowlist secret
 
 
 def app(version: str = "v2", failing: frozenset[str] = frozenset()) -> httpx.MockTransport:
