@@ -116,3 +116,38 @@ def _metric(raw: Mapping[str, Any]) -> AlarmDescription:
 
 def _composite(raw: Mapping[str, Any]) -> AlarmDescription:
     return AlarmDescription(**_common(raw, composite=True), rule=str(raw.get("AlarmRule", "")))
+
+
+class MetricStatistics:
+    """One statistic of one metric over a window (GetMetricStatistics)."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+
+    def over(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: Sequence[tuple[str, str]],
+        stat: str,
+        start: datetime,
+        end: datetime,
+    ) -> float | None:
+        """Sum of the Sum datapoints, or the largest Maximum; None when there is no data."""
+        period = max(60, int((end - start).total_seconds()) // 60 * 60)
+        with aws_call(
+            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
+        ):
+            answer = self._clients.cloudwatch.get_metric_statistics(
+                Namespace=namespace,
+                MetricName=name,
+                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
+                StartTime=start,
+                EndTime=end,
+                Period=period,
+                Statistics=[stat],  # type: ignore[list-item]
+            )
+        values = [float(p[stat]) for p in answer.get("Datapoints", []) if stat in p]  # type: ignore[literal-required]
+        if not values:
+            return None
+        return max(values) if stat == "Maximum" else sum(values)

@@ -98,8 +98,10 @@ def test_local_pool_is_created_once_and_found_by_name(clients: AwsClients) -> No
     config = load_environment("staging")
     first = ensure_local_identity(clients, config)
     again = ensure_local_identity(clients, config)
-    assert first.created == ("user pool energy-insights-staging-users",
-                             "app client energy-insights-staging-api-client")  # fmt: skip
+    assert first.created == (
+        "user pool energy-insights-staging-users",
+        "app client energy-insights-staging-api-client",
+    )
     assert again.created == ()
     assert again.pool == first.pool == find_pool(clients, config)
     described = clients.cognito_idp.describe_user_pool(UserPoolId=first.pool.pool_id)["UserPool"]
@@ -149,14 +151,22 @@ def test_prod_changes_need_an_approver_and_unknown_users_list_the_known(
     users(clients, "prod", store, UserAction.CREATE, user="ann@example.com", approved_by="lead")
     with pytest.raises(UnknownUser, match=r"no user 'zed@example\.com'.*ann@example\.com") as bad:
         users(
-            clients, "prod", store, UserAction.RESET_PASSWORD, user="zed@example.com",
+            clients,
+            "prod",
+            store,
+            UserAction.RESET_PASSWORD,
+            user="zed@example.com",
             approved_by="lead",
-        )  # fmt: skip
+        )
     assert bad.value.exit_code == 2
     users(
-        clients, "prod", store, UserAction.RESET_PASSWORD, user="ann@example.com",
+        clients,
+        "prod",
+        store,
+        UserAction.RESET_PASSWORD,
+        user="ann@example.com",
         approved_by="lead",
-    )  # fmt: skip
+    )
     latest = store.recent()[0]
     assert (latest.action, latest.approved_by) == ("users.reset-password", "lead")
     assert "invitation with a new temporary password re-sent" in latest.detail
@@ -164,9 +174,13 @@ def test_prod_changes_need_an_approver_and_unknown_users_list_the_known(
     pool = find_pool(clients, load_environment("prod"))
     add_test_user(clients, pool, "dan@example.com", PASSWORD)
     users(
-        clients, "prod", store, UserAction.RESET_PASSWORD, user="dan@example.com",
+        clients,
+        "prod",
+        store,
+        UserAction.RESET_PASSWORD,
+        user="dan@example.com",
         approved_by="lead",
-    )  # fmt: skip
+    )
     assert "e-mailed a code" in store.recent()[0].detail
     assert "status RESET_REQUIRED" in store.recent()[0].detail
 
