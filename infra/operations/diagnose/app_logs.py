@@ -90,7 +90,7 @@ def app_log_facts(lines: Iterable[str], now: datetime, window_minutes: int) -> A
             timeouts=None,
             dynamodb_throttles=throttled,
             report_failures=report_failures,
-            source=f"{SOURCE}: unhandled errors, throttled dependencies, request latency",
+            source=SOURCE,
         ),
     )
 

@@ -28,6 +28,7 @@ RECENT_DEPLOY = timedelta(minutes=60)
 UNAUTHORIZED_SHARE_WARN = 0.10  # some 401s are normal (clients without a token)
 COST_WARN_SHARE = 0.8
 ALARM_WINDOW_MIN = 5
+MAX_ALARMS_SHOWN = 4
 
 API_ERRORS = Runbook("api", "api-error-rate")
 API_LATENCY = Runbook("api", "api-p95-latency")
@@ -85,9 +86,12 @@ def check_alarms(fact: AlarmsFact | Unknown, env: str) -> Check:
             "alarms", Status.OK, f"none of {len(fact)} alarms in ALARM ({no_data} no data)"
         )
     worst = _most_urgent(firing)
-    names = ", ".join(f"{row[0]} {row[2]}" for row in alarm_rows(firing))
+    rows = alarm_rows(firing)
+    shown = ", ".join(f"{sev} {_short(name)}" for sev, _, name, _ in rows[:MAX_ALARMS_SHOWN])
+    more = f" and {len(rows) - MAX_ALARMS_SHOWN} more" if len(rows) > MAX_ALARMS_SHOWN else ""
     status = Status.FAIL if worst.severity is Severity.P0 else Status.WARN
-    return Check("alarms", status, f"in ALARM: {names}", _alarm_runbook(env, worst.name))
+    summary = f"{len(rows)} in ALARM: {shown}{more}"
+    return Check("alarms", status, summary, _alarm_runbook(env, worst.name))
 
 
 def check_server_errors(fact: RequestFacts | Unknown, config: EnvironmentConfig) -> Check:
@@ -276,9 +280,22 @@ def _against(key: str, value: float, limit: float, summary: str, runbook: Runboo
     return Check(key, Status.OK, summary)
 
 
+def _short(name: str) -> str:
+    """`energy-insights-staging-api-error-rate` -> `api-error-rate` (the catalog key)."""
+    for key in _ALARM_KEYS:
+        if name.endswith(f"-{key}"):
+            return key
+    return name
+
+
 def _most_urgent(states: list[AlarmState]) -> AlarmState:
     order = {s: i for i, s in enumerate((Severity.P0, Severity.P1, Severity.P2, Severity.P3))}
     return min(states, key=lambda s: (order.get(s.severity, 9), s.name))
+
+
+_ALARM_KEYS = sorted(
+    {a.key for a in catalog_of("dev").every}, key=len, reverse=True
+)  # longest first: `availability-fast-burn-long` before `availability-fast-burn`
 
 
 def _alarm_runbook(env: str, name: str) -> Runbook | None:
