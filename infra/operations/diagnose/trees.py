@@ -139,3 +139,46 @@ def _leaf_id(runbook: Runbook) -> str:
 
 def _leaf_text(runbook: Runbook) -> str:
     return f"{runbook.page}.md: {runbook.anchor.replace('-', ' ')}"
+
+
+def troubleshooting_page() -> str:
+    """docs/operations/troubleshooting.md, generated from TREES (a test keeps the file equal)."""
+    out = [
+        "# Troubleshooting trees",
+        "",
+        "<!-- Generated from infra/operations/diagnose/trees.py: edit the trees there, then run",
+        "     UPDATE_DOCS=1 ./run-tests tests/unit/docs/test_operations_docs.py -->",
+        "",
+        "One tree per symptom. `./pipeline diagnose --env E --symptom NAME` answers every",
+        "question automatically (each one is a check), prints each check as ok/warn/fail/unknown",
+        'and names the runbook section the first "yes" leads to; without `--symptom` it runs',
+        "every check. Questions are asked top to bottom; a check that could not run is",
+        "`unknown` and the walk goes on. Severities and the first five minutes:",
+        "[QUICK-START](QUICK-START.md).",
+        "",
+        "| symptom | `--symptom` |",
+        "|---|---|",
+    ]
+    out += [f"| [{t.title}](#{_slug(t.title)}) | `{t.symptom.value}` |" for t in TREES]
+    for tree in TREES:
+        out += [
+            "",
+            f"## {tree.title}",
+            "",
+            f"`./pipeline diagnose --env E --symptom {tree.symptom.value}`",
+        ]
+        out += ["", "```mermaid", mermaid(tree), "```", "", "Where it ends:", ""]
+        for step in tree.steps:
+            out.append(f"- {step.question} yes: [{_leaf_text(step.if_yes)}]({_href(step.if_yes)})")
+        out.append(f"- Every answer no: [{_leaf_text(tree.otherwise)}]({_href(tree.otherwise)})")
+    return "\n".join(out) + "\n"
+
+
+def _href(runbook: Runbook) -> str:
+    return f"{runbook.page}.md#{runbook.anchor}"
+
+
+def _slug(title: str) -> str:
+    """GitHub's heading anchor for the plain titles used here."""
+    kept = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -_")
+    return kept.replace(" ", "-")
