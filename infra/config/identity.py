@@ -25,17 +25,18 @@ class IdentityConfig(ConfigModel):
     password_min_length: Annotated[StrictInt, Field(ge=8, le=99)] = 12
     temporary_password_days: Annotated[StrictInt, Field(ge=1, le=365)] = 3
     mfa: Mfa = "optional"
-    access_token_minutes: Annotated[StrictInt, Field(ge=5, le=1440)] = 60
+    # Cognito's default units (hours for access/id tokens, days for refresh tokens).
+    access_token_hours: Annotated[StrictInt, Field(ge=1, le=24)] = 1
     refresh_token_days: Annotated[StrictInt, Field(ge=1, le=3650)] = 30
     changes_need_approval: StrictBool = False
 
     @field_validator("refresh_token_days")
     @classmethod
     def _refresh_outlives_access(cls, value: int, info: ValidationInfo) -> int:
-        minutes = info.data.get("access_token_minutes")
-        if minutes is not None and value * 1440 <= minutes:
+        hours = info.data.get("access_token_hours")
+        if hours is not None and value * 24 <= hours:
             raise ValueError(
-                f"must last longer than access_token_minutes ({minutes}): a refresh token "
+                f"must last longer than access_token_hours ({hours}): a refresh token "
                 "that expires first can never refresh"
             )
         return value

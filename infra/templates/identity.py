@@ -75,14 +75,10 @@ def client_properties(config: EnvironmentConfig) -> dict[str, Any]:
         "ExplicitAuthFlows": list(AUTH_FLOWS),
         "PreventUserExistenceErrors": "ENABLED",
         "EnableTokenRevocation": True,
-        "AccessTokenValidity": identity.access_token_minutes,
-        "IdTokenValidity": identity.access_token_minutes,
+        # In Cognito's default units: hours (access, id) and days (refresh).
+        "AccessTokenValidity": identity.access_token_hours,
+        "IdTokenValidity": identity.access_token_hours,
         "RefreshTokenValidity": identity.refresh_token_days,
-        "TokenValidityUnits": {
-            "AccessToken": "minutes",
-            "IdToken": "minutes",
-            "RefreshToken": "days",
-        },
     }
 
 
@@ -90,7 +86,8 @@ def add_identity(template: Template, config: EnvironmentConfig) -> TokenIssuer:
     """The user pool and app client (provider cognito) and the issuer everything trusts."""
     if config.identity.provider == "external":
         jwt = config.jwt
-        assert jwt is not None  # the config model requires it for an external provider
+        if jwt is None:  # the config model refuses this; kept for type narrowing
+            raise ValueError(f"{config.name}: identity.provider external needs a jwt section")
         return TokenIssuer(jwt.issuer, jwt.audience, jwt.jwks_endpoint)
     policy = "Retain" if config.retain_data else "Delete"
     # from_dict builds troposphere's typed sub-properties from the shared plain data.

@@ -16,7 +16,7 @@ MAX_NAME = 128
 
 class UserAction(StrEnum):
     CREATE = "create"
-    RESET_PASSWORD = "reset-password"  # noqa: S105 - a command name, not a password
+    RESET_PASSWORD = "reset-password"  # noqa: S105  # pragma: allowlist secret
     DISABLE = "disable"
     LIST = "list"
 

@@ -16,6 +16,7 @@ from app.observability import logger
 from app.services import Services
 from app.settings import Feature, FeatureFlags, SettingsError, load_settings
 from app.storage.clients import AwsClients, build_clients
+from infra.aws.sessions import EMULATOR_KEY
 
 from .support import NOW, auth_header, base_environ, settings
 
@@ -26,8 +27,8 @@ REPORT = {"metric": "power_kw", "from": "2026-05-31T00:00:00Z", "to": "2026-06-0
 def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[AwsClients]:
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": EMULATOR_KEY,
+        "AWS_SECRET_ACCESS_KEY": EMULATOR_KEY,
         "AWS_DEFAULT_REGION": "eu-west-1",
     }.items():
         monkeypatch.setenv(name, value)

@@ -21,7 +21,7 @@ from app.services import Services
 from app.settings import FaultSettings
 from app.storage.clients import build_clients
 from infra.aws import AwsClients, Endpoint
-from infra.aws.sessions import emulator_session
+from infra.aws.sessions import EMULATOR_KEY, emulator_session
 from infra.clock import SystemClock
 from infra.config import load_environment
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
@@ -42,8 +42,8 @@ def emulator(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Aw
     reset(moto_endpoint)
     for name, value in {
         "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": EMULATOR_KEY,
+        "AWS_SECRET_ACCESS_KEY": EMULATOR_KEY,
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)

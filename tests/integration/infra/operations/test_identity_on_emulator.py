@@ -20,7 +20,7 @@ from app.storage.clients import build_clients
 from infra.aws import AwsClients, Endpoint
 from infra.aws.cognito import SignInRefused
 from infra.aws.items import ItemTable
-from infra.aws.sessions import emulator_session
+from infra.aws.sessions import EMULATOR_KEY, emulator_session
 from infra.config import load_environment
 from infra.deploy.table_items import PARTITION_KEY, SORT_KEY
 from infra.operations.audit import AuditOutcome, AuditStore
@@ -31,7 +31,7 @@ from infra.operations.users.pool import find_pool
 
 pytestmark = pytest.mark.emulator
 REGION = "eu-west-1"
-PASSWORD = "Local-Test-Passw0rd!"  # a throwaway password for a user on the emulator
+PASSWORD = "Local-Test-Passw0rd!"  # pragma: allowlist secret  (a throwaway, on the emulator)
 
 
 class TickingClock:
@@ -205,8 +205,8 @@ def test_the_app_verifies_the_emulators_tokens_through_its_jwks(
 
     for name, value in {
         "AWS_ENDPOINT_URL": moto_endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_ACCESS_KEY_ID": EMULATOR_KEY,
+        "AWS_SECRET_ACCESS_KEY": EMULATOR_KEY,
         "AWS_DEFAULT_REGION": REGION,
     }.items():
         monkeypatch.setenv(name, value)

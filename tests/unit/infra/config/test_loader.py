@@ -138,9 +138,9 @@ def test_the_environments_use_their_cognito_pool() -> None:
             "greater than or equal to 8",
         ),
         (
-            set_key("identity.access_token_minutes", 1441),
-            "identity.access_token_minutes",
-            "less than or equal to 1440",
+            set_key("identity.access_token_hours", 25),
+            "identity.access_token_hours",
+            "less than or equal to 24",
         ),
         (set_key("identity.colour", 1), "identity.colour", "allowed keys: provider"),
         (set_key("log_level", "VERBOSE"), "log_level", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
@@ -212,11 +212,11 @@ def test_prod_refuses_user_changes_without_approval(config_dir: Path) -> None:
         load_environment("prod", config_dir)
 
 
-@pytest.mark.parametrize(("minutes", "days", "ok"), [(1440, 1, False), (1439, 1, True)])
+@pytest.mark.parametrize(("hours", "days", "ok"), [(24, 1, False), (23, 1, True)])
 def test_refresh_tokens_outlive_access_tokens(
-    config_dir: Path, minutes: int, days: int, ok: bool
+    config_dir: Path, hours: int, days: int, ok: bool
 ) -> None:
-    mutate = set_key("identity", {"access_token_minutes": minutes, "refresh_token_days": days})
+    mutate = set_key("identity", {"access_token_hours": hours, "refresh_token_days": days})
     rewrite(config_dir, "dev", mutate)
     if ok:
         assert load_environment("dev", config_dir).identity.refresh_token_days == days
