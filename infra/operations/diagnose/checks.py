@@ -87,7 +87,7 @@ def check_alarms(fact: AlarmsFact | Unknown, env: str) -> Check:
         )
     worst = _most_urgent(firing)
     rows = alarm_rows(firing)
-    shown = ", ".join(f"{sev} {_short(name)}" for sev, _, name, _ in rows[:MAX_ALARMS_SHOWN])
+    shown = ", ".join(f"{sev} {_short(name, env)}" for sev, _, name, _ in rows[:MAX_ALARMS_SHOWN])
     more = f" and {len(rows) - MAX_ALARMS_SHOWN} more" if len(rows) > MAX_ALARMS_SHOWN else ""
     status = Status.FAIL if worst.severity is Severity.P0 else Status.WARN
     summary = f"{len(rows)} in ALARM: {shown}{more}"
@@ -280,22 +280,17 @@ def _against(key: str, value: float, limit: float, summary: str, runbook: Runboo
     return Check(key, Status.OK, summary)
 
 
-def _short(name: str) -> str:
+def _short(name: str, env: str) -> str:
     """`energy-insights-staging-api-error-rate` -> `api-error-rate` (the catalog key)."""
-    for key in _ALARM_KEYS:
-        if name.endswith(f"-{key}"):
-            return key
+    for alarm in catalog_of(env).every:
+        if alarm.name == name:
+            return alarm.key
     return name
 
 
 def _most_urgent(states: list[AlarmState]) -> AlarmState:
     order = {s: i for i, s in enumerate((Severity.P0, Severity.P1, Severity.P2, Severity.P3))}
     return min(states, key=lambda s: (order.get(s.severity, 9), s.name))
-
-
-_ALARM_KEYS = sorted(
-    {a.key for a in catalog_of("dev").every}, key=len, reverse=True
-)  # longest first: `availability-fast-burn-long` before `availability-fast-burn`
 
 
 def _alarm_runbook(env: str, name: str) -> Runbook | None:

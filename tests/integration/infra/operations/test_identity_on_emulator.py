@@ -265,3 +265,16 @@ def test_emulator_gaps_are_as_documented(clients: AwsClients) -> None:
     assert pool_users.get("gus@example.com").status == "RESET_REQUIRED"
     # Cognito answers PasswordResetRequiredException; moto still signs the user in.
     assert sign_in(clients, identity.pool, "gus@example.com", PASSWORD).access_token
+
+
+def test_no_pool_yet_says_deploy_first(clients: AwsClients) -> None:
+    from infra.operations.diagnose.collectors import identity_fact
+    from infra.operations.users.plan import IdentityNotDeployed
+
+    config = load_environment("staging")
+    with pytest.raises(IdentityNotDeployed, match=r"deploy the environment first") as caught:
+        find_pool(clients, config)
+    assert caught.value.exit_code == 1
+    fact = identity_fact(clients, config)
+    assert fact.pool_found is False
+    assert "no user pool energy-insights-staging-users" in fact.detail
