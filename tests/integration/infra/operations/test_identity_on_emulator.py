@@ -198,6 +198,11 @@ def test_the_app_verifies_the_emulators_tokens_through_its_jwks(
         jwks_url=env["EI_JWT_JWKS_URL"],
         public_key_pem=None,
     )
+    from infra.operations.diagnose.probes import probe_jwks
+
+    served = probe_jwks(identity.jwks_url)
+    assert (served.reachable, served.keys) == (True, 1)
+    assert probe_jwks("http://127.0.0.1:9/none/.well-known/jwks.json").reachable is False
     verifier = TokenVerifier(auth)
     assert verifier.verify(tokens.access_token).subject == verifier.verify(tokens.id_token).subject
     refreshed = identity_refresh(clients, identity.pool.client_id, tokens.refresh_token)
