@@ -54,6 +54,12 @@ def build_logger() -> Logger:
 logger = build_logger()
 
 
+def set_log_level(level: str) -> None:
+    """The environment's level (EI_LOG_LEVEL, from its config): DEBUG in dev shows why a token
+    was rejected; INFO elsewhere."""
+    logger.setLevel(level)
+
+
 def tracing_wanted(environ: Mapping[str, str]) -> bool:
     """On Lambda, unless the stack turned tracing off (monitoring.tracing in the config)."""
     disabled = environ.get("POWERTOOLS_TRACE_DISABLED", "").strip().lower() in ("1", "true")

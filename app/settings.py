@@ -6,10 +6,11 @@ startup with a readable message instead of at the first request.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 PROD_ENV = "prod"
@@ -44,6 +45,28 @@ class Var(StrEnum):
     FAULT_ALLOW_PROD = "EI_FAULT_ALLOW_PROD"
     HEALTH_TIMEOUT_S = "EI_HEALTH_TIMEOUT_S"
     REPORT_URL_TTL_S = "EI_REPORT_URL_TTL_S"
+    LOG_LEVEL = "EI_LOG_LEVEL"
+    FEATURE_FLAGS = "EI_FEATURE_FLAGS"
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class Feature(StrEnum):
+    """Switches the environment config sets (`feature_flags`); unknown names are ignored so a
+    config may name a flag before the code that reads it ships."""
+
+    REPORTS = "reports"
+
+
+@dataclass(frozen=True)
+class FeatureFlags:
+    """Flag values from EI_FEATURE_FLAGS (a JSON object of booleans); a flag not set is on."""
+
+    values: Mapping[str, bool] = field(default_factory=dict)
+
+    def enabled(self, feature: Feature) -> bool:
+        return self.values.get(feature.value, True)
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,8 @@ class Settings:
     faults: FaultSettings
     health_timeout_s: float = 2.0
     report_url_ttl_s: int = 300
+    log_level: str = "INFO"
+    features: FeatureFlags = FeatureFlags()
 
 
 def _required(environ: Mapping[str, str], var: Var) -> str:
@@ -127,6 +152,32 @@ def _flag(environ: Mapping[str, str], var: Var) -> bool:
     if raw in ("1", "true", "yes"):
         return True
     raise SettingsError(f"{var.value}={raw!r} is not a boolean: use true or false")
+
+
+def load_log_level(environ: Mapping[str, str]) -> str:
+    raw = environ.get(Var.LOG_LEVEL.value, "").strip().upper()
+    if not raw:
+        return "INFO"
+    if raw not in LOG_LEVELS:
+        raise SettingsError(
+            f"{Var.LOG_LEVEL.value}={raw!r} is not a level: use one of {LOG_LEVELS}"
+        )
+    return raw
+
+
+def load_features(environ: Mapping[str, str]) -> FeatureFlags:
+    raw = environ.get(Var.FEATURE_FLAGS.value, "").strip()
+    if not raw:
+        return FeatureFlags()
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not all(isinstance(v, bool) for v in data.values()):
+        raise SettingsError(
+            f'{Var.FEATURE_FLAGS.value} must be a JSON object of booleans, e.g. {{"reports": true}}'
+        )
+    return FeatureFlags({str(k): v for k, v in data.items()})
 
 
 def load_auth(environ: Mapping[str, str]) -> AuthSettings:
@@ -192,4 +243,6 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         faults=load_faults(env_map, env),
         health_timeout_s=_float(env_map, Var.HEALTH_TIMEOUT_S, 2.0, 0.1, 30.0),
         report_url_ttl_s=_int(env_map, Var.REPORT_URL_TTL_S, 300, 1, 3600),
+        log_level=load_log_level(env_map),
+        features=load_features(env_map),
     )

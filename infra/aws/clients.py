@@ -11,8 +11,10 @@ from botocore.config import Config
 
 if TYPE_CHECKING:
     from mypy_boto3_budgets import BudgetsClient
+    from mypy_boto3_ce import CostExplorerClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudwatch import CloudWatchClient
+    from mypy_boto3_cognito_idp import CognitoIdentityProviderClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_lambda import LambdaClient
     from mypy_boto3_logs import CloudWatchLogsClient
@@ -89,3 +91,14 @@ class AwsClients:
     @cached_property
     def budgets(self) -> BudgetsClient:
         return self._session.client("budgets", endpoint_url=self.endpoint.url, config=self._config)
+
+    @cached_property
+    def cognito_idp(self) -> CognitoIdentityProviderClient:
+        return self._session.client(
+            "cognito-idp", endpoint_url=self.endpoint.url, config=self._config
+        )
+
+    @cached_property
+    def ce(self) -> CostExplorerClient:
+        """Cost Explorer (one global endpoint, us-east-1; the emulator answers with no data)."""
+        return self._session.client("ce", endpoint_url=self.endpoint.url, config=self._config)

@@ -4,9 +4,10 @@ alarms with their state, read a dashboard back. Properties come rendered from th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from infra.aws.calls import aws_call
@@ -116,3 +117,99 @@ def _metric(raw: Mapping[str, Any]) -> AlarmDescription:
 
 def _composite(raw: Mapping[str, Any]) -> AlarmDescription:
     return AlarmDescription(**_common(raw, composite=True), rule=str(raw.get("AlarmRule", "")))
+
+
+@dataclass(frozen=True)
+class AlarmTransition:
+    name: str
+    state: str  # the state entered: OK | ALARM | INSUFFICIENT_DATA
+    at: datetime
+
+
+def alarm_history(
+    clients: AwsClients, start: datetime, end: datetime
+) -> tuple[AlarmTransition, ...]:
+    """Every alarm state change in [start, end] (DescribeAlarmHistory; not in the emulator)."""
+    found = []
+    with aws_call("cloudwatch DescribeAlarmHistory", clients.endpoint):
+        pages = clients.cloudwatch.get_paginator("describe_alarm_history")
+        for page in pages.paginate(HistoryItemType="StateUpdate", StartDate=start, EndDate=end):
+            for item in page.get("AlarmHistoryItems", []):
+                try:
+                    data = json.loads(item.get("HistoryData", "{}"))
+                    state = str(data["newState"]["stateValue"])
+                except (ValueError, KeyError, TypeError):
+                    continue
+                found.append(
+                    AlarmTransition(str(item.get("AlarmName", "")), state, item["Timestamp"])
+                )
+    return tuple(found)
+
+
+class MetricStatistics:
+    """One statistic of one metric over a window (GetMetricStatistics)."""
+
+    def __init__(self, clients: AwsClients) -> None:
+        self._clients = clients
+
+    def over(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: Sequence[tuple[str, str]],
+        stat: str,
+        start: datetime,
+        end: datetime,
+    ) -> float | None:
+        """Sum of the Sum datapoints, or the largest Maximum; None when there is no data."""
+        period = max(60, int((end - start).total_seconds()) // 60 * 60)
+        with aws_call(
+            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
+        ):
+            answer = self._clients.cloudwatch.get_metric_statistics(
+                Namespace=namespace,
+                MetricName=name,
+                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
+                StartTime=start,
+                EndTime=end,
+                Period=period,
+                Statistics=[stat],  # type: ignore[list-item]
+            )
+        values = [float(p[stat]) for p in answer.get("Datapoints", []) if stat in p]  # type: ignore[literal-required]
+        if not values:
+            return None
+        return max(values) if stat == "Maximum" else sum(values)
+
+    def daily(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: Sequence[tuple[str, str]],
+        stat: str,
+        start: datetime,
+        end: datetime,
+    ) -> dict[date, float]:
+        """One value per UTC day (Sum, Maximum, or a percentile such as p95)."""
+        percentile = stat.startswith("p")
+        kind = {"ExtendedStatistics": [stat]} if percentile else {"Statistics": [stat]}
+        with aws_call(
+            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
+        ):
+            answer = self._clients.cloudwatch.get_metric_statistics(
+                Namespace=namespace,
+                MetricName=name,
+                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
+                StartTime=start,
+                EndTime=end,
+                Period=86_400,
+                **kind,  # type: ignore[arg-type]
+            )
+        values: dict[date, float] = {}
+        for point in answer.get("Datapoints", []):
+            found: Mapping[str, Any] = (
+                point.get("ExtendedStatistics", {}) if percentile else dict(point)
+            )
+            raw = found.get(stat)
+            if isinstance(raw, int | float):
+                values[point["Timestamp"].date()] = float(raw)
+        return values

@@ -5,11 +5,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from infra.aws.calls import aws_call
 from infra.aws.clients import AwsClients
 from infra.aws.errors import AwsCallFailed
+from infra.clock import Clock
+
+INSIGHTS_POLL_S = 1.0
+_FINISHED = ("Complete", "Failed", "Cancelled", "Timeout", "Unknown")
 
 
 @dataclass(frozen=True)
@@ -67,3 +72,39 @@ class LogGroups:
                 for page in pages.paginate(logGroupName=log_group)
                 for raw in page.get("metricFilters", [])
             )
+
+
+class LogsInsights:
+    """Logs Insights queries: start, poll until finished (injected clock), rows as dicts."""
+
+    def __init__(self, clients: AwsClients, clock: Clock) -> None:
+        self._clients = clients
+        self._clock = clock
+
+    def query(
+        self, log_group: str, query: str, start: datetime, end: datetime, timeout_s: float
+    ) -> list[dict[str, str]]:
+        endpoint = self._clients.endpoint
+        with aws_call(f"logs StartQuery ({log_group})", endpoint):
+            query_id = self._clients.logs.start_query(
+                logGroupName=log_group,
+                startTime=int(start.timestamp()),
+                endTime=int(end.timestamp()),
+                queryString=query,
+            )["queryId"]
+        deadline = self._clock.now().timestamp() + timeout_s
+        while True:
+            with aws_call("logs GetQueryResults", endpoint):
+                answer = self._clients.logs.get_query_results(queryId=query_id)
+            status = str(answer.get("status", "Unknown"))
+            if status in _FINISHED:
+                break
+            if self._clock.now().timestamp() >= deadline:
+                raise AwsCallFailed("logs GetQueryResults", "Timeout", f"still {status}")
+            self._clock.sleep(INSIGHTS_POLL_S)
+        if status != "Complete":
+            raise AwsCallFailed("logs GetQueryResults", status, f"query on {log_group} {status}")
+        return [
+            {str(cell.get("field", "")): str(cell.get("value", "")) for cell in row}
+            for row in answer.get("results", [])
+        ]

@@ -7,7 +7,7 @@ every problem; `loader.py` turns its errors into messages naming the file, key a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     Field,
@@ -21,6 +21,7 @@ from pydantic import (
 from infra.config.base import ConfigModel as ConfigModel  # re-exported: sections' base
 from infra.config.capacity import TableCapacity
 from infra.config.deploy import DeployConfig
+from infra.config.identity import IdentityConfig, require_approval_in_prod
 from infra.config.monitoring import MonitoringConfig
 from infra.config.names import ResourceNames
 from infra.config.perf import PerfConfig
@@ -127,7 +128,10 @@ class EnvironmentConfig(ConfigModel):
         Annotated[str, Field(strict=True, pattern=r"^[a-z][a-z0-9_]*$")], StrictBool
     ] = Field(default_factory=dict)
     fault_injection_allowed: StrictBool = False
-    jwt: JwtConfig
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    identity: IdentityConfig = Field(default_factory=IdentityConfig, validate_default=True)
+    # The issuer when identity.provider is `external`; Cognito's pool is the issuer otherwise.
+    jwt: JwtConfig | None = Field(default=None, validate_default=True)
     deploy: DeployConfig = DeployConfig()
     data_table: TableCapacity = TableCapacity()
     perf: PerfConfig | None = None  # None: no perf gate configured (a perf run refuses, exit 2)
@@ -137,6 +141,25 @@ class EnvironmentConfig(ConfigModel):
     def _never_in_prod(cls, value: bool, info: ValidationInfo) -> bool:
         if value and info.data.get("name") == "prod":
             raise ValueError("must be false for prod: fault injection never runs in production")
+        return value
+
+    @field_validator("identity")
+    @classmethod
+    def _approval_in_prod(cls, value: IdentityConfig, info: ValidationInfo) -> IdentityConfig:
+        return require_approval_in_prod(info.data.get("name"), value)
+
+    @field_validator("jwt")
+    @classmethod
+    def _issuer_matches_provider(cls, value: JwtConfig | None, info: ValidationInfo) -> Any:
+        identity = info.data.get("identity")
+        provider = identity.provider if isinstance(identity, IdentityConfig) else None
+        if provider == "external" and value is None:
+            raise ValueError("is required when identity.provider is external (issuer, audience)")
+        if provider == "cognito" and value is not None:
+            raise ValueError(
+                "is only for identity.provider external: with cognito the stack's user pool "
+                "issues the tokens; remove this section"
+            )
         return value
 
     @property

@@ -45,6 +45,14 @@ class ResourceNames:
         return f"{self.prefix}-alerts"
 
     @property
+    def user_pool(self) -> str:
+        return f"{self.prefix}-users"
+
+    @property
+    def user_pool_client(self) -> str:
+        return f"{self.prefix}-api-client"
+
+    @property
     def function_log_group(self) -> str:
         return f"/aws/lambda/{self.function}"
 
@@ -70,6 +78,8 @@ class ResourceNames:
             "alias": self.alias,
             "http_api": self.http_api,
             "alert_topic": self.alert_topic,
+            "user_pool": self.user_pool,
+            "user_pool_client": self.user_pool_client,
             "function_log_group": self.function_log_group,
             "access_log_group": self.access_log_group,
         }

@@ -12,6 +12,7 @@ from troposphere import GetAtt, If, Ref, Sub, Template, awslambda, iam, logs
 from infra.config.model import EnvironmentConfig
 from infra.config.runtime import LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME
 from infra.templates import contract
+from infra.templates.identity import TokenIssuer
 from infra.templates.metadata import checkov_skips
 from infra.templates.parameters import NEW_VERSION_CONDITION, Parameters
 from infra.templates.storage import Storage
@@ -47,7 +48,11 @@ class Function:
 
 
 def add_function(
-    template: Template, config: EnvironmentConfig, params: Parameters, storage: Storage
+    template: Template,
+    config: EnvironmentConfig,
+    params: Parameters,
+    storage: Storage,
+    issuer: TokenIssuer,
 ) -> Function:
     """Function, role, log group, a version published per artifact/config, and the alias."""
     names = config.names
@@ -60,7 +65,7 @@ def add_function(
         )
     )
     role = template.add_resource(_role(log_group, storage, config.monitoring.tracing))
-    function = template.add_resource(_function(config, params, storage, role, log_group))
+    function = template.add_resource(_function(config, params, storage, role, log_group, issuer))
     # A new version is published only when this resource's properties change, so its
     # description carries the artifact digest and a fingerprint of the function's settings.
     settings = json.dumps(function.to_dict()["Properties"], sort_keys=True)
@@ -157,6 +162,7 @@ def _function(
     storage: Storage,
     role: iam.Role,
     log_group: logs.LogGroup,
+    issuer: TokenIssuer,
 ) -> awslambda.Function:
     reserved = config.function.reserved_concurrency
     skips = [
@@ -192,7 +198,9 @@ def _function(
         ),
         Role=GetAtt(role, "Arn"),
         **sizing,
-        Environment=awslambda.Environment(Variables=_app_environment(config, params, storage)),
+        Environment=awslambda.Environment(
+            Variables=_app_environment(config, params, storage, issuer)
+        ),
         TracingConfig=awslambda.TracingConfig(
             Mode="Active" if config.monitoring.tracing else "PassThrough"
         ),
@@ -201,7 +209,7 @@ def _function(
 
 
 def _app_environment(
-    config: EnvironmentConfig, params: Parameters, storage: Storage
+    config: EnvironmentConfig, params: Parameters, storage: Storage, issuer: TokenIssuer
 ) -> dict[str, Any]:
     flags = json.dumps(dict(sorted(config.feature_flags.items())), separators=(",", ":"))
     return {
@@ -211,10 +219,11 @@ def _app_environment(
         contract.ENV_APP_VERSION: Ref(params.app_version),
         contract.ENV_ARTIFACT_DIGEST: Ref(params.artifact_digest),
         contract.ENV_GIT_COMMIT: Ref(params.git_commit),
-        contract.ENV_JWT_ISSUER: config.jwt.issuer,
-        contract.ENV_JWT_AUDIENCE: config.jwt.audience,
-        contract.ENV_JWT_JWKS_URL: config.jwt.jwks_endpoint,
+        contract.ENV_JWT_ISSUER: issuer.issuer,
+        contract.ENV_JWT_AUDIENCE: issuer.audience,
+        contract.ENV_JWT_JWKS_URL: issuer.jwks_url,
         contract.ENV_FEATURE_FLAGS: flags,
+        contract.ENV_LOG_LEVEL: config.log_level,
         # The app refuses fault settings in prod unless this is true; config never allows it.
         contract.ENV_FAULT_ALLOW_PROD: "true" if config.fault_injection_allowed else "false",
         ENV_TRACE_DISABLED: "false" if config.monitoring.tracing else "true",

@@ -9,6 +9,7 @@ from troposphere import GetAtt, Join, Ref, Sub, Template, apigatewayv2, awslambd
 
 from infra.config.model import EnvironmentConfig
 from infra.templates.function import LOG_GROUP_KMS_SKIP, Function
+from infra.templates.identity import TokenIssuer
 from infra.templates.metadata import checkov_skips
 from infra.templates.parameters import ON_AWS_CONDITION
 
@@ -38,8 +39,11 @@ class HttpApi:
     stage: apigatewayv2.Stage
 
 
-def add_http_api(template: Template, config: EnvironmentConfig, function: Function) -> HttpApi:
-    """HTTP API in front of the `live` alias, with its access log and invoke permission."""
+def add_http_api(
+    template: Template, config: EnvironmentConfig, function: Function, issuer: TokenIssuer
+) -> HttpApi:
+    """HTTP API in front of the `live` alias, with its access log and invoke permission; its
+    JWT authorizer trusts `issuer` (the environment's user pool)."""
     names = config.names
     api = template.add_resource(
         apigatewayv2.Api(
@@ -57,7 +61,7 @@ def add_http_api(template: Template, config: EnvironmentConfig, function: Functi
             AuthorizerType="JWT",
             IdentitySource=["$request.header.Authorization"],
             JwtConfiguration=apigatewayv2.JWTConfiguration(
-                Issuer=config.jwt.issuer, Audience=[config.jwt.audience]
+                Issuer=issuer.issuer, Audience=[issuer.audience]
             ),
         )
     )

@@ -13,14 +13,15 @@ from infra.templates import contract
 from infra.templates.alerts import add_alerts
 from infra.templates.function import add_function
 from infra.templates.http_api import add_http_api
+from infra.templates.identity import add_identity
 from infra.templates.monitoring import add_monitoring
 from infra.templates.parameters import add_parameters
 from infra.templates.storage import add_storage
 
 
 def build_template(config: EnvironmentConfig) -> Template:
-    """Tables, bucket, function + version + alias, HTTP API, alert topics and notifier,
-    alarms, dashboard, log metric filters, cost budget, and outputs."""
+    """Tables, bucket, user pool + app client, function + version + alias, HTTP API, alert
+    topics and notifier, alarms, dashboard, log metric filters, cost budget, and outputs."""
     template = Template(
         Description=f"Energy Insights API - {config.name} ({config.name_prefix})",
     )
@@ -36,8 +37,9 @@ def build_template(config: EnvironmentConfig) -> Template:
     )
     params = add_parameters(template)
     storage = add_storage(template, config)
-    function = add_function(template, config, params, storage)
-    http_api = add_http_api(template, config, function)
+    issuer = add_identity(template, config)
+    function = add_function(template, config, params, storage, issuer)
+    http_api = add_http_api(template, config, function, issuer)
     alerts = add_alerts(template, config)
     add_monitoring(template, config, alerts, function.log_group)
     # The local emulator (moto) breaks on two kinds of output: GetAtt FunctionVersion.Version

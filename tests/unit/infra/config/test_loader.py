@@ -71,9 +71,26 @@ def test_defaults_come_from_the_slos(config_dir: Path) -> None:
     assert (alarms.rollback_error_rate, alarms.rollback_p95_latency_ms) == (0.05, 10000)
 
 
-def test_jwks_url_defaults_to_the_issuers_well_known_path() -> None:
-    jwt = load_environment("dev").jwt
-    assert jwt.jwks_endpoint == jwt.issuer.rstrip("/") + "/.well-known/jwks.json"
+def external(**jwt: Any) -> Mutate:
+    def mutate(data: dict[str, Any]) -> None:
+        data.setdefault("identity", {})["provider"] = "external"
+        data["jwt"] = jwt
+
+    return mutate
+
+
+def test_jwks_url_defaults_to_the_issuers_well_known_path(config_dir: Path) -> None:
+    rewrite(config_dir, "dev", external(issuer="https://auth.example.com/", audience="api"))
+    jwt = load_environment("dev", config_dir).jwt
+    assert jwt is not None
+    assert jwt.jwks_endpoint == "https://auth.example.com/.well-known/jwks.json"
+
+
+def test_the_environments_use_their_cognito_pool() -> None:
+    for config in load_all().values():
+        assert config.identity.provider == "cognito"
+        assert config.jwt is None
+    assert load_environment("prod").identity.changes_need_approval is True
 
 
 @pytest.mark.parametrize(
@@ -120,7 +137,23 @@ def test_jwks_url_defaults_to_the_issuers_well_known_path() -> None:
             "deploy.cloudformation_rol",
             "allowed keys: cloudformation_role",
         ),
-        (drop_key("jwt.audience"), "jwt.audience", "is required"),
+        (external(issuer="https://auth.example.com/"), "jwt.audience", "is required"),
+        (set_key("identity.provider", "external"), "jwt", "required when identity.provider"),
+        (set_key("jwt", {"issuer": "https://a.example.com/", "audience": "x"}), "jwt", "only for"),
+        (set_key("identity.provider", "auth0"), "identity.provider", "'cognito' or 'external'"),
+        (set_key("identity.mfa", "sms"), "identity.mfa", "'off', 'optional' or 'required'"),
+        (
+            set_key("identity.password_min_length", 7),
+            "identity.password_min_length",
+            "greater than or equal to 8",
+        ),
+        (
+            set_key("identity.access_token_hours", 25),
+            "identity.access_token_hours",
+            "less than or equal to 24",
+        ),
+        (set_key("identity.colour", 1), "identity.colour", "allowed keys: provider"),
+        (set_key("log_level", "VERBOSE"), "log_level", "'DEBUG', 'INFO', 'WARNING' or 'ERROR'"),
         (drop_key("region"), "region", "is required"),
         (steps({"kind": "wait"}), "rollout.steps[0]", "'set_weight', 'pause', 'analysis'"),
         (steps({"weight": 100}), "rollout.steps[0]", "needs a 'kind'"),
@@ -181,6 +214,25 @@ def test_limits_themselves_are_accepted(
 def test_rollback_limits_equal_to_the_slo_are_accepted(config_dir: Path) -> None:
     rewrite(config_dir, "dev", set_key("alarms.rollback_error_rate", 0.01))
     assert load_environment("dev", config_dir).alarms.rollback_error_rate == 0.01
+
+
+def test_prod_refuses_user_changes_without_approval(config_dir: Path) -> None:
+    rewrite(config_dir, "prod", set_key("identity.changes_need_approval", False))
+    with pytest.raises(ConfigError, match=r"prod\.yaml: identity: .*must be true for prod"):
+        load_environment("prod", config_dir)
+
+
+@pytest.mark.parametrize(("hours", "days", "ok"), [(24, 1, False), (23, 1, True)])
+def test_refresh_tokens_outlive_access_tokens(
+    config_dir: Path, hours: int, days: int, ok: bool
+) -> None:
+    mutate = set_key("identity", {"access_token_hours": hours, "refresh_token_days": days})
+    rewrite(config_dir, "dev", mutate)
+    if ok:
+        assert load_environment("dev", config_dir).identity.refresh_token_days == days
+    else:
+        with pytest.raises(ConfigError, match=r"identity\.refresh_token_days: must last longer"):
+            load_environment("dev", config_dir)
 
 
 def test_prod_refuses_fault_injection(config_dir: Path) -> None:

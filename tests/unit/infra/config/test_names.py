@@ -27,6 +27,8 @@ def test_names_derive_from_the_prefix() -> None:
         "alias": "live",
         "http_api": "energy-insights-dev-http-api",
         "alert_topic": "energy-insights-dev-alerts",
+        "user_pool": "energy-insights-dev-users",
+        "user_pool_client": "energy-insights-dev-api-client",
         "function_log_group": "/aws/lambda/energy-insights-dev-api",
         "access_log_group": "/aws/http-api/energy-insights-dev-http-api",
     }

@@ -129,13 +129,17 @@ def test_function_environment_matches_the_variables_the_app_reads(
 ) -> None:
     variables = props(template, "Function")["Environment"]["Variables"]
     app_vars = {var.value for var in Var}
-    assert set(variables) - {contract.ENV_FEATURE_FLAGS, ENV_TRACE_DISABLED} <= app_vars
+    assert set(variables) - {ENV_TRACE_DISABLED} <= app_vars
     required = {Var.ENV, Var.TABLE, Var.BUCKET, Var.JWT_ISSUER, Var.JWT_AUDIENCE}
     assert {var.value for var in required} <= set(variables)
     assert variables[Var.TABLE.value] == {"Ref": "DataTable"}
     assert variables[Var.BUCKET.value] == {"Ref": "ReportsBucket"}
     assert variables[Var.DIGEST.value] == {"Ref": contract.PARAM_ARTIFACT_DIGEST}
-    assert variables[Var.JWT_JWKS_URL.value].startswith("https://")
+    assert variables[Var.JWT_JWKS_URL.value] == {
+        "Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"
+        "/.well-known/jwks.json"
+    }
+    assert variables[Var.JWT_AUDIENCE.value] == {"Ref": "UserPoolClient"}
 
 
 def test_prod_function_refuses_fault_injection(templates: dict[str, dict[str, Any]]) -> None:
@@ -208,11 +212,13 @@ def test_a_settings_change_publishes_a_new_version() -> None:
 
 
 def test_http_api_requires_a_jwt_except_on_health_and_version(template: dict[str, Any]) -> None:
-    env = template["Outputs"][contract.OUT_ENVIRONMENT]["Value"]
-    jwt = load_environment(env).jwt
     authorizer = props(template, "JwtAuthorizer")
     assert authorizer["AuthorizerType"] == "JWT"
-    assert authorizer["JwtConfiguration"] == {"Audience": [jwt.audience], "Issuer": jwt.issuer}
+    # The stack's own user pool issues the tokens (infra/templates/identity.py).
+    assert authorizer["JwtConfiguration"] == {
+        "Audience": [{"Ref": "UserPoolClient"}],
+        "Issuer": {"Fn::Sub": "https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}"},
+    }
     routes = {
         r["Properties"]["RouteKey"]: r["Properties"]
         for r in resources_of_type(template, "AWS::ApiGatewayV2::Route").values()

@@ -1,0 +1,1 @@
+"""`diagnose --env E [--symptom S]`: the troubleshooting trees' checks, run automatically."""

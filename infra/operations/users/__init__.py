@@ -1,0 +1,1 @@
+"""`users create|reset-password|disable|list --env E`: the environment's Cognito pool, audited."""
