@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
     from mypy_boto3_cloudformation import CloudFormationClient
     from mypy_boto3_cloudwatch import CloudWatchClient
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -84,3 +85,10 @@ class AwsClients:
     @cached_property
     def sns(self) -> SNSClient:
         return self._session.client("sns", endpoint_url=self.endpoint.url, config=self._config)
+
+    @cached_property
+    def autoscaling(self) -> ApplicationAutoScalingClient:
+        """Application Auto Scaling (a DynamoDB table's provisioned-capacity scaling)."""
+        return self._session.client(
+            "application-autoscaling", endpoint_url=self.endpoint.url, config=self._config
+        )
