@@ -7,20 +7,18 @@ every problem; `loader.py` turns its errors into messages naming the file, key a
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     StrictBool,
     StrictInt,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
-from pydantic_core import PydanticCustomError
 
+from infra.config.backup import BackupConfig
+from infra.config.base import ConfigModel
 from infra.config.names import ResourceNames
 
 EnvironmentName = Literal["dev", "staging", "prod"]
@@ -35,26 +33,6 @@ LogRetentionDays = Literal[
 Fraction = Annotated[float, Field(strict=True, gt=0, le=1)]
 HttpsUrl = Annotated[str, Field(strict=True, pattern=r"^https://[^\s/]+(/\S*)?$")]
 Milliseconds = Annotated[StrictInt, Field(ge=100, le=60_000)]
-
-
-class ConfigModel(BaseModel):
-    """Frozen, and an unknown key is an error listing the keys that are allowed."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys_only(cls, data: Any) -> Any:
-        if isinstance(data, Mapping):
-            allowed = tuple(cls.model_fields)
-            unknown = sorted(str(key) for key in data if key not in allowed)
-            if unknown:
-                raise PydanticCustomError(
-                    "unknown_key",
-                    "unknown key {unknown}; allowed keys: {allowed}",
-                    {"unknown": unknown[0], "allowed": ", ".join(allowed)},
-                )
-        return data
 
 
 class FunctionConfig(ConfigModel):
@@ -173,6 +151,7 @@ class EnvironmentConfig(ConfigModel):
     ] = Field(default_factory=dict)
     fault_injection_allowed: StrictBool = False
     jwt: JwtConfig
+    backup: BackupConfig = BackupConfig()
 
     @field_validator("fault_injection_allowed")
     @classmethod

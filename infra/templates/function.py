@@ -56,7 +56,7 @@ def add_function(
             Metadata=checkov_skips(LOG_GROUP_KMS_SKIP),
         )
     )
-    role = template.add_resource(_role(log_group, storage))
+    role = template.add_resource(_role(log_group, storage, config))
     function = template.add_resource(_function(config, params, storage, role, log_group))
     # A new version is published only when this resource's properties change, so its
     # description carries the artifact digest and a fingerprint of the function's settings.
@@ -87,8 +87,17 @@ def add_function(
     return Function(function=function, version=version, alias=alias, log_group=log_group)
 
 
-def _role(log_group: logs.LogGroup, storage: Storage) -> iam.Role:
-    table_arn = GetAtt(storage.data_table, "Arn")
+def _role(log_group: logs.LogGroup, storage: Storage, config: EnvironmentConfig) -> iam.Role:
+    table_arns: list[Any] = [GetAtt(storage.data_table, "Arn")]
+    override = config.backup.data_table_override
+    if override:
+        # A restored table lives outside the stack. The stack's table stays allowed: during the
+        # switch deploy the previous version still serves it with this same role.
+        table_arns.append(
+            Sub(
+                f"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{override}"
+            )
+        )
     bucket_arn = GetAtt(storage.reports_bucket, "Arn")
     return iam.Role(
         "FunctionRole",
@@ -109,11 +118,7 @@ def _role(log_group: logs.LogGroup, storage: Storage) -> iam.Role:
                     "Version": "2012-10-17",
                     "Statement": [
                         _allow("WriteOwnLogs", LOG_ACTIONS, [GetAtt(log_group, "Arn")]),
-                        _allow(
-                            "UseDataTable",
-                            TABLE_ACTIONS,
-                            [table_arn],
-                        ),
+                        _allow("UseDataTable", TABLE_ACTIONS, table_arns),
                         _allow("ListReportsBucket", BUCKET_ACTIONS, [bucket_arn]),
                         _allow(
                             "ReadWriteReports",
@@ -183,7 +188,8 @@ def _app_environment(
     flags = json.dumps(dict(sorted(config.feature_flags.items())), separators=(",", ":"))
     return {
         contract.ENV_APP_ENV: config.name,
-        contract.ENV_TABLE_NAME: Ref(storage.data_table),
+        # After a restore: the restored table (config backup.data_table_override).
+        contract.ENV_TABLE_NAME: config.backup.data_table_override or Ref(storage.data_table),
         contract.ENV_BUCKET_NAME: Ref(storage.reports_bucket),
         contract.ENV_APP_VERSION: Ref(params.app_version),
         contract.ENV_ARTIFACT_DIGEST: Ref(params.artifact_digest),
