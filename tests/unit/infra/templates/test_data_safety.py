@@ -71,11 +71,9 @@ def test_old_report_versions_expire_after_the_configured_days(env: str) -> None:
     config = load_environment(env)
     template = synth(config)
 
-    [rule] = template["Resources"]["ReportsBucket"]["Properties"]["LifecycleConfiguration"][
-        "Rules"
-    ]
+    bucket = template["Resources"]["ReportsBucket"]["Properties"]
+    [rule] = bucket["LifecycleConfiguration"]["Rules"]
     days = config.backup.noncurrent_version_expiry_days
     assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": days}
     assert rule["ExpiredObjectDeleteMarker"] is True
-    versioning = template["Resources"]["ReportsBucket"]["Properties"]["VersioningConfiguration"]
-    assert versioning == {"Status": "Enabled"}
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
