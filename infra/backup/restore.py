@@ -1,0 +1,239 @@
+"""`restore`: the real recovery path. The plan is data and is shown first; a dry run stops
+there. Applying it: take the environment lock, restore the backup into a NEW table, re-apply
+settings, verify, release the lock, switch the function to the new table through a config change
+deployed like any other (port), smoke test (port). The live table is never written to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from infra.aws.backups import BackupInfo, TableShape
+from infra.aws.errors import AwsError
+from infra.backup.backup_records import BackupRecord
+from infra.backup.config_edit import KEY, with_table_override
+from infra.backup.context import DataSafety, stamped_id
+from infra.backup.errors import BackupNotFound, DataSafetyError, RestoreRefused
+from infra.backup.fingerprint import Fingerprint, fingerprint_table
+from infra.backup.ports import SmokeCheck, TableSwitch
+from infra.backup.record_items import CheckStatus
+from infra.backup.restore_steps import FromBackup, restore_into, restore_settings
+from infra.deploy.table_items import format_time
+
+
+@dataclass(frozen=True)
+class RestorePlan:
+    restore_id: str
+    env: str
+    backup_id: str
+    backup_arn: str
+    point: datetime
+    live_table: str
+    target_table: str
+    approved_by: str
+    lock_holder: str | None
+    expected: Fingerprint | None  # the backup's exact fingerprint, when it has one
+    steps: tuple[str, ...]
+
+    def lines(self) -> list[str]:
+        head = [
+            f"restore plan {self.restore_id} for {self.env}, approved by {self.approved_by}:",
+            f"  backup {self.backup_id} ({self.backup_arn}), the table as of "
+            f"{format_time(self.point)}",
+        ]
+        return head + [f"  {n}. {step}" for n, step in enumerate(self.steps, start=1)]
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    plan: RestorePlan
+    outcome: str  # planned | restored | failed
+    done: tuple[str, ...] = ()
+    restored: Fingerprint | None = None
+    rto_s: float | None = None
+    error: str = ""
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.outcome == "failed" else 0
+
+    def lines(self) -> list[str]:
+        lines = self.plan.lines()
+        if self.outcome == "planned":
+            return [*lines, "dry run: nothing was changed"]
+        lines += [f"  done: {step}" for step in self.done]
+        if self.rto_s is not None:
+            lines.append(f"  recovery took {self.rto_s:.1f} s (lock to smoke test passed)")
+        lines.append(f"restore {self.plan.restore_id}: {self.outcome}")
+        return lines + ([f"  error: {self.error}"] if self.error else [])
+
+
+def resolve_backup(ctx: DataSafety, backup_id: str) -> tuple[BackupInfo, BackupRecord | None]:
+    """Our record id, `latest`, or a DynamoDB backup ARN of this environment's tables."""
+    store = ctx.backups()
+    newest = store.newest()
+    record: BackupRecord | None
+    if backup_id == "latest":
+        record = next((r for r in newest if r.status.value == "succeeded"), None)
+    elif backup_id.startswith("arn:"):
+        record = store.by_arn(backup_id)
+    else:
+        record = next((r for r in newest if r.backup_id == backup_id), None)
+    arn = record.backup_arn if record else backup_id if backup_id.startswith("arn:") else ""
+    info = ctx.tables.describe_backup(arn) if arn else None
+    if info is None or info.status != "AVAILABLE":
+        known = [r.backup_id for r in newest if r.status.value == "succeeded"][:5]
+        raise BackupNotFound(backup_id, ctx.env, known)
+    if not info.table.startswith(ctx.config.name_prefix + "-"):
+        raise RestoreRefused(
+            f"backup {arn} is of table {info.table}, not one of environment {ctx.env}'s tables "
+            f"({ctx.config.name_prefix}-*); restore it from that environment"
+        )
+    return info, record
+
+
+def plan_restore(
+    ctx: DataSafety, backup_id: str, approved_by: str, target_table: str | None = None
+) -> RestorePlan:
+    """The restore as data; read-only (describe calls only)."""
+    who = approved_by.strip()
+    if not who:
+        raise RestoreRefused("--approved-by is empty: name the person who approved this restore")
+    info, record = resolve_backup(ctx, backup_id)
+    restore_id = stamped_id(ctx.clock.now(), ctx.new_id())
+    live = ctx.protected_table
+    target = target_table or f"{ctx.config.names.data_table}-restored-{restore_id}"
+    if target == live or ctx.tables.shape(target) is not None:
+        raise RestoreRefused(
+            f"restore target {target} already exists"
+            + (" (it is the table the function serves)" if target == live else "")
+            + ": a restore only ever creates a new table; name a new one"
+        )
+    holder = ctx.lock.holder()
+    exact = (
+        record.fingerprint if record and record.fingerprint and record.fingerprint.exact else None
+    )
+    protection = "on" if ctx.config.retain_data else "off"
+    steps = (
+        f"take the deploy lock of {ctx.env} (refused while a deploy or promotion holds it; now: "
+        f"{holder or 'free'})",
+        f"restore the backup into the NEW table {target}; {live} is not touched",
+        f"re-apply what a restore drops, as on {live} (or the template's when it is gone): "
+        f"TTL, stream, PITR, tags, autoscaling; deletion protection {protection}",
+        f"count and checksum {target}"
+        + (f"; must equal the backup's fingerprint ({exact.after})" if exact else "")
+        + "; on failure it is deleted and nothing else changed",
+        "release the lock",
+        f"set backup.{KEY}: {target} in infra/environments/{ctx.env}.yaml and deploy it like "
+        f"any config change, all traffic at once (EI_TABLE_NAME becomes {target})",
+        f"smoke test {ctx.env}; keep {live} until the incident is closed",
+    )
+    return RestorePlan(
+        restore_id=restore_id,
+        env=ctx.env,
+        backup_id=record.backup_id if record else "",
+        backup_arn=info.arn,
+        point=info.created_at,
+        live_table=live,
+        target_table=target,
+        approved_by=who,
+        lock_holder=holder,
+        expected=exact.after if exact else None,
+        steps=steps,
+    )
+
+
+def restore(
+    ctx: DataSafety,
+    backup_id: str,
+    approved_by: str,
+    dry_run: bool,
+    switch: TableSwitch,
+    smoke: SmokeCheck,
+    target_table: str | None = None,
+) -> RestoreResult:
+    """Show the plan, then (unless dry run) carry it out; see the module docstring."""
+    plan = plan_restore(ctx, backup_id, approved_by, target_table)
+    for line in plan.lines():
+        ctx.emit(line)
+    if dry_run:
+        return RestoreResult(plan, "planned")
+    started = ctx.clock.now()
+    token = f"restore-{plan.restore_id}"
+    owner = f"restore {plan.restore_id} approved by {plan.approved_by}"
+    ctx.lock.acquire(owner, token)
+    try:
+        restored = _restore_table(ctx, plan)
+    finally:
+        ctx.lock.release(token)
+    done = [f"restored and verified {plan.target_table}: {restored}"]
+    _annotate(ctx, plan)
+    config = with_table_override(ctx.config, plan.target_table)
+    try:
+        reference = switch.switch(config, plan.target_table)
+        done.append(f"switched the function to {plan.target_table} ({reference})")
+        outcome = smoke.smoke(config)
+    except Exception as exc:
+        return RestoreResult(plan, "failed", tuple(done), restored, error=_after_switch(plan, exc))
+    if not outcome.ok:
+        error = _after_switch(plan, f"smoke test failed: {outcome.detail}")
+        return RestoreResult(plan, "failed", tuple(done), restored, error=error)
+    done.append(f"smoke test passed{': ' + outcome.detail if outcome.detail else ''}")
+    rto = (ctx.clock.now() - started).total_seconds()
+    return RestoreResult(plan, "restored", tuple(done), restored, rto)
+
+
+def _restore_table(ctx: DataSafety, plan: RestorePlan) -> Fingerprint:
+    live = ctx.tables.shape(plan.live_table)
+    # The live table may be the thing that was lost: then the template's shape and settings.
+    like = live or TableShape(plan.live_table, "", "", "PAY_PER_REQUEST", None)
+    live_settings = ctx.tables.settings(plan.live_table) if live else None
+    wanted = restore_settings(live_settings, ctx.config, plan.backup_id or plan.backup_arn)
+    source = FromBackup(plan.backup_arn, plan.point)
+    segments = ctx.config.backup.scan_segments
+    try:
+        restored = restore_into(ctx, source, plan.target_table, like, wanted)
+        failed = [c.line() for c in restored.settings if c.status is CheckStatus.FAILED]
+        if failed:
+            raise DataSafetyError(
+                f"settings not re-applied on {plan.target_table}: {'; '.join(failed)}"
+            )
+        got = fingerprint_table(ctx.tables.scan_pages, plan.target_table, segments)
+        if plan.expected is not None and got != plan.expected:
+            raise DataSafetyError(
+                f"{plan.target_table} holds {got}, the backup's fingerprint says {plan.expected}"
+            )
+    except RestoreRefused:
+        raise  # the table existed before: it is not ours to delete
+    except BaseException:
+        _discard(ctx, plan.target_table)
+        raise
+    return got
+
+
+def _discard(ctx: DataSafety, table: str) -> None:
+    """Delete a restored table that failed verification (it never served anything)."""
+    try:
+        if ctx.tables.shape(table) is not None:
+            ctx.tables.set_deletion_protection(table, False)
+            ctx.tables.delete_table(table)
+    except AwsError as exc:
+        ctx.emit(f"WARNING: could not delete the failed restore table {table}: {exc}")
+
+
+def _annotate(ctx: DataSafety, plan: RestorePlan) -> None:
+    record = ctx.backups().find(plan.backup_id) if plan.backup_id else None
+    if record is not None:
+        line = (
+            f"{format_time(ctx.clock.now())}: restored into {plan.target_table} "
+            f"(restore {plan.restore_id}, approved by {plan.approved_by})"
+        )
+        ctx.backups().save(replace(record, restores=(*record.restores, line)))
+
+
+def _after_switch(plan: RestorePlan, problem: object) -> str:
+    return (
+        f"{problem}. The table {plan.target_table} is restored and kept; the function may "
+        f"already serve it. To go back, set backup.{KEY} to its previous value in "
+        f"infra/environments/{plan.env}.yaml and deploy; to retry, rerun the switch and smoke"
+    )
