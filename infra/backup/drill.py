@@ -35,6 +35,10 @@ EMULATOR_NOTES = (
     "so the PITR lag is not judged and --to-time is not checked against the window",
     "emulator: autoscaling targets and policies are stored but never scale anything",
 )
+PITR_OFF_NOTE = (
+    "emulator: PITR is off on the source because the emulator's CloudFormation ignores the "
+    "template's PointInTimeRecoverySpecification; not judged here (on AWS, PITR off fails a drill)"
+)
 PITR_EMULATOR_NOTE = (
     "emulator: a point-in-time restore ignores the restore time and copies the table as it is "
     "now; the content at the requested time cannot be verified here (verdict: unverified)"
@@ -65,10 +69,11 @@ class DrillResult:
             + ("kept" if r.kept else "deleted" if r.table_deleted else "not present afterwards")
             + ")",
             f"  restored: {r.restored or '-'}; expected: {r.expected or '-'} [{r.reference}]",
-            f"  RTO {seconds(r.rto_s)} (target {r.rto_target_s} s): restore "
+            f"  RTO {seconds(r.rto_s)} (target {r.rto_target_s // 60} min): restore "
             f"{seconds(r.restore_s)}, settings {seconds(r.settings_s)}, "
             f"verify {seconds(r.verify_s)}",
-            f"  RPO {seconds(r.rpo_s)} (target {r.rpo_target_s} s)",
+            f"  RPO {seconds(r.rpo_s)} (target {r.rpo_target_s // 60} min): the requested point "
+            "minus the restored point",
         ]
         lines += [f"  {c.line()}" for c in r.settings]
         lines += [f"  - {reason}" for reason in r.reasons]
@@ -121,7 +126,7 @@ def drill_restore(
         rpo_target_s=int(targets.rpo.total_seconds()),
         requested_point=to_time or started,
         kept=keep,
-        notes=_notes(ctx, to_time),
+        notes=_notes(ctx, to_time, pitr),
     )
     drills = ctx.drills()
     drills.save(record)
@@ -274,7 +279,11 @@ def _check_time(to_time: datetime | None, now: datetime) -> None:
         )
 
 
-def _notes(ctx: DataSafety, to_time: datetime | None) -> tuple[str, ...]:
+def _notes(ctx: DataSafety, to_time: datetime | None, pitr: PitrWindow) -> tuple[str, ...]:
     if not ctx.emulator:
         return ()
-    return (PITR_EMULATOR_NOTE, *EMULATOR_NOTES) if to_time is not None else EMULATOR_NOTES
+    notes = [PITR_EMULATOR_NOTE] if to_time is not None else []
+    notes += EMULATOR_NOTES
+    if not pitr.enabled:
+        notes.append(PITR_OFF_NOTE)
+    return tuple(notes)
