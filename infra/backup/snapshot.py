@@ -62,4 +62,4 @@ def write_snapshot(
     """Upload the files; returns the snapshot's s3:// location and (file, sha256) pairs."""
     for file in files:
         objects.put(bucket, prefix(backup_id) + file.name, file.body, JSON)
-    return f"s3://{bucket}/{prefix(backup_id)}", tuple((f.name, f.sha256) for f in files)
+    return f"s3://{bucket}/{prefix(backup_id)}", tuple(sorted((f.name, f.sha256) for f in files))

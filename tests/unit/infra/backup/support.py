@@ -11,35 +11,38 @@ from app.sites import SiteIn
 from app.storage.table import EnergyTable, ReportRecord
 from infra.aws import AwsClients
 from infra.config import EnvironmentConfig, load_environment
+from infra.config.backup import BackupConfig
 from infra.templates import build_template
 
 ACCOUNT = "123456789012"
 
 
 class FakeClock:
-    """Real time at the start; moves when slept on, by `tick` per reading, or when told."""
+    """Real time shifted by an offset that grows when slept on, by `tick` at every reading,
+    or when told; so it agrees with the emulator's own timestamps."""
 
     def __init__(self, tick: timedelta = timedelta(0)) -> None:
-        self.current = datetime.now(UTC)
+        self.offset = timedelta(0)
         self.tick = tick
         self.slept = 0.0
 
     def now(self) -> datetime:
-        self.current += self.tick
-        return self.current
+        self.offset += self.tick
+        return datetime.now(UTC) + self.offset
 
     def sleep(self, seconds: float) -> None:
         self.slept += seconds
-        self.current += timedelta(seconds=seconds)
+        self.offset += timedelta(seconds=seconds)
 
     def advance(self, by: timedelta) -> None:
-        self.current += by
+        self.offset += by
 
 
 def staging(**backup: Any) -> EnvironmentConfig:
     """The real staging config, with some `backup` keys replaced."""
     config = load_environment("staging")
-    return config.model_copy(update={"backup": config.backup.model_copy(update=backup)})
+    merged = BackupConfig.model_validate({**config.backup.model_dump(), **backup})
+    return config.model_copy(update={"backup": merged})
 
 
 def _table_properties(config: EnvironmentConfig, logical_id: str) -> dict[str, Any]:
