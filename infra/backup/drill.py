@@ -20,8 +20,10 @@ from infra.backup.restore_steps import (
     FromBackup,
     FromPointInTime,
     RestoreSource,
+    check_point_in_time,
     drill_settings,
     drop_table,
+    exact_fingerprint,
     restore_into,
 )
 from infra.backup.verdict import DrillMeasurements, ReferenceKind, Targets, judge
@@ -95,20 +97,13 @@ def drill_restore(
             "drill prod deliberately"
         )
     started = ctx.clock.now()
-    _check_time(to_time, started)
     table = ctx.protected_table
     like = ctx.tables.shape(table)
     if like is None:
         raise DataSafetyError(f"table {table} of {ctx.env} does not exist: nothing to drill")
     pitr = ctx.tables.pitr(table)
-    if to_time is not None and not ctx.emulator:
-        if not pitr.enabled or pitr.earliest is None or pitr.latest is None:
-            raise DrillRefused(f"--to-time needs point-in-time recovery, which is off on {table}")
-        if not pitr.earliest <= to_time <= pitr.latest:
-            raise DrillRefused(
-                f"--to-time {format_time(to_time)} is outside {table}'s restorable window "
-                f"{format_time(pitr.earliest)} .. {format_time(pitr.latest)}"
-            )
+    if to_time is not None:
+        check_point_in_time(ctx, table, pitr, to_time, DrillRefused)
     drill_id = stamped_id(started, ctx.new_id())
     drill_table = f"{table}-drill-{drill_id}"
     if ctx.tables.shape(drill_table) is not None:
@@ -240,15 +235,12 @@ def _reference(
 ) -> tuple[Fingerprint, ReferenceKind, str]:
     """What the restored table must equal: a fingerprint known to hold at the restored point,
     else the source table as it is now."""
-    for mine in ctx.backups().newest():
+    arn = record.backup_arn if to_time is None else ""
+    mine = exact_fingerprint(ctx.backups().newest(), arn, to_time)
+    if mine is not None and mine.fingerprint is not None:
         f = mine.fingerprint
-        if f is None or not f.exact:
-            continue
-        if (to_time is None and mine.backup_arn == record.backup_arn) or (
-            to_time is not None and f.covers(to_time)
-        ):
-            when = f"{format_time(f.scanned_from)} .. {format_time(f.scanned_to)}"
-            return f.after, ReferenceKind.EXACT, f"fingerprint of backup {mine.backup_id} ({when})"
+        when = f"{format_time(f.scanned_from)} .. {format_time(f.scanned_to)}"
+        return f.after, ReferenceKind.EXACT, f"fingerprint of backup {mine.backup_id} ({when})"
     now = ctx.clock.now()
     current = _fingerprint(ctx, record.source_table)
     return current, ReferenceKind.SOURCE_NOW, f"source table as of {format_time(now)}"
@@ -266,17 +258,6 @@ def _latest_backup(ctx: DataSafety, table: str) -> BackupInfo:
 
 def _fingerprint(ctx: DataSafety, table: str) -> Fingerprint:
     return fingerprint_table(ctx.tables.scan_pages, table, ctx.config.backup.scan_segments)
-
-
-def _check_time(to_time: datetime | None, now: datetime) -> None:
-    if to_time is None:
-        return
-    if to_time.tzinfo is None:
-        raise DrillRefused(f"--to-time {to_time.isoformat()} has no timezone; add Z or +00:00")
-    if to_time > now:
-        raise DrillRefused(
-            f"--to-time {format_time(to_time)} is in the future (now {format_time(now)})"
-        )
 
 
 def _notes(ctx: DataSafety, to_time: datetime | None, pitr: PitrWindow) -> tuple[str, ...]:

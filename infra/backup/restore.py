@@ -13,11 +13,20 @@ from infra.aws.errors import AwsError
 from infra.backup.backup_records import BackupRecord
 from infra.backup.config_edit import KEY, with_table_override
 from infra.backup.context import DataSafety, stamped_id
+from infra.backup.drill import PITR_EMULATOR_NOTE
 from infra.backup.errors import BackupNotFound, DataSafetyError, RestoreRefused
 from infra.backup.fingerprint import Fingerprint, fingerprint_table
 from infra.backup.ports import SmokeCheck, TableSwitch
 from infra.backup.record_items import CheckStatus
-from infra.backup.restore_steps import FromBackup, restore_into, restore_settings
+from infra.backup.restore_steps import (
+    FromBackup,
+    FromPointInTime,
+    RestoreSource,
+    check_point_in_time,
+    exact_fingerprint,
+    restore_into,
+    restore_settings,
+)
 from infra.deploy.table_items import format_time
 
 
@@ -25,23 +34,25 @@ from infra.deploy.table_items import format_time
 class RestorePlan:
     restore_id: str
     env: str
-    backup_id: str
-    backup_arn: str
-    point: datetime
+    source: RestoreSource
+    source_label: str  # "backup <id> (<arn>)" or "point in time <T>"
+    backup_id: str  # our record's id, when restoring one of our backups
+    point: datetime  # the table as of this time
     live_table: str
     target_table: str
     approved_by: str
     lock_holder: str | None
-    expected: Fingerprint | None  # the backup's exact fingerprint, when it has one
+    expected: Fingerprint | None  # an exact fingerprint of the table at `point`, if one exists
     steps: tuple[str, ...]
+    notes: tuple[str, ...] = ()
 
     def lines(self) -> list[str]:
         head = [
             f"restore plan {self.restore_id} for {self.env}, approved by {self.approved_by}:",
-            f"  backup {self.backup_id} ({self.backup_arn}), the table as of "
-            f"{format_time(self.point)}",
+            f"  from {self.source_label}: the table as of {format_time(self.point)}",
         ]
-        return head + [f"  {n}. {step}" for n, step in enumerate(self.steps, start=1)]
+        steps = [f"  {n}. {step}" for n, step in enumerate(self.steps, start=1)]
+        return head + steps + [f"  note: {note}" for note in self.notes]
 
 
 @dataclass(frozen=True)
@@ -93,15 +104,44 @@ def resolve_backup(ctx: DataSafety, backup_id: str) -> tuple[BackupInfo, BackupR
 
 
 def plan_restore(
-    ctx: DataSafety, backup_id: str, approved_by: str, target_table: str | None = None
+    ctx: DataSafety,
+    backup_id: str | None,
+    approved_by: str,
+    target_table: str | None = None,
+    to_time: datetime | None = None,
 ) -> RestorePlan:
-    """The restore as data; read-only (describe calls only)."""
+    """The restore as data: from a backup (our id, `latest`, an ARN) or a point in time, never
+    both. Read-only (describe calls only)."""
     who = approved_by.strip()
     if not who:
         raise RestoreRefused("--approved-by is empty: name the person who approved this restore")
-    info, record = resolve_backup(ctx, backup_id)
-    restore_id = stamped_id(ctx.clock.now(), ctx.new_id())
+    if (backup_id is None) == (to_time is None):
+        raise RestoreRefused(
+            "name what to restore: a backup (--from ID|latest|ARN) or a point in time "
+            "(--to-time), exactly one of the two"
+        )
     live = ctx.protected_table
+    notes: tuple[str, ...] = ()
+    source: RestoreSource
+    if to_time is not None:
+        if ctx.tables.shape(live) is None:
+            raise RestoreRefused(
+                f"{live} is gone, and a point-in-time restore reads it; restore from a backup "
+                "(--from latest), see docs/operations/backup-and-restore.md"
+            )
+        check_point_in_time(ctx, live, ctx.tables.pitr(live), to_time, RestoreRefused)
+        source, point, backup_ref = FromPointInTime(live, to_time), to_time, ""
+        label = f"point in time {format_time(to_time)} of {live}"
+        found = exact_fingerprint(ctx.backups().newest(), at=to_time)
+        notes = (PITR_EMULATOR_NOTE,) if ctx.emulator else ()
+    else:
+        info, record = resolve_backup(ctx, backup_id or "")
+        source, point = FromBackup(info.arn, info.created_at), info.created_at
+        backup_ref = record.backup_id if record else ""
+        label = f"backup {backup_ref or '(not recorded)'} ({info.arn})"
+        found = exact_fingerprint([record], info.arn) if record else None
+    expected = found.fingerprint.after if found and found.fingerprint else None
+    restore_id = stamped_id(ctx.clock.now(), ctx.new_id())
     target = target_table or f"{ctx.config.names.data_table}-restored-{restore_id}"
     if target == live or ctx.tables.shape(target) is not None:
         raise RestoreRefused(
@@ -110,50 +150,55 @@ def plan_restore(
             + ": a restore only ever creates a new table; name a new one"
         )
     holder = ctx.lock.holder()
-    exact = (
-        record.fingerprint if record and record.fingerprint and record.fingerprint.exact else None
+    return RestorePlan(
+        restore_id=restore_id,
+        env=ctx.env,
+        source=source,
+        source_label=label,
+        backup_id=backup_ref,
+        point=point,
+        live_table=live,
+        target_table=target,
+        approved_by=who,
+        lock_holder=holder,
+        expected=expected,
+        steps=_steps(ctx, live, target, holder, expected),
+        notes=notes,
     )
+
+
+def _steps(
+    ctx: DataSafety, live: str, target: str, holder: str | None, expected: Fingerprint | None
+) -> tuple[str, ...]:
     protection = "on" if ctx.config.retain_data else "off"
-    steps = (
+    return (
         f"take the deploy lock of {ctx.env} (refused while a deploy or promotion holds it; now: "
         f"{holder or 'free'})",
-        f"restore the backup into the NEW table {target}; {live} is not touched",
+        f"restore into the NEW table {target}; {live} is not touched",
         f"re-apply what a restore drops, as on {live} (or the template's when it is gone): "
         f"TTL, stream, PITR, tags, autoscaling; deletion protection {protection}",
         f"count and checksum {target}"
-        + (f"; must equal the backup's fingerprint ({exact.after})" if exact else "")
+        + (f"; must equal the fingerprint of that point ({expected})" if expected else "")
         + "; on failure it is deleted and nothing else changed",
         "release the lock",
         f"set backup.{KEY}: {target} in infra/environments/{ctx.env}.yaml and deploy it like "
         f"any config change, all traffic at once (EI_TABLE_NAME becomes {target})",
         f"smoke test {ctx.env}; keep {live} until the incident is closed",
     )
-    return RestorePlan(
-        restore_id=restore_id,
-        env=ctx.env,
-        backup_id=record.backup_id if record else "",
-        backup_arn=info.arn,
-        point=info.created_at,
-        live_table=live,
-        target_table=target,
-        approved_by=who,
-        lock_holder=holder,
-        expected=exact.after if exact else None,
-        steps=steps,
-    )
 
 
 def restore(
     ctx: DataSafety,
-    backup_id: str,
+    backup_id: str | None,
     approved_by: str,
     dry_run: bool,
     switch: TableSwitch,
     smoke: SmokeCheck,
     target_table: str | None = None,
+    to_time: datetime | None = None,
 ) -> RestoreResult:
     """Show the plan, then (unless dry run) carry it out; see the module docstring."""
-    plan = plan_restore(ctx, backup_id, approved_by, target_table)
+    plan = plan_restore(ctx, backup_id, approved_by, target_table, to_time)
     for line in plan.lines():
         ctx.emit(line)
     if dry_run:
@@ -188,8 +233,12 @@ def _restore_table(ctx: DataSafety, plan: RestorePlan) -> Fingerprint:
     # The live table may be the thing that was lost: then the template's shape and settings.
     like = live or TableShape(plan.live_table, "", "", "PAY_PER_REQUEST", None)
     live_settings = ctx.tables.settings(plan.live_table) if live else None
-    wanted = restore_settings(live_settings, ctx.config, plan.backup_id or plan.backup_arn)
-    source = FromBackup(plan.backup_arn, plan.point)
+    if isinstance(plan.source, FromBackup):
+        origin = f"backup {plan.backup_id or plan.source.arn}"
+    else:
+        origin = f"pitr {format_time(plan.point)}"
+    wanted = restore_settings(live_settings, ctx.config, origin)
+    source = plan.source
     segments = ctx.config.backup.scan_segments
     try:
         restored = restore_into(ctx, source, plan.target_table, like, wanted)

@@ -4,6 +4,7 @@ existing table, a held lock), then restore → switch → smoke through the port
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 
@@ -13,6 +14,7 @@ from infra.backup.errors import BackupNotFound, DataSafetyError, RestoreRefused
 from infra.backup.fingerprint import Fingerprint, fingerprint_table
 from infra.deploy.errors import LockHeld
 from infra.deploy.lock import DeployLock
+from infra.deploy.table_items import format_time
 from tests.unit.infra.backup.conftest import RecordingSmoke, RecordingSwitch
 from tests.unit.infra.backup.support import seed
 
@@ -180,3 +182,62 @@ def test_a_restore_that_does_not_match_the_fingerprint_is_deleted_and_nothing_sw
     assert table_names(ctx) == before
     assert switch.calls == []
     assert ctx.lock.holder() is None
+
+
+def test_a_point_in_time_restore_says_what_the_emulator_ignores(
+    backed_up: tuple[DataSafety, str],
+) -> None:
+    ctx, _ = backed_up
+    point = ctx.clock.now() - timedelta(seconds=1)
+    switch = RecordingSwitch()
+
+    result = restore(ctx, None, "alice", False, switch, RecordingSmoke(), to_time=point)
+
+    assert result.outcome == "restored"
+    assert result.plan.source_label.startswith("point in time ")
+    assert any("ignores the restore time" in note for note in result.plan.notes)
+    settings = ctx.tables.settings(result.plan.target_table)
+    assert ("ei:purpose", f"restored from pitr {format_time(point)}") in settings.tags
+    assert switch.calls == [(result.plan.target_table, result.plan.target_table)]
+
+
+def test_a_point_inside_a_backups_fingerprint_window_is_verified_exactly(
+    backed_up: tuple[DataSafety, str],
+) -> None:
+    ctx, backup_id = backed_up
+    record = BackupRecords(ctx.records, ctx.env).find(backup_id)
+    assert record is not None and record.fingerprint is not None
+    inside = (
+        record.fingerprint.scanned_from
+        + (record.fingerprint.scanned_to - record.fingerprint.scanned_from) / 2
+    )
+
+    plan = plan_restore(ctx, None, "alice", to_time=inside)
+
+    assert plan.expected == record.fingerprint.after
+
+
+@pytest.mark.parametrize(
+    ("backup_id", "when", "says"),
+    [
+        (None, None, "exactly one of the two"),
+        ("latest", "past", "exactly one of the two"),
+        (None, "future", "is in the future"),
+        (None, "naive", "has no timezone"),
+    ],
+)
+def test_what_to_restore_must_be_named_once_and_well(
+    backed_up: tuple[DataSafety, str], backup_id: str | None, when: str | None, says: str
+) -> None:
+    ctx, _ = backed_up
+    now = ctx.clock.now()
+    times = {
+        None: None,
+        "past": now - timedelta(minutes=1),
+        "future": now + timedelta(hours=1),
+        "naive": now.replace(tzinfo=None),
+    }
+
+    with pytest.raises(RestoreRefused, match=says) as caught:
+        plan_restore(ctx, backup_id, "alice", to_time=times[when])
+    assert caught.value.exit_code == 2
