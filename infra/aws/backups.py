@@ -238,7 +238,8 @@ class DynamoBackups:
             mine = sorted(
                 (p["PolicyName"], _policy_json(p.get("TargetTrackingScalingPolicyConfiguration")))
                 for p in policies
-                if p["ScalableDimension"] == dimension
+                # exact match: the emulator also returns policies of tables named as a prefix
+                if p["ScalableDimension"] == dimension and p["ResourceId"] == resource
             )
             found.append(
                 ScalingTarget(dimension, target["MinCapacity"], target["MaxCapacity"], tuple(mine))
@@ -310,7 +311,9 @@ class DynamoBackups:
                         ScalableDimension=dimension,  # type: ignore[arg-type]
                     )
             except AwsCallFailed as exc:
-                if exc.code != "ObjectNotFoundException":
+                # AWS says ObjectNotFoundException; the emulator a ValidationException.
+                gone = exc.code == "ObjectNotFoundException" or "No scalable target" in str(exc)
+                if not gone:
                     raise
 
     def delete_table(self, table: str) -> bool:
@@ -328,13 +331,10 @@ class DynamoBackups:
         self, table: str, segment: int, segments: int, page_size: int
     ) -> Iterator[list[Item]]:
         """One parallel-scan segment, a page at a time (strongly consistent reads)."""
-        args: ScanInputTypeDef = {
-            "TableName": table,
-            "Limit": page_size,
-            "ConsistentRead": True,
-            "Segment": segment,
-            "TotalSegments": segments,
-        }
+        args: ScanInputTypeDef = {"TableName": table, "Limit": page_size, "ConsistentRead": True}
+        if segments > 1:  # one segment is a plain scan (the emulator hashes every item otherwise)
+            args["Segment"] = segment
+            args["TotalSegments"] = segments
         while True:
             with aws_call(f"dynamodb Scan (segment {segment})", self._clients.endpoint):
                 page = self._db.scan(**args)

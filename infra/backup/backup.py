@@ -13,7 +13,6 @@ from infra.backup import snapshot
 from infra.backup.backup_records import BackupRecord, BackupRecords, BackupStatus, SourceFingerprint
 from infra.backup.context import DataSafety, stamped_id
 from infra.backup.errors import BackupFailed
-from infra.backup.fingerprint import Fingerprint, fingerprint_table
 from infra.backup.record_items import Check, CheckStatus
 from infra.backup.retention import Candidate, decide_retention
 from infra.backup.waits import backup_available, wait_until
@@ -113,13 +112,13 @@ def _take(ctx: DataSafety, record: BackupRecord) -> BackupRecord:
     table = record.table
     fingerprinting = ctx.config.backup.fingerprint_backups
     scanned_from = ctx.clock.now()
-    before = _fingerprint(ctx, table) if fingerprinting else None
+    before = ctx.fingerprint(table) if fingerprinting else None
     info = ctx.tables.create_backup(table, backup_name(ctx.env, record.backup_id))
     poll = ctx.config.backup.restore_poll_s
     wait_until(ctx.clock, backup_available(ctx.tables, info.arn), BACKUP_WAIT, poll, info.arn)
     fingerprint = None
     if before is not None:
-        after = _fingerprint(ctx, table)
+        after = ctx.fingerprint(table)
         fingerprint = SourceFingerprint(before, after, scanned_from, ctx.clock.now())
     checks = bucket_checks(ctx)
     live = ctx.objects.live_stack(ctx.config.names.stack)
@@ -147,10 +146,6 @@ def _take(ctx: DataSafety, record: BackupRecord) -> BackupRecord:
         snapshot_files=hashes,
         notes=notes,
     )
-
-
-def _fingerprint(ctx: DataSafety, table: str) -> Fingerprint:
-    return fingerprint_table(ctx.tables.scan_pages, table, ctx.config.backup.scan_segments)
 
 
 def bucket_checks(ctx: DataSafety) -> tuple[Check, ...]:

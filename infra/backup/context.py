@@ -13,6 +13,7 @@ from infra.aws.backups import DynamoBackups
 from infra.aws.items import ItemTable
 from infra.backup.backup_records import BackupRecords
 from infra.backup.drill_records import DrillRecords
+from infra.backup.fingerprint import PAGE_SIZE, Fingerprint, fingerprint_table
 from infra.backup.lock_port import DeployLockPort
 from infra.backup.ports import EnvironmentLock
 from infra.backup.record_items import RecordTable
@@ -46,6 +47,7 @@ class DataSafety:
     clock: Clock
     emit: Emit = field(default=lambda _line: None)
     new_id: Callable[[], str] = short_id
+    scan_page_size: int = PAGE_SIZE  # tests lower it to make scans page
 
     @property
     def env(self) -> str:
@@ -77,6 +79,11 @@ class DataSafety:
 
     def drills(self) -> DrillRecords:
         return DrillRecords(self.records, self.env)
+
+    def fingerprint(self, table: str) -> Fingerprint:
+        """Count and checksum `table` with a streaming parallel scan."""
+        segments = self.config.backup.scan_segments
+        return fingerprint_table(self.tables.scan_pages, table, segments, self.scan_page_size)
 
 
 def bind(

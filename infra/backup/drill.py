@@ -14,7 +14,7 @@ from infra.aws.errors import AwsError
 from infra.backup.context import DataSafety, stamped_id
 from infra.backup.drill_records import DrillRecord, DrillSource, Verdict
 from infra.backup.errors import DataSafetyError, DrillRefused, NoBackupToRestore, RestoreRefused
-from infra.backup.fingerprint import Fingerprint, fingerprint_table
+from infra.backup.fingerprint import Fingerprint
 from infra.backup.record_items import CheckStatus
 from infra.backup.restore_steps import (
     FromBackup,
@@ -190,7 +190,7 @@ def _run(
     ctx.emit(f"drill {record.drill_id}: restoring {table} into {record.drill_table}")
     restored = restore_into(ctx, source, record.drill_table, like, wanted)
     verify_started = ctx.clock.now()
-    got = _fingerprint(ctx, record.drill_table)
+    got = ctx.fingerprint(record.drill_table)
     expected, kind, reference = _reference(ctx, record, to_time)
     verified = ctx.clock.now()
     rto = verified - record.started_at
@@ -242,7 +242,7 @@ def _reference(
         when = f"{format_time(f.scanned_from)} .. {format_time(f.scanned_to)}"
         return f.after, ReferenceKind.EXACT, f"fingerprint of backup {mine.backup_id} ({when})"
     now = ctx.clock.now()
-    current = _fingerprint(ctx, record.source_table)
+    current = ctx.fingerprint(record.source_table)
     return current, ReferenceKind.SOURCE_NOW, f"source table as of {format_time(now)}"
 
 
@@ -254,10 +254,6 @@ def _latest_backup(ctx: DataSafety, table: str) -> BackupInfo:
             f"(`pipeline backup --env {ctx.env}`) or drill a point in time (--to-time)"
         )
     return available[-1]
-
-
-def _fingerprint(ctx: DataSafety, table: str) -> Fingerprint:
-    return fingerprint_table(ctx.tables.scan_pages, table, ctx.config.backup.scan_segments)
 
 
 def _notes(ctx: DataSafety, to_time: datetime | None, pitr: PitrWindow) -> tuple[str, ...]:

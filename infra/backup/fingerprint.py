@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from typing import Any
 
 MODULUS = 1 << 256
-PAGE_SIZE = 1000  # scan Limit: bounds memory per segment (AWS also caps a page at 1 MB)
+# Scan Limit. AWS (and moto) cap a page at 1 MB anyway, which bounds memory per segment; a high
+# Limit matters on the emulator, whose scan walks the table from its start on every page.
+PAGE_SIZE = 10_000
 Item = dict[str, Any]
 ScanSegment = Callable[[str, int, int, int], Iterable[list[Item]]]
 

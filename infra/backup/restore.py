@@ -15,7 +15,7 @@ from infra.backup.config_edit import KEY, with_table_override
 from infra.backup.context import DataSafety, stamped_id
 from infra.backup.drill import PITR_EMULATOR_NOTE
 from infra.backup.errors import BackupNotFound, DataSafetyError, RestoreRefused
-from infra.backup.fingerprint import Fingerprint, fingerprint_table
+from infra.backup.fingerprint import Fingerprint
 from infra.backup.ports import SmokeCheck, TableSwitch
 from infra.backup.record_items import CheckStatus
 from infra.backup.restore_steps import (
@@ -239,7 +239,6 @@ def _restore_table(ctx: DataSafety, plan: RestorePlan) -> Fingerprint:
         origin = f"pitr {format_time(plan.point)}"
     wanted = restore_settings(live_settings, ctx.config, origin)
     source = plan.source
-    segments = ctx.config.backup.scan_segments
     try:
         restored = restore_into(ctx, source, plan.target_table, like, wanted)
         failed = [c.line() for c in restored.settings if c.status is CheckStatus.FAILED]
@@ -247,7 +246,7 @@ def _restore_table(ctx: DataSafety, plan: RestorePlan) -> Fingerprint:
             raise DataSafetyError(
                 f"settings not re-applied on {plan.target_table}: {'; '.join(failed)}"
             )
-        got = fingerprint_table(ctx.tables.scan_pages, plan.target_table, segments)
+        got = ctx.fingerprint(plan.target_table)
         if plan.expected is not None and got != plan.expected:
             raise DataSafetyError(
                 f"{plan.target_table} holds {got}, the backup's fingerprint says {plan.expected}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import pytest
 
@@ -15,6 +16,7 @@ from infra.targets.model import TargetKind
 from tests.unit.infra.backup.support import FakeClock, provision, staging
 
 REGION = "eu-west-1"
+PAGE = 250
 
 
 def reset_emulator(endpoint: str) -> None:
@@ -48,7 +50,8 @@ def make_ctx(connection: Connection, lines: list[str]) -> Callable[..., DataSafe
     def make(config: EnvironmentConfig | None = None) -> DataSafety:
         config = config or staging()
         provision(connection.clients, config)
-        return bind(connection, config, FakeClock(), emit=lines.append)
+        ctx = bind(connection, config, FakeClock(), emit=lines.append)
+        return replace(ctx, scan_page_size=PAGE)  # so the scans really page
 
     return make
 

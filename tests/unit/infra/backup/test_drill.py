@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from infra.aws.backups import DynamoBackups
+from infra.aws.backups import DynamoBackups, ScalingTarget
 from infra.aws.errors import AwsCallFailed
 from infra.backup import DataSafety, Verdict, backup, drill_restore, last_drill
 from infra.backup.backup_records import BackupRecords
@@ -19,6 +19,10 @@ from infra.backup.errors import DrillRefused
 from infra.backup.fingerprint import Fingerprint, fingerprint_table
 from infra.config import load_environment
 from tests.unit.infra.backup.support import FakeClock, seed, staging
+
+METRIC = '{"PredefinedMetricType":"DynamoDBReadCapacityUtilization"}'
+POLICY = f'{{"PredefinedMetricSpecification":{METRIC},"TargetValue":70.0}}'
+READS = ScalingTarget("dynamodb:table:ReadCapacityUnits", 5, 50, (("reads", POLICY),))
 
 
 def tables(ctx: DataSafety) -> set[str]:
@@ -37,6 +41,13 @@ def add_source_settings(ctx: DataSafety) -> None:
     )
     arn = db.describe_table(TableName=table)["Table"]["TableArn"]
     db.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "insights"}])
+    ctx.tables.set_scaling(table, READS)  # (AWS would want a provisioned table for this)
+
+
+def scaled_tables(ctx: DataSafety) -> set[str]:
+    scaling = ctx.tables._clients.autoscaling
+    found = scaling.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"]
+    return {t["ResourceId"] for t in found}
 
 
 def test_a_drill_of_the_latest_backup_passes_and_leaves_no_table(ctx: DataSafety) -> None:
@@ -62,6 +73,7 @@ def test_a_drill_of_the_latest_backup_passes_and_leaves_no_table(ctx: DataSafety
     }
     assert r.table_deleted and not r.kept
     assert tables(ctx) == before
+    assert scaled_tables(ctx) == {f"table/{ctx.protected_table}"}  # the drill's were removed
     assert last_drill(ctx) == r
     assert any("emulator" in note for note in r.notes)  # says what it does not model
 
@@ -77,6 +89,7 @@ def test_kept_drill_table_carries_the_sources_settings(ctx: DataSafety) -> None:
     assert kept.ttl_attribute == "expires_at"
     assert kept.stream_view_type == "KEYS_ONLY"
     assert ("team", "insights") in kept.tags
+    assert kept.scaling == (READS,)
     assert kept.deletion_protection is False  # a drill table stays deletable
     assert any(k == "ei:purpose" for k, _ in kept.tags)
 
