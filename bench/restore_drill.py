@@ -191,8 +191,10 @@ def main() -> None:
             [sys.executable, __file__, "--child", str(size), "--writers", str(args.writers)],
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
         )
+        if done.returncode != 0:
+            raise SystemExit(f"size {size} failed:\n{done.stderr[-3000:]}")
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         print(json.dumps(results[-1], indent=2))
     if args.json:
