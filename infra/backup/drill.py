@@ -210,7 +210,8 @@ def _run(
     )
     verdict, reasons = judge(measurements, targets)
     rpo = (
-        (record.requested_point - record.restored_point).total_seconds()
+        # never below 0: a backup's time comes from AWS's clock, the drill's start from ours
+        max(0.0, (record.requested_point - record.restored_point).total_seconds())
         if record.requested_point and record.restored_point
         else None
     )

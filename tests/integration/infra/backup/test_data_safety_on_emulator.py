@@ -114,7 +114,7 @@ def test_a_restore_while_a_promotion_holds_the_lock_is_refused(
 
 def test_a_deleted_report_is_restored(make_ctx: Callable[..., DataSafety]) -> None:
     ctx = make_ctx()
-    key = "reports/r-1/summary.json"
+    key = "reports/plant-1/r-1/summary.json"
     reports = ReportsBucket(ctx.objects._s3, ctx.reports_bucket)
     reports.put(key, b'{"buckets": 1}', "application/json")
     ctx.objects._s3.delete_object(Bucket=ctx.reports_bucket, Key=key)

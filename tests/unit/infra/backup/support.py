@@ -120,7 +120,7 @@ def seed(clients: AwsClients, table: str, readings: int, site: str = "plant-1") 
             end="2026-01-02T00:00:00Z",
             created_at="2026-01-02T00:00:01Z",
             bucket_count=1,
-            csv_key="reports/r-1/summary.csv",
-            json_key="reports/r-1/summary.json",
+            csv_key=f"reports/{site}/r-1/summary.csv",
+            json_key=f"reports/{site}/r-1/summary.json",
         )
     )

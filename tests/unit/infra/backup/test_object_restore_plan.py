@@ -10,7 +10,7 @@ from infra.aws.backup_objects import ObjectVersion
 from infra.backup.errors import ObjectNotRestorable
 from infra.backup.objects import ObjectAction, plan_object_restore
 
-KEY = "reports/r-1/summary.csv"
+KEY = "reports/plant-1/r-1/summary.csv"
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 

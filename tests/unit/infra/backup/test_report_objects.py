@@ -10,7 +10,7 @@ from infra.backup import DataSafety, restore_report_object
 from infra.backup.errors import DataSafetyError, ObjectNotRestorable
 from infra.backup.objects import ObjectAction
 
-KEY = "reports/r-1/summary.csv"
+KEY = "reports/plant-1/r-1/summary.csv"
 
 
 def body(ctx: DataSafety, key: str = KEY) -> bytes:
