@@ -6,8 +6,8 @@ For each size, in a fresh child process (so its peak RSS is the drill's side alo
 fresh moto server process: create the staging tables and buckets as the template does, seed N
 readings with parallel BatchWriteItem (N/25 requests over --writers threads), take a backup
 (fingerprinted: two full scans), run `drill_restore` (restore, re-apply settings, verify by a
-streaming 4-segment scan, drop), then fingerprint the source once more under tracemalloc to
-measure the verification's Python allocations. Reports seeding rate, RTO and its phases, peak
+streaming scan, drop), then fingerprint the source once more under tracemalloc to measure the
+verification's Python allocations. Reports seeding rate, RTO and its phases, peak
 RSS, tracemalloc peak, the emulator's RSS and the load average (the machine is shared).
 """
 
@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 import tracemalloc
+import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -46,14 +47,17 @@ def start_server() -> tuple[subprocess.Popen[bytes], str]:
         stderr=subprocess.DEVNULL,
     )
     endpoint = f"http://127.0.0.1:{port}"
-    for _ in range(200):
+    deadline = time.monotonic() + 120  # a loaded machine imports moto slowly
+    while time.monotonic() < deadline and server.poll() is None:
         try:
-            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=1):  # noqa: S310  # nosec B310
+            with urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2):  # noqa: S310  # nosec B310
                 return server, endpoint
+        except urllib.error.HTTPError:
+            return server, endpoint  # it answers
         except OSError:
-            time.sleep(0.05)
+            time.sleep(0.2)
     server.kill()
-    raise SystemExit("moto server did not start")
+    raise SystemExit(f"moto server did not start (exit code {server.poll()})")
 
 
 def rss_mib(pid: int) -> float:
@@ -124,7 +128,6 @@ def child(size: int, writers: int) -> dict[str, Any]:
     os.environ["AWS_DEFAULT_REGION"] = REGION
     try:
         from infra.backup import backup, bind, drill_restore
-        from infra.backup.fingerprint import fingerprint_table
         from infra.config import load_environment
         from infra.deploy.connect import connect
         from infra.targets.model import TargetKind
@@ -143,13 +146,15 @@ def child(size: int, writers: int) -> dict[str, Any]:
         r = result.record
         tracemalloc.start()
         began = time.perf_counter()
-        fingerprint_table(ctx.tables.scan_pages, ctx.protected_table, 4)
+        ctx.fingerprint(ctx.protected_table)
         traced_s = time.perf_counter() - began
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
         return {
             "size": size,
             "writers": writers,
+            "scan_segments": ctx.scan_segments or config.backup.scan_segments,
+            "scan_page_size": ctx.scan_page_size,
             "seed_s": round(seed_s, 2),
             "seed_items_per_s": round(size / seed_s),
             "backup_s": round(backup_s, 2),

@@ -337,9 +337,13 @@ class DynamoBackups:
             args["TotalSegments"] = segments
         while True:
             with aws_call(f"dynamodb Scan (segment {segment})", self._clients.endpoint):
-                page = self._db.scan(**args)
-            yield [dict(item) for item in page.get("Items", [])]
-            last = page.get("LastEvaluatedKey")
+                response = self._db.scan(**args)
+            items: list[Item] = response.get("Items", [])
+            last = response.get("LastEvaluatedKey")
+            # Hold no reference to a page while the next one is fetched: memory is one page.
+            del response
+            yield items
+            del items
             if not last:
                 return
             args["ExclusiveStartKey"] = last

@@ -36,6 +36,8 @@ EMULATOR_NOTES = (
     "emulator: the PITR window is not modelled (earliest = latest = when PITR was enabled), "
     "so the PITR lag is not judged and --to-time is not checked against the window",
     "emulator: autoscaling targets and policies are stored but never scale anything",
+    "emulator: its scan serialises slowly and restarts from the table's start on every page, "
+    "so verification runs as one segment and its time is the emulator's, not AWS's",
 )
 PITR_OFF_NOTE = (
     "emulator: PITR is off on the source because the emulator's CloudFormation ignores the "

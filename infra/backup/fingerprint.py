@@ -65,6 +65,7 @@ def fold(pages: Iterable[list[Item]]) -> tuple[int, int]:
         for item in page:
             total = (total + item_hash(item)) % MODULUS
         count += len(page)
+        del page  # else the loop variable keeps this page alive while the next is fetched
     return count, total
 
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 
 from infra.aws.backups import BackupInfo, TableShape
 from infra.aws.errors import AwsError
-from infra.backup.backup_records import BackupRecord
+from infra.backup.backup_records import BackupRecord, BackupStatus
 from infra.backup.config_edit import KEY, with_table_override
 from infra.backup.context import DataSafety, stamped_id
 from infra.backup.drill import PITR_EMULATOR_NOTE
@@ -55,10 +56,16 @@ class RestorePlan:
         return head + steps + [f"  note: {note}" for note in self.notes]
 
 
+class RestoreOutcome(StrEnum):
+    PLANNED = "planned"  # a dry run: nothing changed
+    RESTORED = "restored"
+    FAILED = "failed"
+
+
 @dataclass(frozen=True)
 class RestoreResult:
     plan: RestorePlan
-    outcome: str  # planned | restored | failed
+    outcome: RestoreOutcome
     done: tuple[str, ...] = ()
     restored: Fingerprint | None = None
     rto_s: float | None = None
@@ -66,16 +73,16 @@ class RestoreResult:
 
     @property
     def exit_code(self) -> int:
-        return 1 if self.outcome == "failed" else 0
+        return 1 if self.outcome is RestoreOutcome.FAILED else 0
 
     def lines(self) -> list[str]:
         lines = self.plan.lines()
-        if self.outcome == "planned":
+        if self.outcome is RestoreOutcome.PLANNED:
             return [*lines, "dry run: nothing was changed"]
         lines += [f"  done: {step}" for step in self.done]
         if self.rto_s is not None:
             lines.append(f"  recovery took {self.rto_s:.1f} s (lock to smoke test passed)")
-        lines.append(f"restore {self.plan.restore_id}: {self.outcome}")
+        lines.append(f"restore {self.plan.restore_id}: {self.outcome.value}")
         return lines + ([f"  error: {self.error}"] if self.error else [])
 
 
@@ -85,7 +92,7 @@ def resolve_backup(ctx: DataSafety, backup_id: str) -> tuple[BackupInfo, BackupR
     newest = store.newest()
     record: BackupRecord | None
     if backup_id == "latest":
-        record = next((r for r in newest if r.status.value == "succeeded"), None)
+        record = next((r for r in newest if r.status is BackupStatus.SUCCEEDED), None)
     elif backup_id.startswith("arn:"):
         record = store.by_arn(backup_id)
     else:
@@ -93,7 +100,7 @@ def resolve_backup(ctx: DataSafety, backup_id: str) -> tuple[BackupInfo, BackupR
     arn = record.backup_arn if record else backup_id if backup_id.startswith("arn:") else ""
     info = ctx.tables.describe_backup(arn) if arn else None
     if info is None or info.status != "AVAILABLE":
-        known = [r.backup_id for r in newest if r.status.value == "succeeded"][:5]
+        known = [r.backup_id for r in newest if r.status is BackupStatus.SUCCEEDED][:5]
         raise BackupNotFound(backup_id, ctx.env, known)
     if not info.table.startswith(ctx.config.name_prefix + "-"):
         raise RestoreRefused(
@@ -202,7 +209,7 @@ def restore(
     for line in plan.lines():
         ctx.emit(line)
     if dry_run:
-        return RestoreResult(plan, "planned")
+        return RestoreResult(plan, RestoreOutcome.PLANNED)
     started = ctx.clock.now()
     token = f"restore-{plan.restore_id}"
     owner = f"restore {plan.restore_id} approved by {plan.approved_by}"
@@ -219,13 +226,15 @@ def restore(
         done.append(f"switched the function to {plan.target_table} ({reference})")
         outcome = smoke.smoke(config)
     except Exception as exc:
-        return RestoreResult(plan, "failed", tuple(done), restored, error=_after_switch(plan, exc))
+        return RestoreResult(
+            plan, RestoreOutcome.FAILED, tuple(done), restored, error=_after_switch(plan, exc)
+        )
     if not outcome.ok:
         error = _after_switch(plan, f"smoke test failed: {outcome.detail}")
-        return RestoreResult(plan, "failed", tuple(done), restored, error=error)
+        return RestoreResult(plan, RestoreOutcome.FAILED, tuple(done), restored, error=error)
     done.append(f"smoke test passed{': ' + outcome.detail if outcome.detail else ''}")
     rto = (ctx.clock.now() - started).total_seconds()
-    return RestoreResult(plan, "restored", tuple(done), restored, rto)
+    return RestoreResult(plan, RestoreOutcome.RESTORED, tuple(done), restored, rto)
 
 
 def _restore_table(ctx: DataSafety, plan: RestorePlan) -> Fingerprint:

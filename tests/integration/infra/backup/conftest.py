@@ -51,7 +51,8 @@ def make_ctx(connection: Connection, lines: list[str]) -> Callable[..., DataSafe
         config = config or staging()
         provision(connection.clients, config)
         ctx = bind(connection, config, FakeClock(), emit=lines.append)
-        return replace(ctx, scan_page_size=PAGE)  # so the scans really page
+        # small pages and parallel segments: the scans really page and combine
+        return replace(ctx, scan_page_size=PAGE, scan_segments=3)
 
     return make
 
