@@ -12,7 +12,13 @@ from infra.backup.drill import DrillResult, drill_restore, last_drill
 from infra.backup.drill_records import DrillRecord, Verdict
 from infra.backup.objects import ObjectRestoreResult, restore_report_object
 from infra.backup.ports import EnvironmentLock, SmokeCheck, SmokeOutcome, TableSwitch
-from infra.backup.restore import RestorePlan, RestoreResult, plan_restore, restore
+from infra.backup.restore import (
+    RestoreOutcome,
+    RestorePlan,
+    RestoreResult,
+    plan_restore,
+    restore,
+)
 
 __all__ = [
     "BackupRecord",
@@ -23,6 +29,7 @@ __all__ = [
     "DrillResult",
     "EnvironmentLock",
     "ObjectRestoreResult",
+    "RestoreOutcome",
     "RestorePlan",
     "RestoreResult",
     "SmokeCheck",
