@@ -10,6 +10,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_application_autoscaling import ApplicationAutoScalingClient
     from mypy_boto3_budgets import BudgetsClient
     from mypy_boto3_ce import CostExplorerClient
     from mypy_boto3_cloudformation import CloudFormationClient
@@ -102,3 +103,10 @@ class AwsClients:
     def ce(self) -> CostExplorerClient:
         """Cost Explorer (one global endpoint, us-east-1; the emulator answers with no data)."""
         return self._session.client("ce", endpoint_url=self.endpoint.url, config=self._config)
+
+    @cached_property
+    def autoscaling(self) -> ApplicationAutoScalingClient:
+        """Application Auto Scaling (a DynamoDB table's provisioned-capacity scaling)."""
+        return self._session.client(
+            "application-autoscaling", endpoint_url=self.endpoint.url, config=self._config
+        )

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from infra.config.backup import BackupConfig
 from infra.config.base import ConfigModel as ConfigModel  # re-exported: sections' base
 from infra.config.capacity import TableCapacity
 from infra.config.deploy import DeployConfig
@@ -135,6 +136,7 @@ class EnvironmentConfig(ConfigModel):
     deploy: DeployConfig = DeployConfig()
     data_table: TableCapacity = TableCapacity()
     perf: PerfConfig | None = None  # None: no perf gate configured (a perf run refuses, exit 2)
+    backup: BackupConfig = BackupConfig()
 
     @field_validator("fault_injection_allowed")
     @classmethod

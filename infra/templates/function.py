@@ -64,7 +64,7 @@ def add_function(
             Metadata=checkov_skips(LOG_GROUP_KMS_SKIP),
         )
     )
-    role = template.add_resource(_role(log_group, storage, config.monitoring.tracing))
+    role = template.add_resource(_role(log_group, storage, config))
     function = template.add_resource(_function(config, params, storage, role, log_group, issuer))
     # A new version is published only when this resource's properties change, so its
     # description carries the artifact digest and a fingerprint of the function's settings.
@@ -108,9 +108,18 @@ def _provisioned(config: EnvironmentConfig) -> dict[str, Any]:
     }
 
 
-def _role(log_group: logs.LogGroup, storage: Storage, tracing: bool) -> iam.Role:
-
-    table_arn = GetAtt(storage.data_table, "Arn")
+def _role(log_group: logs.LogGroup, storage: Storage, config: EnvironmentConfig) -> iam.Role:
+    table_arns: list[Any] = [GetAtt(storage.data_table, "Arn")]
+    override = config.backup.data_table_override
+    if override:
+        # A restored table lives outside the stack. The stack's table stays allowed: during the
+        # switch deploy the previous version still serves it with this same role.
+        table_arns.append(
+            Sub(
+                f"arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/{override}"
+            )
+        )
+    tracing = config.monitoring.tracing
     bucket_arn = GetAtt(storage.reports_bucket, "Arn")
     # X-Ray trace segments have no resource-level permissions: "*" is the only resource.
     traces = [_allow("WriteTraces", TRACE_ACTIONS, ["*"])] if tracing else []
@@ -133,11 +142,7 @@ def _role(log_group: logs.LogGroup, storage: Storage, tracing: bool) -> iam.Role
                     "Version": "2012-10-17",
                     "Statement": [
                         _allow("WriteOwnLogs", LOG_ACTIONS, [GetAtt(log_group, "Arn")]),
-                        _allow(
-                            "UseDataTable",
-                            TABLE_ACTIONS,
-                            [table_arn],
-                        ),
+                        _allow("UseDataTable", TABLE_ACTIONS, table_arns),
                         _allow("ListReportsBucket", BUCKET_ACTIONS, [bucket_arn]),
                         _allow(
                             "ReadWriteReports",
@@ -214,7 +219,8 @@ def _app_environment(
     flags = json.dumps(dict(sorted(config.feature_flags.items())), separators=(",", ":"))
     return {
         contract.ENV_APP_ENV: config.name,
-        contract.ENV_TABLE_NAME: Ref(storage.data_table),
+        # After a restore: the restored table (config backup.data_table_override).
+        contract.ENV_TABLE_NAME: config.backup.data_table_override or Ref(storage.data_table),
         contract.ENV_BUCKET_NAME: Ref(storage.reports_bucket),
         contract.ENV_APP_VERSION: Ref(params.app_version),
         contract.ENV_ARTIFACT_DIGEST: Ref(params.artifact_digest),

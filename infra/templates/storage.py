@@ -114,7 +114,13 @@ def _reports_bucket(config: EnvironmentConfig) -> s3.Bucket:
                 s3.LifecycleRule(
                     Id="expire-old-versions",
                     Status="Enabled",
-                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(NoncurrentDays=90),
+                    # A deleted or overwritten report stays restorable this long (restore
+                    # procedure: docs/operations/backup-and-restore.md).
+                    NoncurrentVersionExpiration=s3.NoncurrentVersionExpiration(
+                        NoncurrentDays=config.backup.noncurrent_version_expiry_days
+                    ),
+                    # Once its old versions have expired, a delete marker hides nothing.
+                    ExpiredObjectDeleteMarker=True,
                     AbortIncompleteMultipartUpload=s3.AbortIncompleteMultipartUpload(
                         DaysAfterInitiation=7
                     ),
