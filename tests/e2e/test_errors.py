@@ -1,5 +1,6 @@
-"""Error handling a client sees: bad input (422 naming the field), missing sites and reports
-(404 saying what to do), always the one error shape with the version headers."""
+"""Error handling a client sees: bad input (422 naming the field, 400 for malformed JSON),
+missing sites and reports (404 saying what to do), always the one error shape with the version
+headers."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import httpx
 import pytest
 
 from tests.e2e.conftest import body
+from tests.e2e.identity import Identity
 
 NOW = datetime.now(UTC)
 
@@ -61,13 +63,15 @@ def test_bad_readings_name_the_field(
     invalid(api.post(f"/sites/{site}/readings", json=payload), field)
 
 
-def test_malformed_json_is_a_422_on_body(api: httpx.Client, site: str) -> None:
+def test_malformed_json_is_a_400_naming_the_body(api: httpx.Client, site: str) -> None:
     response = api.post(
         f"/sites/{site}/readings",
         content=b"{not json",
         headers={"content-type": "application/json"},
     )
-    invalid(response, "body")
+    document = body(response, 400)
+    assert document["error"] == "malformed_json"
+    assert [e["field"] for e in document["errors"]] == ["body"]
 
 
 @pytest.mark.parametrize(
@@ -94,9 +98,11 @@ def test_bad_query_windows_are_refused(
     ],
 )
 def test_a_missing_site_is_a_404_saying_how_to_create_it(
-    api: httpx.Client, sites: tuple[str, ...], method: str, path: str
+    api: httpx.Client, identity: Identity, sites: tuple[str, ...], method: str, path: str
 ) -> None:
     missing = f"{sites[0]}-never-created"
+    # A token that may use the site: authorization passes, so existence is what is checked.
+    allowed = {"Authorization": f"Bearer {identity.token((missing,))}"}
     window = {
         "metric": "power_kw",
         "from": (NOW - timedelta(days=1)).isoformat(),
@@ -108,6 +114,7 @@ def test_a_missing_site_is_a_404_saying_how_to_create_it(
         path.format(missing=missing),
         params=window if method == "GET" else None,
         json=json_body if method == "POST" else None,
+        headers=allowed,
     )
     document = body(response, 404)
     assert document["error"] == "not_found"

@@ -21,6 +21,7 @@ from rich.console import Console
 
 from pipeline import cli
 from pipeline.catalog import CATALOG, Catalog, Stage, Step, Toolchain
+from pipeline.cli import stage_commands
 from pipeline.engines.base import StageContext
 from pipeline.engines.host import HostEngine
 
@@ -89,7 +90,7 @@ class VenvHostEngine(HostEngine):
 
 def pipeline_run(repo: Path, engine: str, monkeypatch: pytest.MonkeyPatch) -> tuple[int, str]:
     if engine == "host":
-        monkeypatch.setattr(cli, "choose", lambda _name: VenvHostEngine())
+        monkeypatch.setattr(stage_commands, "choose", lambda _name: VenvHostEngine())
     out = io.StringIO()
     argv = ["run", "probe-pass", "probe-fail", "--engine", engine, "--repo", str(repo), "-v"]
     argv += ["--report", str(repo / "build" / "run.json")]
