@@ -12,6 +12,7 @@ import pytest
 from app.storage.reports_bucket import ReportsBucket
 from infra.aws.backups import DynamoBackups
 from infra.aws.errors import AwsCallFailed
+from infra.aws.items import ItemTable
 from infra.backup import (
     DataSafety,
     Verdict,
@@ -102,7 +103,7 @@ def test_a_restore_while_a_promotion_holds_the_lock_is_refused(
 ) -> None:
     ctx = make_ctx()
     backup_id = backup(ctx, "b", "me").record.backup_id
-    lock = DeployLock(ctx.tables._clients, ctx.config.names.deployments_table, ctx.env)
+    lock = DeployLock(ItemTable(ctx.tables._clients, ctx.config.names.deployments_table), ctx.env)
     lock.acquire("release-bot (deployment p1)", "p1", ctx.clock.now(), break_lock=False)
     before = table_names(ctx)
 
