@@ -14,7 +14,9 @@ PYTHON_TOOLCHAIN = Toolchain(
     project=".",
     lock_files=("pyproject.toml", "uv.lock"),
     groups=("dev",),
-    apt_packages=("git",),  # tests and source listing use git
+    # git: tests and source listing; haproxy: the local rollout router's config is checked by
+    # haproxy itself in the unit tests (infra/rollout/router).
+    apt_packages=("git", "haproxy"),
 )
 SECURITY_TOOLCHAIN = Toolchain(
     name="security",
