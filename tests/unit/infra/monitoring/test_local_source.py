@@ -80,7 +80,7 @@ def test_twenty_percent_server_errors_page_through_service_health(
     assert states["service-health"].state is ALARM
     assert "composite evaluated locally" in states["service-health"].reason
     assert states["dynamodb-throttles"].state is OK  # no local source, notBreaching
-    assert "no local source publishes AWS/DynamoDB" in states["dynamodb-throttles"].reason
+    assert "the local target has no AWS/DynamoDB metrics" in states["dynamodb-throttles"].reason
     assert states["service-health"].updated_at == clock.now()
     assert any_p0_in_alarm(list(states.values()))
 
@@ -122,8 +122,8 @@ def test_no_traffic_follows_each_alarms_missing_data_setting(
     assert states["api-error-rate"].state is OK  # notBreaching: no requests, no errors
     assert states["estimated-charges"].state is AlarmStateValue.INSUFFICIENT_DATA  # missing
     assert (
-        "no local source publishes AWS/Billing EstimatedCharges"
-        in states["estimated-charges"].reason
+        "no datapoint of AWS/Billing EstimatedCharges received; missing data is missing (the "
+        "local target has no AWS/Billing metrics)" in states["estimated-charges"].reason
     )
 
 
