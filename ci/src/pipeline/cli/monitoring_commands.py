@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from infra.clock import SystemClock
@@ -139,8 +140,7 @@ def dashboard(args: argparse.Namespace) -> int:
     if args.api_id:
         values["HttpApi"] = args.api_id
     model = grafana_dashboard(config, catalog, values)
-    args.grafana.parent.mkdir(parents=True, exist_ok=True)
-    args.grafana.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    write_model(args.grafana, model)
     _out(f"wrote the Grafana dashboard (CloudWatch data source) to {args.grafana}")
     unresolved = sorted({p for p in ("HttpApi", "AWS::AccountId") if p not in values})
     if unresolved:
@@ -150,3 +150,15 @@ def dashboard(args: argparse.Namespace) -> int:
             + " (pass --api-id; the account comes from account_id in the config)"
         )
     return EXIT_OK
+
+
+def write_model(path: Path, model: Mapping[str, object]) -> None:
+    """Write the Grafana JSON model; a path that cannot be written is a usage error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(model, indent=2) + "\n", encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(
+            f"--grafana {path}: cannot write it ({exc.strerror or exc}): pass a file path in a "
+            "folder you can write to, e.g. build/grafana/dashboard.json"
+        ) from None
