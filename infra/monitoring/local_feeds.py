@@ -115,7 +115,9 @@ class ServedAppFeeds:
         served = read_app(self._repo, env)
         if served is None:
             return LocalFeeds(
-                LinesSource(), about=f"no app is served for {env} locally (deploy it first)"
+                LinesSource(),
+                about=f"no app is served for {env} locally (deploy it first: "
+                f"`pipeline deploy --env {env}`)",
             )
         runner = self._runner_for(served.runner)
         return LocalFeeds(

@@ -81,7 +81,10 @@ def test_alarms_with_no_app_served_say_so(
         ["alarms", "--env", "staging", "--target", "local", "--repo", str(tmp_path)], capsys
     )
     assert code == 0
-    assert "no app is served for staging locally (deploy it first)" in out
+    assert (
+        "no app is served for staging locally (deploy it first: `pipeline deploy --env staging`)"
+        in out
+    )
     assert "19 alarms: 18 OK, 0 ALARM, 1 INSUFFICIENT_DATA; P0 in ALARM: 0" in out
 
 

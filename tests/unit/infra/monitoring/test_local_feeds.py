@@ -79,4 +79,7 @@ def test_feeds_read_the_served_app_of_the_environment_through_its_runner(tmp_pat
 def test_an_environment_served_nowhere_has_no_documents_and_says_so(tmp_path: Path) -> None:
     feeds = ServedAppFeeds(tmp_path, lambda name: Runner({}))("dev")
     assert list(feeds.metrics.documents()) == []
-    assert feeds.about == "no app is served for dev locally (deploy it first)"
+    assert (
+        feeds.about
+        == "no app is served for dev locally (deploy it first: `pipeline deploy --env dev`)"
+    )
