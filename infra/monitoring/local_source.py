@@ -34,8 +34,10 @@ from infra.monitoring.local_metrics import (
 )
 from infra.monitoring.model import AlarmStateValue, Catalog, query_metrics
 from infra.monitoring.notify import Notification, Notifier
+from infra.targets.local_state import LOCAL_DIR
 
-__all__ = [  # the feeds, importable from here too
+__all__ = [  # with the feeds, importable from here too
+    "MONITORING_DIR",
     "AppLogSource",
     "LinesSource",
     "LocalAlarmSource",
@@ -48,6 +50,8 @@ __all__ = [  # the feeds, importable from here too
 ]
 
 STATE_CHANGED = "alarm.state_changed"
+# Under a repository: the local evaluator's states, its sink and dead letters, per environment.
+MONITORING_DIR = LOCAL_DIR / "monitoring"
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,8 @@ from infra.monitoring.dashboard import dashboard_body, dashboard_name
 from infra.monitoring.grafana import grafana_dashboard
 from infra.monitoring.local_periods import describe_periods
 from infra.monitoring.local_source import (
+    MONITORING_DIR,
+    LocalAlarmSource,
     LogReader,
     ServedAppFeeds,
     local_alarm_source,
@@ -29,12 +31,9 @@ from infra.monitoring.model import AlarmStateValue
 from infra.monitoring.notify import endpoints_from_environment, read_jsonl
 from infra.monitoring.severity import Severity
 from infra.targets.base import TargetKind
-from infra.targets.local_state import LOCAL_DIR
 from infra.targets.select import choose_target, open_target
 from pipeline.cli.stage_commands import repo_of
 from pipeline.errors import EXIT_OK, UsageError
-
-MONITORING_DIR = LOCAL_DIR / "monitoring"
 
 
 def _out(line: str) -> None:
@@ -54,9 +53,7 @@ def alarms(args: argparse.Namespace) -> int:
         source: AlarmSource = AwsAlarmSource(clients, catalog_of)
         header = [f"{config.name} alarms: CloudWatch's states (DescribeAlarms, {config.region})"]
     else:
-        feeds = ServedAppFeeds(repo, lambda name: app_log_reader(repo, name))
-        endpoints = endpoints_from_environment()  # EI_NOTIFY_*_URL: real pages as well
-        source = local_alarm_source(repo / MONITORING_DIR, feeds, SystemClock(), endpoints)
+        source, feeds = local_alarms(repo)
         header = [
             f"{config.name} alarms: the local evaluator (CloudWatch's semantics; the emulator "
             f"never evaluates alarms) over {feeds(config.name).about}",
@@ -105,6 +102,15 @@ def alarms_document(
         ],
         "notifications": {"sink": str(sink), "new": new},
     }
+
+
+def local_alarms(repo: Path) -> tuple[LocalAlarmSource, ServedAppFeeds]:
+    """The local target's alarm states for a repository (what `alarms` prints; the rollout,
+    diagnose and reports read the same on the local target): the served apps' logs, states and
+    the sink under .pipeline/local/monitoring, and EI_NOTIFY_*_URL endpoints when set."""
+    feeds = ServedAppFeeds(repo, lambda name: app_log_reader(repo, name))
+    endpoints = endpoints_from_environment()  # EI_NOTIFY_*_URL: real pages as well
+    return local_alarm_source(repo / MONITORING_DIR, feeds, SystemClock(), endpoints), feeds
 
 
 def app_log_reader(repo: Path, runner: str) -> LogReader:
