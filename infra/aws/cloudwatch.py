@@ -46,10 +46,12 @@ class CloudWatchAlarms:
 
     def put_composite_alarm(self, props: Mapping[str, Any]) -> None:
         """Raises AwsCallFailed; the emulator answers every call with an error (not implemented)."""
-        with aws_call(
-            f"cloudwatch PutCompositeAlarm ({props['AlarmName']})", self._clients.endpoint
-        ):
-            self._clients.cloudwatch.put_composite_alarm(**props)
+        operation = f"cloudwatch PutCompositeAlarm ({props['AlarmName']})"
+        try:
+            with aws_call(operation, self._clients.endpoint):
+                self._clients.cloudwatch.put_composite_alarm(**props)
+        except NotImplementedError:  # moto in-process raises it where its server answers 500
+            raise AwsCallFailed(operation, "NotImplemented", "not implemented") from None
 
     def describe(self, names: Sequence[str]) -> tuple[AlarmDescription, ...]:
         """The named alarms that exist (metric and composite), in CloudWatch's order."""

@@ -1,5 +1,6 @@
 """The `monitoring` section: alarm thresholds, the availability SLO and its burn-rate windows,
-the daily cost budget, notification routes per severity and the X-Ray tracing switch.
+the daily cost budget, notification routes per severity, the X-Ray tracing switch and how
+the local target's evaluator scales alarm periods.
 
 Each threshold has the range CloudWatch (or common sense) allows; a value outside it, or a key
 the catalog does not know, fails the load with the file and key named (exit 2).
@@ -99,3 +100,7 @@ class MonitoringConfig(ConfigModel):
     daily_budget_usd: Annotated[float, Field(strict=True, gt=0, le=100_000)] = 10.0
     notifications: Notifications = Notifications()
     tracing: StrictBool = True
+    # The local target's evaluator multiplies every alarm period by this (1: CloudWatch's own
+    # periods, so `3 of 5 x 60 s` takes minutes of traffic); a rehearsal or test shortens them
+    # and `alarms` says which periods it used. AWS always uses the catalog's periods.
+    local_time_scale: Annotated[float, Field(strict=False, gt=0, le=1)] = 1.0

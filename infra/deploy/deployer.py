@@ -1,6 +1,7 @@
 """One deploy, start to end: lint → plan (read calls only, printed) → apply the plan's effects in
 order: artifact bucket, upload, bootstrap, then under the lock: record, change set, verify,
-record the outcome. Only this module sequences the steps; each lives in its own module."""
+monitoring (alarms and dashboard), record the outcome. Only this module sequences the steps;
+each lives in its own module."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from infra.deploy.bootstrap import bootstrap_template
 from infra.deploy.changeset import ChangeSet, ChangeSets, Waits
 from infra.deploy.errors import VerificationFailed
 from infra.deploy.lock import DEFAULT_TTL, DeployLock
+from infra.deploy.monitoring_step import apply_monitoring
 from infra.deploy.plan import Plan, render_plan
 from infra.deploy.planner import plan_deploy
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
@@ -161,6 +163,9 @@ class Deployer:
             store.save(record)
             changes, outcome, verification = self._apply_change_set(plan, req)
             notes = tuple(verification.lines()) if verification else ()
+            if plan.monitoring is not None:
+                monitoring = apply_monitoring(self._conn, req.config, plan.monitoring, self._emit)
+                notes = (*notes, monitoring.summary())
             record = record.finish(outcome, self._clock.now(), changes.summary(), notes=notes)
             store.save(record)
             return DeployResult(outcome, changes, record, verification, deploy_plan=plan)

@@ -11,6 +11,7 @@ from infra.aws.cloudformation import Stacks, StackState
 from infra.deploy.artifact_store import ArtifactBucket
 from infra.deploy.bucket_policy import NEW_BUCKET, bucket_fixes
 from infra.deploy.errors import ArtifactNotFound, DeployError, DeployUsageError
+from infra.deploy.monitoring_step import plan_monitoring
 from infra.deploy.plan import Plan
 from infra.deploy.request import DeployRequest, stack_parameters
 from infra.deploy.steps import (
@@ -112,4 +113,5 @@ def plan_deploy(
         template=template,
         in_place=tuple(in_place),
         role_arn=req.config.deploy.cloudformation_role_arn(conn.account_id, req.config.region),
+        monitoring=plan_monitoring(req.config, on_emulator),
     )

@@ -76,13 +76,41 @@ class LockedApply:
     table: str
     break_lock: bool
 
-    def describe(self) -> list[str]:
+    def describe(self, monitoring: EnsureMonitoring | None = None) -> list[str]:
         lock = "take the deploy lock" + (" (breaking a stale one: --break-lock)" * self.break_lock)
         return [
             f"{lock} of {self.env} in {self.table} and record the deployment as in progress",
             f"create a change set on {self.stack}, print CloudFormation's plan, execute it",
-            "verify through each service's API, record the outcome, release the lock",
+            "verify through each service's API",
+            *([monitoring.describe()] if monitoring is not None else []),
+            "record the outcome, release the lock",
         ]
+
+
+@dataclass(frozen=True)
+class EnsureMonitoring:
+    """After verification, the catalog's alarms and dashboard (a failed check fails the
+    deploy). The emulator's CloudFormation skips them: locally they are created through the
+    APIs, then read back; on AWS the stack created them: read back only."""
+
+    dashboard: str
+    alarms: int
+    composites: int
+    create: bool  # the local target: create through the CloudWatch, SNS and Logs APIs
+
+    def describe(self) -> str:
+        if self.create:
+            return (
+                f"create the {self.alarms} alarms, the dashboard {self.dashboard}, the severity "
+                "topics and the log metric filters through the CloudWatch, SNS and Logs APIs "
+                "(the emulator's CloudFormation skips them) and read them back; the "
+                f"{self.composites} composite alarms are the local evaluator's (the emulator "
+                "has none)"
+            )
+        return (
+            f"read back the stack's {self.alarms} alarms, {self.composites} composite alarms, "
+            f"the dashboard {self.dashboard} and the daily cost budget"
+        )
 
 
 @dataclass(frozen=True)
@@ -102,6 +130,7 @@ class DeployPlan:
     template: Mapping[str, Any] = field(repr=False)
     in_place: tuple[str, ...] = ()
     role_arn: str | None = None  # the CloudFormation service role every change set runs under
+    monitoring: EnsureMonitoring | None = None  # after verification (None: not checked)
 
     @property
     def creates_stack(self) -> bool:
@@ -110,7 +139,7 @@ class DeployPlan:
 
 def render_deploy_plan(plan: DeployPlan) -> list[str]:
     """Numbered lines, one per effect, then what is already in place and the resource changes."""
-    steps = [step.describe() for step in plan.prepare] + plan.apply.describe()
+    steps = [step.describe() for step in plan.prepare] + plan.apply.describe(plan.monitoring)
     lines = [
         f"deploy plan for {plan.env} (digest {plan.digest[:12]}, target {plan.target}, "
         f"deployment {plan.deployment_id}):"

@@ -187,7 +187,7 @@ def _reason(
         absent = [m for m in query_metrics(query) if not store.has(MetricKey.of(m))]
         names = sorted({f"{m.namespace} {m.name}" for m in absent})
         source = (
-            f"no local source publishes {', '.join(names)}"
+            f"no datapoint of {', '.join(names)} received"
             if absent
             else "no datapoints in the window"
         )

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from infra.config.model import EnvironmentConfig
-from infra.monitoring.dashboard import ALARM_ARN, dashboard_body, dashboard_name, resolve_body
+from infra.monitoring.dashboard import dashboard_body, dashboard_name, resolve_body
 from infra.monitoring.model import Catalog
 
 DATASOURCE = {"type": "cloudwatch", "uid": "${datasource}"}
@@ -61,7 +61,7 @@ def _panel(panel_id: int, widget: Mapping[str, Any], region: str) -> dict[str, A
         },
     }
     if widget["type"] == "alarm":
-        names = [arn.removeprefix(ALARM_ARN) for arn in props["alarms"]]
+        names = [arn.rsplit(":alarm:", 1)[-1] for arn in props["alarms"]]  # resolved or not
         lines = "CloudWatch alarms (state: see CloudWatch):\n" + "\n".join(f"- {n}" for n in names)
         return {**base, "type": "text", "options": {"mode": "markdown", "content": lines}}
     if widget["type"] == "log":

@@ -21,6 +21,10 @@ from infra.monitoring.log_filters import LOG_FILTERS, log_namespace
 from infra.monitoring.samples import MetricKey, MetricStore, Sample
 
 LOCAL_API_ID = "local"
+# What the local target has a source for: the API (app EMF or router), the app's own EMF and
+# the log metric filters (applied to the app's log records). Lambda is never invoked locally,
+# and DynamoDB, S3 and Billing metrics exist only on AWS.
+API_NAMESPACE = "AWS/ApiGateway"
 PLACEHOLDERS = {"HttpApi": LOCAL_API_ID, "AWS::Region": "local", "AWS::AccountId": "local"}
 _OUTCOMES = {"server_error": "5xx", "client_error": "4xx"}
 
@@ -48,6 +52,11 @@ class LocalInputs:
     @property
     def api_source(self) -> str:
         return "the local router's counters" if self.router_samples else "the app's EMF"
+
+
+def has_local_source(namespace: str) -> bool:
+    """Whether anything on the local target can publish metrics of `namespace`."""
+    return namespace in (API_NAMESPACE, APP_NAMESPACE) or namespace.startswith(log_namespace(""))
 
 
 @functools.cache

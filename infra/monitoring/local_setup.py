@@ -27,15 +27,27 @@ from infra.monitoring.severity import ALARM_SEVERITIES
 
 @dataclass(frozen=True)
 class Check:
-    what: str
+    kind: str  # alarm, composite alarm, dashboard, log metric filter
+    name: str
     ok: bool
     detail: str
+
+    @property
+    def what(self) -> str:
+        return f"{self.kind} {self.name}"
+
+
+NEVER_EVALUATES = (
+    "the emulator never evaluates alarms nor fires their actions: their states come from the "
+    "local evaluator over the apps' EMF output (`pipeline alarms --env ENV`)"
+)
 
 
 @dataclass(frozen=True)
 class MonitoringVerification:
     checks: tuple[Check, ...]
-    not_created: tuple[str, ...]  # what the emulator cannot hold, and why
+    not_created: tuple[str, ...]  # what the target cannot hold (or was not checked), and why
+    notes: tuple[str, ...] = ()
 
     @property
     def failures(self) -> tuple[str, ...]:
@@ -44,11 +56,19 @@ class MonitoringVerification:
     def lines(self) -> list[str]:
         out = [f"  {'ok  ' if c.ok else 'FAIL'} {c.what}: {c.detail}" for c in self.checks]
         out.extend(f"  NOT CREATED {item}" for item in self.not_created)
-        out.append(
-            "  NOTE the emulator never evaluates alarms nor fires their actions: their states "
-            "come from the local evaluator over the apps' EMF output (`alarms`)"
-        )
+        out.extend(f"  NOTE {note}" for note in self.notes)
         return out
+
+    def summary(self) -> str:
+        """One line for the deployment record, e.g. `monitoring: 16 alarms, 1 dashboard ...`."""
+        kinds: dict[str, int] = {}
+        for check in self.checks:
+            if check.ok:
+                kinds[check.kind] = kinds.get(check.kind, 0) + 1
+        verified = ", ".join(f"{n} x {kind}" for kind, n in kinds.items()) or "nothing"
+        missing = f"; {len(self.not_created)} not created" if self.not_created else ""
+        failed = f"; {len(self.failures)} FAILED" if self.failures else ""
+        return f"monitoring verified: {verified}{missing}{failed}"
 
 
 def placeholders(config: EnvironmentConfig, account_id: str) -> dict[str, str]:
@@ -88,7 +108,7 @@ def ensure_local_monitoring(
         _dashboard_check(clients, config, catalog_body(config, values)),
         *_filter_checks(clients, config),
     ]
-    return MonitoringVerification(tuple(checks), tuple(not_created))
+    return MonitoringVerification(tuple(checks), tuple(not_created), (NEVER_EVALUATES,))
 
 
 def catalog_body(config: EnvironmentConfig, values: Mapping[str, str]) -> str:
@@ -105,7 +125,7 @@ def _alarm_checks(
     for alarm in wanted:
         got = by_name.get(alarm.name)
         if got is None:
-            checks.append(Check(f"alarm {alarm.name}", False, "not found after PutMetricAlarm"))
+            checks.append(Check("alarm", alarm.name, False, "not found after PutMetricAlarm"))
             continue
         actions = (topics[alarm.severity],) if alarm.notify else ()
         problems = [
@@ -122,7 +142,7 @@ def _alarm_checks(
         shown = f"{alarm.comparison.symbol} {alarm.threshold:g}, actions: " + (
             actions[0].rsplit(":", 1)[-1] if actions else "none (a composite pages)"
         )
-        checks.append(Check(f"alarm {alarm.name}", not problems, "; ".join(problems) or shown))
+        checks.append(Check("alarm", alarm.name, not problems, "; ".join(problems) or shown))
     return checks
 
 
@@ -132,11 +152,11 @@ def _dashboard_check(clients: AwsClients, config: EnvironmentConfig, body: str) 
     messages = alarms.put_dashboard(name, body)
     stored = alarms.dashboard_body(name)
     if stored is None:
-        return Check(f"dashboard {name}", False, "not found after PutDashboard")
+        return Check("dashboard", name, False, "not found after PutDashboard")
     widgets = len(json.loads(stored).get("widgets", []))
     same = json.loads(stored) == json.loads(body)
     detail = f"{widgets} widgets" + (f"; validation: {'; '.join(messages)}" if messages else "")
-    return Check(f"dashboard {name}", same and not messages, detail if same else "body differs")
+    return Check("dashboard", name, same and not messages, detail if same else "body differs")
 
 
 def _filter_checks(clients: AwsClients, config: EnvironmentConfig) -> list[Check]:
@@ -167,7 +187,5 @@ def _filter_checks(clients: AwsClients, config: EnvironmentConfig) -> list[Check
         got = stored.get(name)
         ok = got is not None and got.pattern == log_filter.pattern
         detail = f"{namespace} {log_filter.metric} (stored; the emulator never emits its metric)"
-        checks.append(
-            Check(f"log metric filter {name}", ok, detail if ok else "missing or differs")
-        )
+        checks.append(Check("log metric filter", name, ok, detail if ok else "missing or differs"))
     return checks

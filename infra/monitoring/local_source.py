@@ -2,74 +2,56 @@
 local apps emit (the emulator stores alarms but never evaluates them, and has no composite
 alarms). State changes of alarms with actions go to the environment's Notifier (a sink file).
 
-The lead wires the feeds: `MetricSource` yields the JSON documents of an app's stdout (EMF and
-log records: a container's logs or a process's log file), `RouterStatsSource` the router's
-counters when a local router runs.
+Its feeds (what the apps printed, the router's counters) are in `local_feeds`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
 
 from infra.clock import Clock
 from infra.monitoring.alarm_source import AlarmState
-from infra.monitoring.emf import json_documents
 from infra.monitoring.evaluation import Evaluation, evaluate_catalog
-from infra.monitoring.local_metrics import PLACEHOLDERS, LocalInputs, LocalMetrics, RouterSample
-from infra.monitoring.model import AlarmStateValue, Catalog
+from infra.monitoring.local_feeds import (
+    AppLogSource,
+    LinesSource,
+    LocalFeeds,
+    LogReader,
+    MetricSource,
+    RouterStatsSource,
+    ServedAppFeeds,
+)
+from infra.monitoring.local_metrics import (
+    API_NAMESPACE,
+    PLACEHOLDERS,
+    LocalInputs,
+    LocalMetrics,
+    has_local_source,
+)
+from infra.monitoring.model import AlarmStateValue, Catalog, query_metrics
 from infra.monitoring.notify import Notification, Notifier
+from infra.targets.local_state import LOCAL_DIR
+
+__all__ = [  # with the feeds, importable from here too
+    "MONITORING_DIR",
+    "AppLogSource",
+    "LinesSource",
+    "LocalAlarmSource",
+    "LocalFeeds",
+    "LogReader",
+    "MetricSource",
+    "RouterStatsSource",
+    "ServedAppFeeds",
+    "local_alarm_source",
+]
 
 STATE_CHANGED = "alarm.state_changed"
-
-
-class MetricSource(Protocol):
-    """The JSON documents an app printed since the previous call (EMF and log records)."""
-
-    def documents(self) -> Iterable[Mapping[str, Any]]: ...
-
-
-class RouterStatsSource(Protocol):
-    """The router's readings taken since the previous call."""
-
-    def samples(self) -> Sequence[RouterSample]: ...
-
-
-class LinesSource:
-    """A MetricSource over a growing list of lines (tests) and log files (a host process's
-    stdout): each call yields what was added since the last one."""
-
-    def __init__(self, lines: Sequence[str] = (), files: Sequence[Path] = ()) -> None:
-        self._lines = lines
-        self._files = tuple(files)
-        self._next_line = 0
-        self._offsets: dict[Path, int] = {}
-
-    def documents(self) -> Iterator[Mapping[str, Any]]:
-        new, self._next_line = self._lines[self._next_line :], len(self._lines)
-        yield from json_documents(new)
-        for path in self._files:
-            if not path.is_file():
-                continue
-            with path.open("rb") as handle:
-                offset = self._offsets.get(path, 0)
-                if offset > path.stat().st_size:  # truncated or replaced: start over
-                    offset = 0
-                handle.seek(offset)
-                data = handle.read()
-            complete = data.rfind(b"\n") + 1  # a half-written last line waits for next time
-            self._offsets[path] = offset + complete
-            yield from json_documents(data[:complete].decode("utf-8", "replace").splitlines())
-
-
-@dataclass(frozen=True)
-class LocalFeeds:
-    metrics: MetricSource
-    router: RouterStatsSource | None = None
+# Under a repository: the local evaluator's states, its sink and dead letters, per environment.
+MONITORING_DIR = LOCAL_DIR / "monitoring"
 
 
 @dataclass(frozen=True)
@@ -178,9 +160,17 @@ def _worth_telling(was: AlarmStateValue, now: AlarmStateValue) -> bool:
 
 
 def _local_reason(result: Evaluation, inputs: LocalInputs, catalog: Catalog) -> str:
+    """The evaluation's reason, plus where its metrics come from on the local target."""
     if any(c.name == result.name for c in catalog.composites):
         return f"{result.reason} (composite evaluated locally: the emulator has none)"
-    return f"{result.reason} (local evaluator; API metrics from {inputs.api_source})"
+    alarm = next(a for a in catalog.alarms if a.name == result.name)
+    namespaces = sorted({m.namespace for m in query_metrics(alarm.query)})
+    sourceless = [n for n in namespaces if not has_local_source(n)]
+    if sourceless:
+        return f"{result.reason} (the local target has no {', '.join(sourceless)} metrics)"
+    if API_NAMESPACE in namespaces:
+        return f"{result.reason} (API metrics from {inputs.api_source})"
+    return result.reason
 
 
 def _notification(
@@ -202,21 +192,43 @@ def _notification(
     )
 
 
+def notifications_file(directory: Path, env: str) -> Path:
+    """The local sink of one environment's alarm notifications (JSON lines)."""
+    return directory / f"{env}-notifications.jsonl"
+
+
+def dead_letters_file(directory: Path, env: str) -> Path:
+    """Where notifications no configured endpoint took are kept (JSON lines)."""
+    return directory / f"{env}-dead-letters.jsonl"
+
+
 def local_alarm_source(
-    directory: Path, feeds_for: Callable[[str], LocalFeeds], clock: Clock
+    directory: Path,
+    feeds_for: Callable[[str], LocalFeeds],
+    clock: Clock,
+    endpoints: Mapping[str, str] | None = None,
 ) -> LocalAlarmSource:
-    """The local target's AlarmSource: states in `<directory>/<env>-alarm-states.json`,
-    notifications in `<directory>/<env>-notifications.jsonl` (the local sink)."""
+    """The local target's AlarmSource: the catalog with its local periods
+    (`monitoring.local_time_scale`), states in `<directory>/<env>-alarm-states.json`,
+    notifications in `<directory>/<env>-notifications.jsonl` (the local sink) and, when
+    `endpoints` are given (`notify.endpoints_from_environment()`), through them too (retried,
+    then kept in `<env>-dead-letters.jsonl`)."""
     from infra.config.loader import load_environment
-    from infra.monitoring.catalog import catalog_of
-    from infra.monitoring.notify import local_notifier
+    from infra.monitoring.local_periods import local_catalog
+    from infra.monitoring.notify import SinkAndRouting, build_notifier, local_notifier
+
+    def notifier_for(env: str) -> Notifier:
+        config = load_environment(env)
+        sink = local_notifier(config, notifications_file(directory, env), clock)
+        if not endpoints:
+            return sink
+        routing = build_notifier(config, endpoints, dead_letters_file(directory, env), clock)
+        return SinkAndRouting(sink, routing)
 
     return LocalAlarmSource(
-        catalog_for=catalog_of,
+        catalog_for=lambda env: local_catalog(load_environment(env)),
         feeds_for=feeds_for,
-        notifier_for=lambda env: local_notifier(
-            load_environment(env), directory / f"{env}-notifications.jsonl", clock
-        ),
+        notifier_for=notifier_for,
         state_file=StateFile(directory),
         clock=clock,
     )

@@ -259,3 +259,19 @@ def build_notifier(
 def local_notifier(config: EnvironmentConfig, sink: Path, clock: Clock) -> JsonLinesSink:
     """The local target's Notifier: the sink, recording where each would have been routed."""
     return JsonLinesSink(sink, clock, routes_of(config))
+
+
+class SinkAndRouting:
+    """The local sink, and the real endpoints too (a rehearsal that sets EI_NOTIFY_*_URL):
+    `routing` retries and dead-letters; the sink keeps every notification either way."""
+
+    def __init__(self, sink: JsonLinesSink, routing: Notifier) -> None:
+        self._sink = sink
+        self._routing = routing
+
+    def notify(self, n: Notification) -> DeliveryReport:
+        self._sink.send(n)
+        report = self._routing.notify(n)
+        return DeliveryReport(
+            n, (Delivery("local-sink", True, 1), *report.deliveries), report.dead_lettered
+        )

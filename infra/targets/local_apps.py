@@ -38,6 +38,7 @@ from infra.targets.local_state import (
 
 READY_TIMEOUT = timedelta(seconds=60)
 POLL_SECONDS = 0.2
+LOG_TAIL_LINES = 30  # of a failed start's output, in the error
 # The port the app listens on inside what runs it (the runner sets it from `start`'s port).
 APP_PORT_ENV = "PORT"
 # Rehearsal drills: EI_FAULT_* in the caller's environment reach the served app.
@@ -61,7 +62,9 @@ class AppRunner(Protocol):
 
     def alive(self, handle: str) -> bool: ...
 
-    def logs(self, handle: str) -> str: ...
+    def logs(self, handle: str) -> str:
+        """Everything the app printed so far (stdout and stderr), '' when it is gone."""
+        ...
 
     def stop(self, handle: str) -> bool: ...
 
@@ -162,7 +165,7 @@ class LocalApps:
         try:
             wait_until_answering(url, lambda: self._runner.alive(handle), self._clock)
         except AppServingError as exc:
-            logs = self._runner.logs(handle)
+            logs = "\n".join(self._runner.logs(handle).splitlines()[-LOG_TAIL_LINES:])
             detail = f"{exc}; its last output:\n{logs}" if logs else str(exc)
             raise AppServingError(detail) from None
         served = ServedApp(env, url, chosen, digest, self._runner.name, handle)

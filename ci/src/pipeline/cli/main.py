@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from pipeline.catalog import Catalog, validate
-from pipeline.cli import environment_commands, local_stack, stage_commands
+from pipeline.cli import environment_commands, local_stack, monitoring_commands, stage_commands
 from pipeline.cli.parser import build_parser
 from pipeline.errors import EXIT_OK, EXIT_USAGE, UsageError
 from pipeline.exits import REPORTED, report
@@ -54,6 +54,10 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return environment_commands.view(args)
     if action == "config":
         return environment_commands.config(args)
+    if action == "alarms":
+        return monitoring_commands.alarms(args)
+    if action == "dashboard":
+        return monitoring_commands.dashboard(args)
     if action == "up":
         return local_stack.stack_up(args, console)
     if action == "down":

@@ -86,6 +86,23 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
             sub.add_argument(f"--{switch.name}", action="store_true", help=switch.help)
         sub.set_defaults(action="kind", kind=kind.name)
 
+    # monitoring: host-side views (pipeline.cli.monitoring_commands)
+    alarms = commands.add_parser(
+        "alarms", help="an environment's alarms: severity, state and reason (aws or local)"
+    )
+    env_option(alarms, "dev, staging or prod")
+    target_option(alarms)
+    alarms.add_argument("--json", action="store_true", help="one JSON document")
+    repo_option(alarms)
+    alarms.set_defaults(action="alarms")
+    dashboard = commands.add_parser(
+        "dashboard", help="an environment's dashboard widgets; --grafana PATH exports it"
+    )
+    env_option(dashboard, "dev, staging or prod")
+    dashboard.add_argument("--grafana", type=Path, help="write its Grafana JSON model to PATH")
+    dashboard.add_argument("--api-id", help="the stack's HTTP API id (fills ${HttpApi})")
+    dashboard.set_defaults(action="dashboard")
+
     config = commands.add_parser("config", help="show|diff|export an environment's config")
     config.add_argument("rest", nargs=argparse.REMAINDER, help="e.g. show --env dev")
     config.set_defaults(action="config")

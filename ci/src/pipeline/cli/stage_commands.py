@@ -36,6 +36,8 @@ def find_repo(start: Path) -> Path:
 
 
 def repo_of(args: argparse.Namespace) -> Path:
+    if args.repo is not None and not Path(args.repo).is_dir():
+        raise UsageError(f"--repo {args.repo}: no such directory; pass the repository's root")
     return Path(args.repo or find_repo(Path.cwd())).resolve()
 
 

@@ -23,6 +23,9 @@ LABEL = "energy-insights.release-env"
 # Separates concurrent local releases on one Docker daemon (tests use it): names become
 # energy-insights-<namespace>-<env>.
 NAMESPACE_ENV = "PIPELINE_LOCAL_NAMESPACE"
+# The host runner's files per environment, under .pipeline/local/apps/<env>/.
+LOG_FILE = "app.log"
+PID_FILE = "app.pid"
 
 Say = Callable[[str], None]
 
@@ -71,8 +74,9 @@ class DockerAppRunner:
         return container is not None and container.status == "running"
 
     def logs(self, handle: str) -> str:
+        """The container's whole output (stdout and stderr); '' when it does not exist."""
         container = self._get(handle)
-        return "" if container is None else container.logs(tail=30).decode(errors="replace")
+        return "" if container is None else container.logs().decode(errors="replace")
 
     def stop(self, handle: str) -> bool:
         """Remove the container if it is one of ours (never someone else's by that name)."""
@@ -114,7 +118,7 @@ class HostAppRunner:
 
         argv = uvicorn_argv(self._python, port=port)
         env_vars = {"PATH": os.environ.get("PATH", ""), **environ, "PYTHONPATH": str(task)}
-        with (folder / "app.log").open("ab") as log:
+        with (folder / LOG_FILE).open("wb") as log:  # a new process, a new log
             process = subprocess.Popen(  # nosec B603 - fixed argv: our interpreter and uvicorn
                 argv,
                 cwd=task,
@@ -125,6 +129,7 @@ class HostAppRunner:
                 start_new_session=True,  # outlives the CLI, like the emulator
             )
         self._started[str(process.pid)] = process
+        (folder / PID_FILE).write_text(f"{process.pid}\n", encoding="utf-8")
         return str(process.pid)
 
     def alive(self, handle: str) -> bool:
@@ -134,6 +139,11 @@ class HostAppRunner:
         return _is_our_server(int(handle))
 
     def logs(self, handle: str) -> str:
+        """The process's whole output (its app.log); '' when no app of ours has that pid."""
+        for pid_file in (self._repo / APPS_DIR).glob(f"*/{PID_FILE}"):
+            if pid_file.read_text(encoding="utf-8").strip() == handle:
+                log = pid_file.with_name(LOG_FILE)
+                return log.read_bytes().decode(errors="replace") if log.is_file() else ""
         return ""
 
     def stop(self, handle: str) -> bool:

@@ -21,6 +21,8 @@ from pipeline.release.app_runners import (
 
 APP = """
 def create_app():
+    print('{"_aws": {"note": "printed by the app"}}', flush=True)
+
     async def app(scope, receive, send):
         if scope["type"] != "http":
             return
@@ -52,12 +54,22 @@ def test_host_runner_serves_the_unzipped_bundle(tmp_path: Path) -> None:
             url, lambda: runner.alive(handle), SystemClock(), timedelta(seconds=30)
         )
         assert runner.alive(handle)
-        assert runner.logs(handle) == ""
-        assert HostAppRunner(tmp_path).alive(handle)  # another CLI run finds it by its pid
+        another = HostAppRunner(tmp_path)  # another CLI run finds it by its pid
+        assert another.alive(handle)
+        assert '{"_aws": {"note": "printed by the app"}}' in another.logs(handle)
+        assert another.logs("1") == ""  # not one of ours
     finally:
         assert runner.stop(handle)
     assert not runner.alive(handle)
     assert not runner.stop(handle)
+    port = free_port()
+    again = runner.start("dev", bundle, "d" * 64, port, {"EI_ENV": "dev"})
+    try:  # a restarted app has a new log: the previous process's output is not in it
+        wait_until_answering(f"http://127.0.0.1:{port}", lambda: runner.alive(again), SystemClock())
+        assert runner.logs(again).count("printed by the app") == 1
+        assert runner.logs(handle) == ""  # the old pid is no longer the env's app
+    finally:
+        runner.stop(again)
 
 
 class FakeContainer:
@@ -69,8 +81,8 @@ class FakeContainer:
     def remove(self, force: bool) -> None:
         self.removed = force
 
-    def logs(self, tail: int) -> bytes:
-        return b"last lines"
+    def logs(self) -> bytes:
+        return b"every line\nsince the start\n"
 
 
 class FakeContainers:
@@ -110,7 +122,7 @@ def test_docker_runner_replaces_only_its_own_container(
     assert run["environment"] == {"EI_ENV": "dev", "PORT": "8123"}
     assert run["labels"] == {LABEL: "dev"}
     assert runner.alive("energy-insights-dev")
-    assert runner.logs("energy-insights-dev") == "last lines"
+    assert runner.logs("energy-insights-dev") == "every line\nsince the start\n"
     assert not runner.alive("missing") and runner.logs("missing") == ""
     foreign = FakeContainer({})
     client.containers.existing["energy-insights-staging"] = foreign

@@ -52,6 +52,9 @@ def test_the_section_has_defaults(config_dir: Path) -> None:
         ("monitoring.notifications.routes.P5", ["slack"], "P0"),
         ("monitoring.notifications.routes.P0", ["sms"], "'pagerduty', 'slack', 'email'"),
         ("monitoring.tracing", "yes", "valid boolean"),
+        ("monitoring.local_time_scale", 0, "greater than 0"),
+        ("monitoring.local_time_scale", 1.5, "less than or equal to 1"),
+        ("monitoring.local_time_scale", "fast", "valid number"),
     ],
 )
 def test_bad_values_name_file_and_key(config_dir: Path, key: str, value: Any, says: str) -> None:

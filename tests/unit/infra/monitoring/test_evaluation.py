@@ -195,7 +195,7 @@ def test_no_metrics_at_all_follow_the_missing_data_setting(
 ) -> None:
     result = evaluate_alarm(alarm(missing), MetricStore(), 300.0, previous)
     assert result.state is expected
-    assert "no local source publishes NS errors, NS requests" in result.reason
+    assert "no datapoint of NS errors, NS requests received" in result.reason
 
 
 def test_placeholders_resolve_dimensions() -> None:

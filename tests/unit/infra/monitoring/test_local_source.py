@@ -80,7 +80,7 @@ def test_twenty_percent_server_errors_page_through_service_health(
     assert states["service-health"].state is ALARM
     assert "composite evaluated locally" in states["service-health"].reason
     assert states["dynamodb-throttles"].state is OK  # no local source, notBreaching
-    assert "no local source publishes AWS/DynamoDB" in states["dynamodb-throttles"].reason
+    assert "the local target has no AWS/DynamoDB metrics" in states["dynamodb-throttles"].reason
     assert states["service-health"].updated_at == clock.now()
     assert any_p0_in_alarm(list(states.values()))
 
@@ -122,8 +122,8 @@ def test_no_traffic_follows_each_alarms_missing_data_setting(
     assert states["api-error-rate"].state is OK  # notBreaching: no requests, no errors
     assert states["estimated-charges"].state is AlarmStateValue.INSUFFICIENT_DATA  # missing
     assert (
-        "no local source publishes AWS/Billing EstimatedCharges"
-        in states["estimated-charges"].reason
+        "no datapoint of AWS/Billing EstimatedCharges received; missing data is missing (the "
+        "local target has no AWS/Billing metrics)" in states["estimated-charges"].reason
     )
 
 
@@ -171,3 +171,53 @@ def test_the_default_local_source_writes_states_and_the_sink_per_environment(
     assert (tmp_path / "dev-alarm-states.json").is_file()
     sent = read_jsonl(tmp_path / "dev-notifications.jsonl")
     assert {n["title"] for n in sent} >= {"energy-insights-dev-service-health is ALARM"}
+
+
+def test_the_default_source_uses_the_configured_local_periods(
+    feed: Feed, clock: FakeClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from infra.config.model import EnvironmentConfig
+    from infra.monitoring import local_source as module
+
+    def scaled(env: str) -> EnvironmentConfig:
+        config = load_environment(env)
+        fast = config.monitoring.model_copy(update={"local_time_scale": 0.05})
+        return config.model_copy(update={"monitoring": fast})
+
+    monkeypatch.setattr("infra.config.loader.load_environment", scaled)
+    alarms = module.local_alarm_source(tmp_path, feed.feeds, clock)
+    for second in range(15, 0, -1):  # 15 s of 20 % errors: 5 periods of 3 s
+        feed.lines.extend(app_emf_lines(10, 0.2, clock.now() - timedelta(seconds=second)))
+    states = by_name(alarms.states("staging"))
+    assert states["api-error-rate"].state is ALARM
+    assert "5 of last 5 x 3s" in states["api-error-rate"].reason
+    assert states["service-health"].state is ALARM
+
+
+def test_configured_endpoints_get_the_page_too_and_a_down_one_is_dead_lettered(
+    feed: Feed, clock: FakeClock, tmp_path: Path
+) -> None:
+    import socket
+
+    from infra.monitoring.local_source import dead_letters_file, local_alarm_source
+
+    with socket.socket() as sock:  # a port nothing listens on: the endpoint is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    endpoints = {"slack": f"json://127.0.0.1:{port}/hook"}
+    alarms = local_alarm_source(tmp_path, feed.feeds, clock, endpoints)
+    stream(feed, clock, minutes=5, share=0.2)
+    assert any_p0_in_alarm(alarms.states("staging"))
+    assert clock.sleeps == [1.0, 2.0] * 2  # each page: 3 attempts with backoff, then kept
+    kept = read_jsonl(dead_letters_file(tmp_path, "staging"))
+    titles = sorted(k["notification"]["title"] for k in kept)  # type: ignore[index]
+    assert titles == [
+        "energy-insights-staging-availability-slow-burn is ALARM",
+        "energy-insights-staging-service-health is ALARM",
+    ]
+    failed = {f["channel"]: f for f in kept[0]["failed"]}  # type: ignore[index]
+    assert failed["slack"]["attempts"] == 3  # down: retried with backoff
+    assert failed["pagerduty"]["attempts"] == 0  # routed but not configured
+    assert "EI_NOTIFY_PAGERDUTY_URL is unset" in failed["pagerduty"]["detail"]
+    sunk = read_jsonl(tmp_path / "staging-notifications.jsonl")
+    assert len(sunk) == 2  # the sink has every page whatever the endpoints did
