@@ -24,6 +24,7 @@ from pipeline.catalog import (
     TARGET_LOCAL,
     Catalog,
     CatalogError,
+    Option,
     Stage,
     StageKind,
     alone,
@@ -91,6 +92,19 @@ def run_params(
     params = {PARAM_TARGET: target, PARAM_COMMIT: check_commit(commit), PARAM_ACTOR: actor}
     params.update({param: "1" for param, on in (switches or {}).items() if on})
     return {**params, **local_params()} if target == TARGET_LOCAL else params
+
+
+def option_values(given: Mapping[Option, str]) -> dict[str, str]:
+    """The valued options given (non-empty), as run parameters; a bad one is refused."""
+    values = {}
+    for option, value in given.items():
+        if not value:
+            continue
+        problem = option.check(value)
+        if problem:
+            raise ReleaseUsageError(f"--{option.name} {value!r} {problem}")
+        values[option.param] = value
+    return values
 
 
 T = TypeVar("T")
