@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.aws import AwsClients
+from infra.aws.backup_objects import BackupObjects, BucketProtection
 from infra.aws.errors import AwsCallFailed
 from infra.aws.items import ItemTable
 from infra.aws.lambda_ import LATEST, LambdaFunctions
@@ -86,6 +87,33 @@ def key_schema_problem(actual: Sequence[tuple[str, str]], partition_key: str, so
     return f"key schema is {actual}, expected {expected}"
 
 
+def reports_versions(clients: AwsClients, bucket: str, days: int) -> Check:
+    """The reports bucket keeps old versions for `days` as the template declares (a deleted
+    report stays restorable); the emulator's CloudFormation ignores both, so there they are
+    set here, and on AWS a bucket without them fails the check."""
+    what = f"bucket {bucket} versions"
+    objects = BackupObjects(clients)
+    try:
+        found = objects.protection(bucket)
+    except AwsCallFailed as exc:
+        return Check(what, False, f"could not be read ({exc.code})")
+    if found == BucketProtection("Enabled", days):
+        return Check(what, True, f"versioned, old versions expire after {days} days")
+    if not clients.endpoint.is_emulator:
+        expiry = found.noncurrent_expiry_days
+        return Check(
+            what,
+            False,
+            f"versioning {found.versioning or 'never enabled'}, old versions expire "
+            f"{f'after {expiry} days' if expiry is not None else 'never'}; the template "
+            f"declares Enabled and {days} days",
+        )
+    objects.protect(bucket, days)
+    return Check(
+        what, True, f"versioning and {days}-day expiry set directly (the emulator skipped them)"
+    )
+
+
 class Verifier:
     """Read-only checks, plus the version and alias the emulator skips (local target only)."""
 
@@ -108,6 +136,9 @@ class Verifier:
             names.function, names.alias, live_version or newest
         )
         checks.append(alias_check)
+        reports = names.reports_bucket(self._account, self._config.region)
+        days = self._config.backup.noncurrent_version_expiry_days
+        checks.append(reports_versions(self._clients, reports, days))
         skipped = skipped_by_emulator(template) if self._clients.endpoint.is_emulator else ()
         return Verification(tuple(checks), skipped, alias_version)
 
