@@ -14,7 +14,7 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from infra.backup import bind, restore
+from infra.backup import bind, plan_restore, restore
 from infra.config import load_environment
 from infra.deploy.provenance import actor
 from infra.targets.base import Target
@@ -59,6 +59,10 @@ def restore_command(args: argparse.Namespace) -> int:
     connection = target.connect(config.region)
     for note in connection.notes:
         _out(note)
+    safety = bind(connection, config, emit=_out)
+    # Read-only: an unknown backup, an empty approver, a bad point are refused (exit 2) here,
+    # before the switch and the smoke test are looked at or anything is printed as planned.
+    plan_restore(safety, args.backup, args.approved_by, to_time=to_time)
     environ = smoke_environ(target, config.name, repo)
     who = f"{actor()} (restore approved by {args.approved_by.strip()})"
     reserve = local_reserve(target, repo) if isinstance(target, LocalTarget) else None
@@ -66,7 +70,6 @@ def restore_command(args: argparse.Namespace) -> int:
     for line in lines:
         _out(line)
     _out(f"smoke: tests/smoke against {config.name} after the switch")
-    safety = bind(connection, config, emit=_out)
     result = restore(
         safety,
         args.backup,

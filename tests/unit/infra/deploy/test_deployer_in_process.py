@@ -35,7 +35,7 @@ from infra.deploy.verify import Check, reports_versions
 from infra.errors import InfraError
 from infra.targets.base import Connection, TargetKind
 from infra.templates.stack import render_template
-from tests.unit.infra.deploy.conftest import REGION, FakeClock
+from tests.unit.infra.deploy.conftest import FakeClock
 
 IDS = itertools.count()
 
@@ -304,7 +304,7 @@ def test_the_reports_bucket_keeps_old_versions_or_verification_says_it_does_not(
     clients = in_process.clients
     bucket = dev.names.reports_bucket(in_process.account_id, dev.region)
     clients.s3.create_bucket(
-        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION}
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
     )
     days = dev.backup.noncurrent_version_expiry_days
     emulator = clients.endpoint
