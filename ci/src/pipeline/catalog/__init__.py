@@ -74,6 +74,7 @@ from pipeline.catalog.release import (  # data safety's kinds (issue 11)
     TARGET_LOCAL,
     TO_TIME,
     Option,
+    OptionRefused,
     StageKind,
     Switch,
     alone,
@@ -81,6 +82,7 @@ from pipeline.catalog.release import (  # data safety's kinds (issue 11)
     aware_time,
     kind_of,
     kind_stage,
+    option_values,
     with_stage,
 )
 from pipeline.catalog.toolchains import (
@@ -165,6 +167,7 @@ __all__ = [
     "CatalogError",
     "Network",
     "Option",
+    "OptionRefused",
     "Service",
     "Stage",
     "StageKind",
@@ -177,6 +180,7 @@ __all__ = [
     "frozen_env",
     "kind_of",
     "kind_stage",
+    "option_values",
     "python_cmd",
     "result_epoch",
     "stage_from_dict",

@@ -11,13 +11,14 @@ belongs to the release chain) its place in `RELEASE`. The CLI and the Dagger mod
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 
 from pipeline.catalog.model import Catalog, CatalogError, Network, Stage, Step, python_cmd
 from pipeline.catalog.toolchains import PROJECT_FILES
+from pipeline.errors import UsageError
 
 ARTIFACTS_DIR = "build/artifacts"
 BUILD_STAGE = "build"
@@ -76,6 +77,25 @@ class Option:
     metavar: str
     required: bool = False
     check: Callable[[str], str] = field(default=lambda _value: "", compare=False)
+
+
+class OptionRefused(UsageError):
+    """A valued option's value is wrong (exit 2, nothing run); the message names it."""
+
+
+def option_values(given: Mapping[Option, str | None]) -> dict[str, str]:
+    """The options given (a value, not None or empty) as their run parameters; a value its
+    check refuses raises OptionRefused naming the option and the value. The CLI, the Dagger
+    functions and the stage entries all judge options here."""
+    values = {}
+    for option, value in given.items():
+        if not value:
+            continue
+        problem = option.check(value)
+        if problem:
+            raise OptionRefused(f"--{option.name} {value!r} {problem}")
+        values[option.param] = value
+    return values
 
 
 def aware_time(value: str) -> str:

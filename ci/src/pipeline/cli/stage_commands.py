@@ -24,6 +24,7 @@ from pipeline.catalog import (
     StageKind,
     alone,
     kind_stage,
+    option_values,
     with_stage,
 )
 from pipeline.cli import on_dagger
@@ -88,24 +89,15 @@ def run_request(args: argparse.Namespace, catalog: Catalog, repo: Path) -> RunRe
             catalog=alone(with_stage(catalog, stage), stage.name),
             names=(stage.name,),
             switches=on,
-            values=option_values(kind, args),
+            values=given_options(kind, args),
         )
     return request
 
 
-def option_values(kind: StageKind, args: argparse.Namespace) -> dict[str, str]:
+def given_options(kind: StageKind, args: argparse.Namespace) -> dict[str, str]:
     """The kind's valued options that were given, as run parameters; a bad one is refused
     here (exit 2), before anything runs."""
-    values = {}
-    for option in kind.options:
-        value = getattr(args, option.name.replace("-", "_"), None)
-        if value is None:
-            continue
-        problem = option.check(value)
-        if problem:
-            raise UsageError(f"--{option.name} {value!r} {problem}")
-        values[option.param] = value
-    return values
+    return option_values({o: getattr(args, o.name.replace("-", "_"), None) for o in kind.options})
 
 
 def refused(report: RunReport, stage: str) -> bool:

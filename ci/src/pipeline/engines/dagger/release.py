@@ -26,8 +26,10 @@ from pipeline.catalog import (
     Catalog,
     CatalogError,
     Option,
+    OptionRefused,
     Stage,
     StageKind,
+    option_values,
 )
 from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR
 from pipeline.engines.dagger import plan
@@ -72,8 +74,8 @@ class ReleaseRequest:
             chosen = rp.parse_target(target)
             rp.check_commit(commit)
             credentials_ = rp.credentials_for(chosen, credentials)
-            values = rp.option_values(options or {})
-        except rp.ReleaseUsageError as exc:
+            values = option_values(options or {})
+        except (rp.ReleaseUsageError, OptionRefused) as exc:
             raise PipelineError(str(exc)) from None
         return cls(chosen, commit, actor, credentials_, dict(switches or {}), values)
 

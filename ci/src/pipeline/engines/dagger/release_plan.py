@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import TypeVar
 
 from pipeline.catalog import (
@@ -24,13 +23,13 @@ from pipeline.catalog import (
     TARGET_LOCAL,
     Catalog,
     CatalogError,
-    Option,
     Stage,
     StageKind,
     alone,
     app_url_param,
     kind_of,
     kind_stage,
+    with_stage,
 )
 from pipeline.engines.base import VENV_DIR
 
@@ -94,19 +93,6 @@ def run_params(
     return {**params, **local_params()} if target == TARGET_LOCAL else params
 
 
-def option_values(given: Mapping[Option, str]) -> dict[str, str]:
-    """The valued options given (non-empty), as run parameters; a bad one is refused."""
-    values = {}
-    for option, value in given.items():
-        if not value:
-            continue
-        problem = option.check(value)
-        if problem:
-            raise ReleaseUsageError(f"--{option.name} {value!r} {problem}")
-        values[option.param] = value
-    return values
-
-
 T = TypeVar("T")
 
 
@@ -124,11 +110,6 @@ def credentials_for(target: str, provided: Mapping[str, T | None]) -> dict[str, 
             f"env:{AWS_SESSION_TOKEN} for temporary credentials), or use --target local"
         )
     return {name: value for name, value in provided.items() if value is not None}
-
-
-def with_stage(catalog: Catalog, stage: Stage) -> Catalog:
-    """The catalog plus one stage made on demand (a read-only kind's)."""
-    return replace(catalog, stages=MappingProxyType({**catalog.stages, stage.name: stage}))
 
 
 def selection(catalog: Catalog, kind: StageKind, env: str, target: str) -> Catalog:

@@ -27,6 +27,7 @@ from pipeline.catalog import (
     PARAM_ACTOR,
     TO_TIME,
     Option,
+    option_values,
 )
 from pipeline.release.entries.context import EntryContext
 from pipeline.release.errors import ReleaseUsageError
@@ -50,9 +51,7 @@ def option(ctx: EntryContext, opt: Option) -> str:
     value = ctx.param(opt.param)
     if opt.required and not value:
         raise ReleaseUsageError(f"--{opt.name} is required: {opt.help}")
-    problem = opt.check(value) if value else ""
-    if problem:
-        raise ReleaseUsageError(f"--{opt.name} {value!r} {problem}")
+    option_values({opt: value})  # refuses a bad value (exit 2)
     return value
 
 
