@@ -16,6 +16,8 @@ from infra.aws.backup_objects import BackupObjects, BucketProtection
 from infra.aws.cloudformation import StackState
 from infra.aws.errors import AwsCallFailed
 from infra.aws.items import ItemTable
+from infra.aws.lambda_ import LambdaFunctions
+from infra.backup.config_edit import with_table_override
 from infra.config import EnvironmentConfig, load_environment
 from infra.deploy.artifact_store import resolve_local
 from infra.deploy.deployer import Deployer
@@ -34,6 +36,7 @@ from infra.deploy.status import live_status, render_status
 from infra.deploy.verify import Check, reports_versions
 from infra.errors import InfraError
 from infra.targets.base import Connection, TargetKind
+from infra.templates import contract
 from infra.templates.stack import render_template
 from tests.unit.infra.deploy.conftest import FakeClock
 
@@ -327,3 +330,28 @@ def test_the_reports_bucket_keeps_old_versions_or_verification_says_it_does_not(
     )
     missing = reports_versions(clients, "no-such-bucket", days)
     assert (missing.ok, missing.detail) == (False, "could not be read (NoSuchBucket)")
+
+
+def test_a_configuration_only_change_is_published_and_the_alias_follows_it(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    make_zip: Callable[[str], Path],
+) -> None:
+    """A restore's switch changes only EI_TABLE_NAME: the emulator publishes no version for
+    that, so the verifier does, and `live` serves the new table as it would on AWS."""
+    artifact = make_zip("one")
+    first = run(in_process, clock, request(dev, render_template(dev), artifact))
+    assert first.verification.alias_version == "1"
+    switched = with_table_override(dev, "energy-insights-dev-data-restored-r1")
+
+    second = run(in_process, clock, request(switched, render_template(switched), artifact))
+
+    assert second.outcome is Outcome.SUCCEEDED
+    assert second.verification.alias_version == "2"
+    functions = LambdaFunctions(in_process.clients)
+    live = functions.environment(dev.names.function, "2")
+    assert live[contract.ENV_TABLE_NAME] == "energy-insights-dev-data-restored-r1"
+    assert functions.environment(dev.names.function, "1")[contract.ENV_TABLE_NAME] == (
+        dev.names.data_table
+    )
