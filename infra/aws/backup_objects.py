@@ -73,6 +73,27 @@ class BackupObjects:
         ]
         return BucketProtection(str(versioning), min(days) if days else None)
 
+    def protect(self, bucket: str, noncurrent_expiry_days: int) -> None:
+        """Versioning on and old versions expiring after the days given: what the template's
+        bucket declares (for the emulator, whose CloudFormation ignores both)."""
+        endpoint = self._clients.endpoint
+        with aws_call("s3 PutBucketVersioning", endpoint):
+            self._s3.put_bucket_versioning(
+                Bucket=bucket, VersioningConfiguration={"Status": "Enabled"}
+            )
+        rule: Any = {  # the template's rule (infra.templates.storage), in S3's API terms
+            "ID": "expire-old-versions",
+            "Status": "Enabled",
+            "Filter": {"Prefix": ""},
+            "NoncurrentVersionExpiration": {"NoncurrentDays": noncurrent_expiry_days},
+            "Expiration": {"ExpiredObjectDeleteMarker": True},
+            "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 7},
+        }
+        with aws_call("s3 PutBucketLifecycleConfiguration", endpoint):
+            self._s3.put_bucket_lifecycle_configuration(
+                Bucket=bucket, LifecycleConfiguration={"Rules": [rule]}
+            )
+
     def versions(self, bucket: str, key: str) -> tuple[ObjectVersion, ...]:
         """Every version and delete marker of exactly `key`, newest first (S3's order)."""
         found: list[ObjectVersion] = []

@@ -87,10 +87,13 @@ class LambdaFunctions:
         with aws_call("lambda DeleteFunction (version)", self._clients.endpoint):
             self._clients.lambda_.delete_function(FunctionName=function, Qualifier=version)
 
-    def environment(self, function: str) -> dict[str, str]:
-        """The function's environment variables (`$LATEST` configuration)."""
+    def environment(self, function: str, version: str = LATEST) -> dict[str, str]:
+        """The environment variables of a version (default `$LATEST`, what the next
+        published version gets)."""
         with aws_call("lambda GetFunctionConfiguration", self._clients.endpoint):
-            config = self._clients.lambda_.get_function_configuration(FunctionName=function)
+            config = self._clients.lambda_.get_function_configuration(
+                FunctionName=function, Qualifier=version
+            )
         variables = config.get("Environment", {}).get("Variables", {})
         return {str(k): str(v) for k, v in variables.items()}
 

@@ -88,12 +88,11 @@ class ObjectRestoreResult:
     served_version: str | None  # what S3 serves for the key afterwards
 
     def lines(self) -> list[str]:
-        state = (
-            "dry run: nothing was changed"
-            if not self.applied
-            else f"now serves version {self.served_version}"
-        )
-        return [*self.plan.lines(), state]
+        if self.applied:
+            return [*self.plan.lines(), f"now serves version {self.served_version}"]
+        if self.plan.action is ObjectAction.NOTHING:  # the plan line says why
+            return self.plan.lines()
+        return [*self.plan.lines(), "dry run: nothing was changed"]
 
 
 def restore_report_object(

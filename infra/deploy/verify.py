@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from infra.aws import AwsClients
+from infra.aws.backup_objects import BackupObjects, BucketProtection
 from infra.aws.errors import AwsCallFailed
 from infra.aws.items import ItemTable
 from infra.aws.lambda_ import LATEST, LambdaFunctions
@@ -86,6 +87,33 @@ def key_schema_problem(actual: Sequence[tuple[str, str]], partition_key: str, so
     return f"key schema is {actual}, expected {expected}"
 
 
+def reports_versions(clients: AwsClients, bucket: str, days: int) -> Check:
+    """The reports bucket keeps old versions for `days` as the template declares (a deleted
+    report stays restorable); the emulator's CloudFormation ignores both, so there they are
+    set here, and on AWS a bucket without them fails the check."""
+    what = f"bucket {bucket} versions"
+    objects = BackupObjects(clients)
+    try:
+        found = objects.protection(bucket)
+    except AwsCallFailed as exc:
+        return Check(what, False, f"could not be read ({exc.code})")
+    if found == BucketProtection("Enabled", days):
+        return Check(what, True, f"versioned, old versions expire after {days} days")
+    if not clients.endpoint.is_emulator:
+        expiry = found.noncurrent_expiry_days
+        return Check(
+            what,
+            False,
+            f"versioning {found.versioning or 'never enabled'}, old versions expire "
+            f"{f'after {expiry} days' if expiry is not None else 'never'}; the template "
+            f"declares Enabled and {days} days",
+        )
+    objects.protect(bucket, days)
+    return Check(
+        what, True, f"versioning and {days}-day expiry set directly (the emulator skipped them)"
+    )
+
+
 class Verifier:
     """Read-only checks, plus the version and alias the emulator skips (local target only)."""
 
@@ -108,6 +136,9 @@ class Verifier:
             names.function, names.alias, live_version or newest
         )
         checks.append(alias_check)
+        reports = names.reports_bucket(self._account, self._config.region)
+        days = self._config.backup.noncurrent_version_expiry_days
+        checks.append(reports_versions(self._clients, reports, days))
         skipped = skipped_by_emulator(template) if self._clients.endpoint.is_emulator else ()
         return Verification(tuple(checks), skipped, alias_version)
 
@@ -139,14 +170,25 @@ class Verifier:
             return Check(what, False, f"code is not the artifact {digest[:12]}"), ""
         published = {v: code for v, code in versions.items() if v != LATEST}
         newest = max(published, key=int) if published else ""
-        if newest and published[newest] == want_code:
+        emulator = self._clients.endpoint.is_emulator
+        # moto publishes no new version for a configuration-only change either (a restore
+        # switching EI_TABLE_NAME), where the stack's Version resource does on AWS.
+        stale = emulator and newest and self._configuration_unpublished(name, newest)
+        if newest and published[newest] == want_code and not stale:
             return Check(what, True, f"runs {digest[:12]}, published as version {newest}"), newest
-        if not self._clients.endpoint.is_emulator:
+        if not emulator:
             return Check(what, False, f"no published version runs {digest[:12]}"), ""
-        # moto's stack update changes the code but does not publish the new Version resource.
+        # moto's stack update changes the code or configuration but does not publish the new
+        # Version resource.
         version = self._functions.publish(name)
         detail = f"runs {digest[:12]}, version {version} published directly (emulator skipped it)"
         return Check(what, True, detail), version
+
+    def _configuration_unpublished(self, function: str, version: str) -> bool:
+        """`$LATEST`'s environment differs from that published version's."""
+        return self._functions.environment(function, version) != self._functions.environment(
+            function
+        )
 
     def _alias(self, function: str, alias: str, want: str) -> tuple[Check, str]:
         what = f"alias {function}:{alias}"

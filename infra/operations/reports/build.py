@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TypeVar
 
+from infra.backup.drill_records import DrillRecord
 from infra.clock import Clock
 from infra.config.model import EnvironmentConfig
 from infra.deploy.records import DeploymentRecord
@@ -45,6 +46,7 @@ class OpsReport:
     dora: Dora | Section
     perf: tuple[PerfPoint, ...] | Section
     cost: dict[date, float] | Section
+    last_drill: DrillRecord | Section | None  # None: no drill recorded
 
     @property
     def title(self) -> str:
@@ -89,6 +91,12 @@ def build_report(
         perf_port = sources.perf
         perf = _read(lambda: tuple(sorted(perf_port.between(env, start, end), key=lambda p: p.at)))
     cost = _read(lambda: sources.cost.daily(env, start.date(), end.date() + timedelta(days=1)))
+    last_drill: DrillRecord | Section | None
+    if sources.drills is None:
+        last_drill = Section("drill records are not wired on this target")
+    else:
+        drills = sources.drills
+        last_drill = _read(lambda: drills.last(env))
     return OpsReport(
         kind=kind,
         env=env,
@@ -110,6 +118,7 @@ def build_report(
         dora=dora,
         perf=perf,
         cost=Section(cost.reason) if isinstance(cost, NotAvailable) else cost,
+        last_drill=last_drill,
     )
 
 

@@ -27,6 +27,7 @@ from infra.operations.reports.sources import (
     NoCost,
     NotificationSinkHistory,
     RecordDeployments,
+    RecordDrills,
     StackCost,
 )
 
@@ -69,6 +70,7 @@ def aws_report_sources(
         perf=perf,
         cost=StackCost(clients, config),
         commits=GitCommitTimes(repo),
+        drills=RecordDrills(clients, config.names.deployments_table),
     )
 
 
@@ -92,6 +94,7 @@ def local_report_sources(
         perf=perf,
         cost=NoCost(),
         commits=GitCommitTimes(repo),
+        drills=RecordDrills(emulator, config.names.deployments_table),
     )
 
 

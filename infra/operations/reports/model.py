@@ -9,6 +9,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Protocol
 
+from infra.backup.drill_records import DrillRecord
 from infra.deploy.records import DeploymentRecord
 from infra.errors import UsageError
 from infra.monitoring.severity import Severity
@@ -106,6 +107,12 @@ class CommitTimes(Protocol):
     def committed_at(self, commit: str) -> datetime | None: ...
 
 
+class DrillHistorySource(Protocol):
+    """The environment's newest restore drill (infra.backup's `drill#` records), or None."""
+
+    def last(self, env: str) -> DrillRecord | None: ...
+
+
 @dataclass(frozen=True)
 class ReportSources:
     """Every port the report reads; a source that fails makes its section say so."""
@@ -117,6 +124,7 @@ class ReportSources:
     perf: PerfSource | None
     cost: CostSource
     commits: CommitTimes
+    drills: DrillHistorySource | None = None  # the last restore drill, whenever it ran
 
 
 # ---- sections ----

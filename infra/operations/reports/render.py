@@ -6,6 +6,7 @@ from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
+from infra.backup.drill_records import DrillRecord, Verdict
 from infra.deploy.records import record_as_dict
 from infra.operations.reports.build import OpsReport
 from infra.operations.reports.model import Availability, Dora, Section
@@ -82,7 +83,32 @@ def render_markdown(report: OpsReport, charts: dict[str, str] | None = None) -> 
             f"{report.daily_budget_usd:.2f} USD ({budget:.2f} USD for these days)."
         )
         out += _chart(charts, "cost", "Cost per day")
+    out += ["", "## Last restore drill", ""]
+    out += _drill(report.last_drill, report.env)
     return "\n".join(out) + "\n"
+
+
+def _seconds(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1f} s"
+
+
+def _drill(drill: DrillRecord | Section | None, env: str) -> list[str]:
+    """The newest drill, whenever it ran (docs/operations/backup-and-restore.md)."""
+    if isinstance(drill, Section):
+        return [f"_{drill.note}_"]
+    if drill is None:
+        return [f"No restore drill of {env} is recorded: `./pipeline drill restore --env {env}`."]
+    verdict = drill.verdict.value
+    rows = [
+        "| measure | value |",
+        "|---|---|",
+        f"| drill | {drill.drill_id} ({drill.target}), {_when(drill.started_at)} |",
+        f"| verdict | {verdict if drill.verdict is Verdict.PASSED else f'**{verdict}**'} |",
+        f"| RTO | {_seconds(drill.rto_s)} (target {drill.rto_target_s // 60} min) |",
+        f"| RPO | {_seconds(drill.rpo_s)} (target {drill.rpo_target_s // 60} min) |",
+        f"| restored / expected | {drill.restored or 'n/a'} / {drill.expected or 'n/a'} |",
+    ]
+    return rows + [f"- {reason}" for reason in drill.reasons]
 
 
 def _availability(section: Availability | Section) -> list[str]:
@@ -205,6 +231,25 @@ def report_as_dict(report: OpsReport) -> dict[str, Any]:
                 if isinstance(report.cost, Section)
                 else {"daily_usd": report.cost, "daily_budget_usd": report.daily_budget_usd}
             ),
+            "last_drill": section(_drill_dict(report.last_drill)),
         }
     )
     return document
+
+
+def _drill_dict(drill: DrillRecord | Section | None) -> Any:
+    if drill is None or isinstance(drill, Section):
+        return drill
+    return {
+        "drill_id": drill.drill_id,
+        "target": drill.target,
+        "started_at": drill.started_at,
+        "verdict": drill.verdict.value,
+        "rto_s": drill.rto_s,
+        "rto_target_s": drill.rto_target_s,
+        "rpo_s": drill.rpo_s,
+        "rpo_target_s": drill.rpo_target_s,
+        "restored": str(drill.restored) if drill.restored else None,
+        "expected": str(drill.expected) if drill.expected else None,
+        "reasons": list(drill.reasons),
+    }

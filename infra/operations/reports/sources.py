@@ -16,6 +16,7 @@ from infra.aws.clients import AwsClients
 from infra.aws.cloudwatch import MetricStatistics, alarm_history
 from infra.aws.cost import CostExplorer
 from infra.aws.items import ItemTable
+from infra.backup.drill_records import DrillRecord, DrillRecords
 from infra.config.model import EnvironmentConfig
 from infra.deploy.records import DeploymentRecord, from_item
 from infra.deploy.table_items import PARTITION_KEY, RECORD_PREFIX, SORT_KEY, parse_time
@@ -41,6 +42,17 @@ class RecordDeployments:
         )
         records = (from_item(item) for item in items)
         return [r for r in records if start <= r.started_at <= end]
+
+
+class RecordDrills:
+    """The newest `drill#` record of the environment's deployments table (both targets)."""
+
+    def __init__(self, clients: AwsClients, table: str) -> None:
+        self._table = ItemTable(clients, table)
+
+    def last(self, env: str) -> DrillRecord | None:
+        newest = DrillRecords(self._table, env).newest(limit=1)
+        return newest[0] if newest else None
 
 
 class GitCommitTimes:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from pipeline.catalog import Stage, Toolchain
 from pipeline.engines.base import StageContext
-from pipeline.results import StageResult, Status
+from pipeline.results import StageResult, Status, StepResult
 
 BARRIER_TIMEOUT_S = 10.0  # only reached when the stages do NOT run together (the failure)
 
@@ -21,6 +21,7 @@ BARRIER_TIMEOUT_S = 10.0  # only reached when the stages do NOT run together (th
 @dataclass
 class FakeEngine:
     outcomes: dict[str, Status] = field(default_factory=dict)
+    exit_codes: dict[str, int] = field(default_factory=dict)  # a failed stage's step exit code
     name: str = "fake"
     containerized: bool = True
     calls: list[str] = field(default_factory=list)
@@ -61,12 +62,16 @@ class FakeEngine:
         (report.parent / "log.txt").write_text(f"log of {stage.name}\n")
         with self.lock:
             self.events.append(("end", stage.name))
+        status = self.outcomes.get(stage.name, Status.PASSED)
+        code = self.exit_codes.get(stage.name)
+        steps = () if code is None else (StepResult("a", ("x",), code, status, 0.0),)
         return StageResult(
             name=stage.name,
-            status=self.outcomes.get(stage.name, Status.PASSED),
+            status=status,
             duration_s=0.0,
             engine=self.name,
             image=ctx.toolchain_ref,
             containerized=True,
+            steps=steps,
             log_tail=f"log of {stage.name}",
         )

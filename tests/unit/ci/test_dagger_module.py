@@ -340,6 +340,9 @@ def test_reports_collects_every_stage_report_folder(client: FakeClient) -> None:
 
 
 RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "release"}
+RELEASE_FUNCTIONS |= {"backup", "drill", "restore_object"}  # data safety (issue 11)
+# The data-safety kinds' valued options: plain strings that carry no credential.
+OPTION_ARGUMENTS = {"to_time", "key", "version"}
 
 
 def test_the_module_exposes_one_documented_function_per_stage() -> None:
@@ -407,7 +410,7 @@ def test_release_functions_take_credentials_only_as_optional_secrets(name: str) 
         assert params[cred].default_value == "null"
     # nothing else that could carry a credential is a plain string
     strings = {p.name for p in params.values() if p.resolved_type is str}
-    assert strings <= {"env", "target", "commit", "actor"}
+    assert strings <= {"env", "target", "commit", "actor", *OPTION_ARGUMENTS}
     assert fn.cache_policy == "never"  # a deploy or smoke test is never answered from cache
     assert ("env" in params) == (name != "release")
 

@@ -64,3 +64,103 @@ def test_it_only_calls_the_pipelines_drill_with_secret_arguments(
     for name in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token"):
         value = call[call.index(f"--{name}") + 1]
         assert value.startswith("env:AWS_"), value  # a dagger.Secret, never a literal
+
+
+def drill_function() -> Any:
+    from pipeline.main import Pipeline
+
+    return Pipeline.__dagger_module__.get_object("Pipeline").functions["drill"]
+
+
+def test_the_call_matches_the_modules_drill_function(workflow: dict[Any, Any]) -> None:
+    """Each `--flag` of the call is an argument of the generated `drill` function: a switch
+    alone, any other argument followed by its value."""
+    [job] = workflow["jobs"].values()
+    [step] = [s for s in job["steps"] if s["uses"].startswith("dagger/")]
+    function, *words = step["with"]["call"].split()
+    assert function == "drill"
+    params = drill_function().parameters
+    given: dict[str, str | None] = {}
+    while words:
+        flag = words.pop(0)
+        assert flag.startswith("--"), flag
+        name = flag[2:].replace("-", "_")
+        assert name in params, f"{flag} is no argument of the drill function ({sorted(params)})"
+        switch = params[name].resolved_type is bool
+        given[name] = None if switch else words.pop(0)
+    assert given == {
+        "env": "staging",
+        "target": "aws",
+        "fresh_backup": None,
+        "aws_access_key_id": "env:AWS_ACCESS_KEY_ID",
+        "aws_secret_access_key": "env:AWS_SECRET_ACCESS_KEY",
+        "aws_session_token": "env:AWS_SESSION_TOKEN",
+        "actor": "github-actions",
+    }
+
+
+def test_the_drill_function_takes_the_clis_switches_and_options() -> None:
+    params = drill_function().parameters
+    assert {"fresh_backup", "keep", "allow_prod", "to_time"} <= set(params)
+    for switch in ("fresh_backup", "keep", "allow_prod"):
+        assert params[switch].resolved_type is bool
+        assert params[switch].default_value == "false"
+    assert params["to_time"].resolved_type is str
+    assert params["to_time"].default_value == '""'
+    assert drill_function().doc.startswith("Restore drill of an environment")
+
+
+def test_the_drill_function_hands_switches_and_options_to_the_stage(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import anyio
+
+    from pipeline.catalog import DRILL, PARAM_TO_TIME
+    from pipeline.engines.dagger import functions
+    from pipeline.engines.dagger.release import ReleaseRequest
+    from pipeline.main import Pipeline
+    from tests.unit.ci.fake_dagger import SOURCE, FakeClient
+
+    seen: list[tuple[str, str, ReleaseRequest]] = []
+
+    async def run_kind(
+        _client: object, _catalog: object, kind: Any, env: str, _src: object, req: Any
+    ) -> str:
+        seen.append((kind.name, env, req))
+        return "ran"
+
+    monkeypatch.setattr(functions, "run_kind", run_kind)
+    monkeypatch.setattr("pipeline.main.dag", FakeClient())
+    obj = Pipeline.__dagger_module__.get_object("Pipeline")
+    fn = obj.get_bound_function(Pipeline(), "drill")
+    bound = fn.bind_arguments(
+        source=SOURCE, env="staging", fresh_backup=True, to_time="2026-12-04T13:55:00Z"
+    )
+
+    assert anyio.run(lambda: fn.wrapped(*bound.args, **bound.kwargs)) == "ran"
+    [(kind, env, request)] = seen
+    assert (kind, env) == (DRILL.name, "staging")
+    params = request.params
+    assert params["PIPELINE_FRESH_BACKUP"] == "1" and params[PARAM_TO_TIME] == (
+        "2026-12-04T13:55:00Z"
+    )
+    assert "PIPELINE_KEEP" not in params and "PIPELINE_ALLOW_PROD" not in params
+
+
+def test_a_drill_time_without_a_timezone_is_refused_before_anything_runs(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import anyio
+
+    from pipeline.engines.dagger.release import PipelineError
+    from pipeline.main import Pipeline
+    from tests.unit.ci.fake_dagger import SOURCE, FakeClient
+
+    client = FakeClient()
+    monkeypatch.setattr("pipeline.main.dag", client)
+    obj = Pipeline.__dagger_module__.get_object("Pipeline")
+    fn = obj.get_bound_function(Pipeline(), "drill")
+    bound = fn.bind_arguments(source=SOURCE, env="staging", to_time="2026-12-04T13:55")
+    with pytest.raises(PipelineError, match="--to-time '2026-12-04T13:55' has no timezone"):
+        anyio.run(lambda: fn.wrapped(*bound.args, **bound.kwargs))
+    assert client.events == []

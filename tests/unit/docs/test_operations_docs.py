@@ -40,6 +40,7 @@ PIPELINE_COMMANDS: dict[str, set[str] | None] = {
     "backup": None,
     "drill": {"restore"},
     "restore": None,
+    "restore-object": None,
     "alarms": None,
     "diagnose": None,
     "users": {"create", "reset-password", "disable", "list"},

@@ -11,10 +11,14 @@ belongs to the release chain) its place in `RELEASE`. The CLI and the Dagger mod
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from types import MappingProxyType
 
 from pipeline.catalog.model import Catalog, CatalogError, Network, Stage, Step, python_cmd
 from pipeline.catalog.toolchains import PROJECT_FILES
+from pipeline.errors import UsageError
 
 ARTIFACTS_DIR = "build/artifacts"
 BUILD_STAGE = "build"
@@ -29,6 +33,10 @@ PARAM_COMMIT = "PIPELINE_COMMIT"  # the commit the artifact was built from
 PARAM_ACTOR = "PIPELINE_ACTOR"  # who releases (recorded in the deployment record)
 PARAM_EMULATOR = "AWS_ENDPOINT_URL"  # local target only: where the emulator answers
 PARAM_DRY_RUN = "PIPELINE_DRY_RUN"  # "1": plan only, change nothing
+# Data safety's run parameters (docs/operations/backup-and-restore.md).
+PARAM_TO_TIME = "PIPELINE_TO_TIME"  # drill: restore the table as it was then (PITR)
+PARAM_OBJECT_KEY = "PIPELINE_OBJECT_KEY"  # restore-object: the report object's key
+PARAM_OBJECT_VERSION = "PIPELINE_OBJECT_VERSION"  # restore-object: that version (default newest)
 # PARAM_TARGET's values: infra.targets.base.TargetKind's (a test holds them equal).
 TARGET_LOCAL = "local"
 TARGET_AWS = "aws"
@@ -58,6 +66,52 @@ DRY_RUN = Switch("dry-run", PARAM_DRY_RUN, "print the plan and stop: nothing is 
 
 
 @dataclass(frozen=True)
+class Option:
+    """A valued option of a stage kind: `--NAME VALUE` on the CLI, `NAME` (snake case) in
+    Dagger, the run parameter `param` in the stage. `check` returns what is wrong with a value
+    ('' when fine), so both front ends refuse it (exit 2) before anything runs."""
+
+    name: str
+    param: str
+    help: str
+    metavar: str
+    required: bool = False
+    check: Callable[[str], str] = field(default=lambda _value: "", compare=False)
+
+
+class OptionRefused(UsageError):
+    """A valued option's value is wrong (exit 2, nothing run); the message names it."""
+
+
+def option_values(given: Mapping[Option, str | None]) -> dict[str, str]:
+    """The options given (a value, not None or empty) as their run parameters; a value its
+    check refuses raises OptionRefused naming the option and the value. The CLI, the Dagger
+    functions and the stage entries all judge options here."""
+    values = {}
+    for option, value in given.items():
+        if not value:
+            continue
+        problem = option.check(value)
+        if problem:
+            raise OptionRefused(f"--{option.name} {value!r} {problem}")
+        values[option.param] = value
+    return values
+
+
+def aware_time(value: str) -> str:
+    """What is wrong with `value` as an ISO 8601 time with a timezone ('' when fine)."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return "is not an ISO 8601 time, e.g. 2026-12-04T13:55:00Z"
+    return "" if moment.tzinfo is not None else "has no timezone: add Z or +00:00"
+
+
+def not_blank(value: str) -> str:
+    return "" if value.strip() else "is empty"
+
+
+@dataclass(frozen=True)
 class StageKind:
     """One kind of per-environment stage; `{env}` in `summary` is the environment's name."""
 
@@ -69,12 +123,26 @@ class StageKind:
     switches: tuple[Switch, ...] = ()
     reaches_app: bool = False  # it talks to the env's API (the local target serves it)
     read_only: bool = False  # changes nothing: runs on demand in any environment
+    # Changes the world on demand, in any environment, outside the release chain (backups,
+    # drills); on a target that lives only for the call it deploys the environment first.
+    on_demand: bool = False
+    options: tuple[Option, ...] = ()
+    subcommand: str = ""  # the CLI's second word: `pipeline drill restore`
+
+    @property
+    def any_env(self) -> bool:
+        """It runs in any environment (the config loader judges the name)."""
+        return self.read_only or self.on_demand
 
     def stage_name(self, env: str) -> str:
         return f"{self.name}-{env}"
 
     def stage(self, env: str, needs: tuple[str, ...] = ()) -> Stage:
-        params = (*self.params, *(s.param for s in self.switches))
+        params = (
+            *self.params,
+            *(s.param for s in self.switches),
+            *(o.param for o in self.options),
+        )
         return Stage(
             name=self.stage_name(env),
             description=self.summary.format(env=env),
@@ -115,7 +183,65 @@ HISTORY = StageKind(
     params=(PARAM_TARGET, PARAM_EMULATOR),
     read_only=True,
 )
-KINDS = {kind.name: kind for kind in (DEPLOY, SMOKE, STATUS, HISTORY)}
+# Data safety (infra.backup): on-demand kinds; `restore` itself is host-side (pipeline.cli).
+FRESH_BACKUP = Switch(
+    "fresh-backup",
+    "PIPELINE_FRESH_BACKUP",
+    "take a fingerprinted backup first, then drill it (the content check is then exact)",
+)
+KEEP = Switch("keep", "PIPELINE_KEEP", "keep the drill table afterwards (default: deleted)")
+ALLOW_PROD = Switch(
+    "allow-prod", "PIPELINE_ALLOW_PROD", "drill prod deliberately (it reads the whole table)"
+)
+OBJECT_DRY_RUN = Switch(  # its own parameter: a deploy in the same call stays real
+    "dry-run", "PIPELINE_OBJECT_DRY_RUN", "print what would be done and stop: nothing is changed"
+)
+TO_TIME = Option(
+    "to-time",
+    PARAM_TO_TIME,
+    "restore the table as it was at T (PITR; ISO 8601 with a timezone) instead of the latest "
+    "backup",
+    "T",
+    check=aware_time,
+)
+OBJECT_KEY = Option(
+    "key",
+    PARAM_OBJECT_KEY,
+    "the report object's key, e.g. reports/<site>/<report>/summary.csv",
+    "KEY",
+    required=True,
+    check=not_blank,
+)
+OBJECT_VERSION = Option(
+    "version", PARAM_OBJECT_VERSION, "serve this version id (default: the newest)", "V"
+)
+BACKUP = StageKind(
+    name="backup",
+    summary="back up {env}'s data table (DynamoDB backup, bucket checks, snapshot, record, prune)",
+    params=(PARAM_TARGET, PARAM_ACTOR, PARAM_EMULATOR),
+    on_demand=True,
+)
+DRILL = StageKind(
+    name="drill",
+    summary="restore drill of {env}: restore into a new table, verify count and checksum, "
+    "measure RTO/RPO, record, drop the table",
+    params=(PARAM_TARGET, PARAM_ACTOR, PARAM_EMULATOR),
+    switches=(FRESH_BACKUP, KEEP, ALLOW_PROD),
+    options=(TO_TIME,),
+    on_demand=True,
+    subcommand="restore",
+)
+RESTORE_OBJECT = StageKind(
+    name="restore-object",
+    summary="serve a deleted or overwritten report object of {env} again from its versions",
+    params=(PARAM_TARGET, PARAM_EMULATOR),
+    switches=(OBJECT_DRY_RUN,),
+    options=(OBJECT_KEY, OBJECT_VERSION),
+    on_demand=True,
+)
+KINDS = {
+    kind.name: kind for kind in (DEPLOY, SMOKE, STATUS, HISTORY, BACKUP, DRILL, RESTORE_OBJECT)
+}
 
 BUILD = Stage(
     name=BUILD_STAGE,
@@ -140,8 +266,9 @@ RELEASE_STAGES = tuple(stage.name for stage in RELEASE)
 
 
 def kind_of(stage: Stage) -> tuple[StageKind, str] | None:
-    """(kind, environment) of a per-environment stage (`deploy-dev`); None for the others."""
-    name, _, env = stage.name.partition("-")
+    """(kind, environment) of a per-environment stage (`deploy-dev`, `restore-object-prod`:
+    environment names have no hyphen); None for the others."""
+    name, _, env = stage.name.rpartition("-")
     kind = KINDS.get(name)
     return (kind, env) if kind is not None and env else None
 
@@ -162,9 +289,14 @@ def alone(catalog: Catalog, name: str) -> Catalog:
 def kind_stage(catalog: Catalog, kind: StageKind, env: str) -> Stage:
     """The stage of `kind` for `env`. The one rule for which environments a kind accepts: a
     read-only kind runs in any environment (the config loader validates the name); any other
-    kind only where the catalog declares its stage (deploy: dev and staging)."""
+    kind only where the catalog declares its stage (deploy: dev and staging). An on-demand kind
+    runs anywhere too, after its environment's deploy where the catalog has one (a run drops
+    that need unless its target lives only for the call: see `alone`)."""
     if kind.read_only:
         return kind.stage(env)
+    if kind.on_demand:
+        deploy = DEPLOY.stage_name(env)
+        return kind.stage(env, needs=(deploy,) if deploy in catalog.stages else ())
     stage = catalog.stages.get(kind.stage_name(env))
     if stage is None:
         found = filter(None, (kind_of(s) for s in catalog.stages.values()))
@@ -174,3 +306,8 @@ def kind_stage(catalog: Catalog, kind: StageKind, env: str) -> Stage:
             f"catalog declares no {kind.stage_name(env)} stage; prod is reached by promotion)"
         )
     return stage
+
+
+def with_stage(catalog: Catalog, stage: Stage) -> Catalog:
+    """The catalog plus one stage made on demand (a read-only or on-demand kind's)."""
+    return replace(catalog, stages=MappingProxyType({**catalog.stages, stage.name: stage}))

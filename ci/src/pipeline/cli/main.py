@@ -13,7 +13,13 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from pipeline.catalog import Catalog, validate
-from pipeline.cli import environment_commands, local_stack, monitoring_commands, stage_commands
+from pipeline.cli import (
+    environment_commands,
+    local_stack,
+    monitoring_commands,
+    restore_command,
+    stage_commands,
+)
 from pipeline.cli.parser import build_parser
 from pipeline.errors import EXIT_OK, EXIT_USAGE, UsageError
 from pipeline.exits import REPORTED, report
@@ -62,6 +68,8 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return local_stack.stack_up(args, console)
     if action == "down":
         return local_stack.stack_down(args, console)
+    if action == "restore":
+        return restore_command.restore_command(args)
     raise UsageError(f"unknown action {action!r}")
 
 

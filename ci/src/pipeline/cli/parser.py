@@ -72,7 +72,11 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     target_option(release)
     release.set_defaults(action="release", names=RELEASE_STAGES)
     for kind in KINDS.values():
-        sub = commands.add_parser(kind.name, help=kind.summary.format(env="one environment"))
+        summary = kind.summary.format(env="one environment").replace("%", "%%")
+        sub = commands.add_parser(kind.name, help=summary)
+        if kind.subcommand:  # `pipeline drill restore --env E`
+            words = sub.add_subparsers(dest="subcommand", metavar=kind.subcommand, required=True)
+            sub = words.add_parser(kind.subcommand, help=summary)
         target_option(sub)
         if kind.read_only:  # a view: runs here, in-process
             env_option(sub, "dev, staging or prod")
@@ -80,11 +84,19 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
             repo_option(sub)
             sub.set_defaults(action="view", kind=kind.name)
             continue
-        env_option(sub, ", ".join(RELEASE_ENVS))
+        env_option(sub, "dev, staging or prod" if kind.any_env else ", ".join(RELEASE_ENVS))
         common(sub)
         for switch in kind.switches:
             sub.add_argument(f"--{switch.name}", action="store_true", help=switch.help)
+        for option in kind.options:
+            sub.add_argument(
+                f"--{option.name}",
+                metavar=option.metavar,
+                required=option.required,
+                help=option.help,
+            )
         sub.set_defaults(action="kind", kind=kind.name)
+    restore_parser(commands)
 
     # monitoring: host-side views (pipeline.cli.monitoring_commands)
     alarms = commands.add_parser(
@@ -120,3 +132,32 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     repo_option(down)
     down.set_defaults(action="down")
     return parser
+
+
+def restore_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`pipeline restore`: the real recovery path, host-side (pipeline.cli.restore_command)."""
+    sub = commands.add_parser(
+        "restore",
+        help="restore the data table into a new table and switch the function to it (plan "
+        "first; docs/operations/backup-and-restore.md)",
+    )
+    env_option(sub, "dev, staging or prod")
+    source = sub.add_mutually_exclusive_group(required=True)
+    source.add_argument(
+        "--from",
+        dest="backup",
+        metavar="BACKUP",
+        help="a backup id (`pipeline backup` prints it), `latest`, or a DynamoDB backup ARN",
+    )
+    source.add_argument(
+        "--to-time", metavar="T", help="the table as it was at T (PITR; ISO 8601 with a timezone)"
+    )
+    sub.add_argument(
+        "--approved-by", required=True, metavar="NAME", help="who approved it (recorded)"
+    )
+    sub.add_argument(
+        "--dry-run", action="store_true", help="print the plan and stop: nothing is changed"
+    )
+    target_option(sub)
+    repo_option(sub)
+    sub.set_defaults(action="restore")

@@ -12,15 +12,27 @@ from pathlib import Path
 from rich.console import Console
 
 from infra.artifact.digest import sha256_of, single_artifact
+from infra.config import load_environment
 from infra.deploy.provenance import actor, git_head
 from infra.targets.local_state import read_app
-from pipeline.catalog import DEPLOY, KINDS, RELEASE_ENVS, Catalog, Stage, alone, kind_stage
+from pipeline.catalog import (
+    DEPLOY,
+    KINDS,
+    RELEASE_ENVS,
+    Catalog,
+    Stage,
+    StageKind,
+    alone,
+    kind_stage,
+    option_values,
+    with_stage,
+)
 from pipeline.cli import on_dagger
 from pipeline.cli.parser import DEFAULT_JOBS
 from pipeline.engines.base import Engine
 from pipeline.engines.select import DaggerCli, DaggerSession, choose, choose_local
-from pipeline.errors import EXIT_FAILED, EXIT_OK, UsageError
-from pipeline.results import LOG_FILE
+from pipeline.errors import EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError
+from pipeline.results import LOG_FILE, RunReport
 from pipeline.runs import OnTarget, RunRequest, reaches_an_environment, run_and_report
 from pipeline.scheduler import RunOptions
 
@@ -70,12 +82,30 @@ def run_request(args: argparse.Namespace, catalog: Catalog, repo: Path) -> RunRe
         return replace(request, report_name="release.json")
     if args.action == "kind":  # one environment's stage, with what it needs re-made (build)
         kind = KINDS[args.kind]
+        if kind.any_env:
+            load_environment(args.env)  # the one place an environment name is checked
         stage = kind_stage(catalog, kind, args.env)
         on = tuple(s for s in kind.switches if getattr(args, s.name.replace("-", "_")))
         return replace(
-            request, catalog=alone(catalog, stage.name), names=(stage.name,), switches=on
+            request,
+            catalog=alone(with_stage(catalog, stage), stage.name),
+            names=(stage.name,),
+            switches=on,
+            values=given_options(kind, args),
         )
     return request
+
+
+def given_options(kind: StageKind, args: argparse.Namespace) -> dict[str, str]:
+    """The kind's valued options that were given, as run parameters; a bad one is refused
+    here (exit 2), before anything runs."""
+    return option_values({o: getattr(args, o.name.replace("-", "_"), None) for o in kind.options})
+
+
+def refused(report: RunReport, stage: str) -> bool:
+    """True when `stage` failed by refusing its input (its step exited 2): nothing was done."""
+    found = [r for r in report.stages if r.name == stage]
+    return bool(found) and any(step.exit_code == EXIT_USAGE for step in found[0].steps)
 
 
 def preflight(catalog: Catalog, names: Sequence[str], repo: Path) -> None:
@@ -105,7 +135,8 @@ def run_command(args: argparse.Namespace, catalog: Catalog, console: Console) ->
     if args.action == "kind" and report.status.ok:  # what the stage did: the plan, the tests
         show_log(console, repo, request.catalog.stage(request.names[0]))
     if not report.status.ok:
-        return EXIT_FAILED
+        kind_refused = args.action == "kind" and refused(report, request.names[0])
+        return EXIT_USAGE if kind_refused else EXIT_FAILED
     if args.command == "build":
         after_build(engine, repo, console)
     if on_target is not None and not request.dry_run:

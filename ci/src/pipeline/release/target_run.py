@@ -95,8 +95,14 @@ def open_on_target(
         params = release_params(choice.kind, commit, actor)
         secrets = release_secrets(choice.kind, environ, None)
         return OnTarget(choice, params, secrets, NoLifecycle())
-    target = LocalTarget.start(repo / LOCAL_DIR)
-    say(f"{target.describe_start()} (a host process)")
+    found = [kind for kind, _ in filter(None, map(kind_of, stages))]
+    if found and all(kind.on_demand for kind in found):
+        # Backups and drills act on what is deployed: an emulator started now would hold nothing.
+        target = LocalTarget.running(repo / LOCAL_DIR)
+        say(f"local emulator running at {target.endpoint}")
+    else:
+        target = LocalTarget.start(repo / LOCAL_DIR)
+        say(f"{target.describe_start()} (a host process)")
     apps = LocalApps(repo, runner(), target)
     urls = _app_urls(repo, stages, apps)
     lifecycle = LocalLifecycle(target, None if dry_run else apps, keep_emulator=not dry_run)

@@ -7,10 +7,13 @@ import pytest
 
 from pipeline.catalog import (
     AWS_SECRETS,
+    BACKUP,
     CATALOG,
     DEPLOY,
+    DRILL,
     HISTORY,
     RELEASE_STAGES,
+    RESTORE_OBJECT,
     SMOKE,
     STATUS,
     CatalogError,
@@ -138,3 +141,21 @@ def test_switches_become_run_parameters_of_their_kind_only() -> None:
 @pytest.mark.parametrize(("name", "found"), [("lint", None), ("build", None), ("smoke-dev", True)])
 def test_kind_of(name: str, found: bool | None) -> None:
     assert (kind_of(CATALOG.stage(name)) is not None) is bool(found)
+
+
+@pytest.mark.parametrize(
+    ("kind", "env", "needs"),
+    [
+        (BACKUP, "prod", ()),  # prod has no deploy stage: it acts on what promotion deployed
+        (BACKUP, "dev", ("deploy-dev",)),  # dropped by `alone` unless the target is fresh
+        (DRILL, "staging", ("deploy-staging",)),
+        (RESTORE_OBJECT, "prod", ()),
+    ],
+)
+def test_on_demand_kinds_run_in_any_environment_after_its_deploy_if_any(
+    kind: StageKind, env: str, needs: tuple[str, ...]
+) -> None:
+    stage = kind_stage(CATALOG, kind, env)
+    assert (stage.name, stage.needs) == (f"{kind.name}-{env}", needs)
+    assert kind_of(stage) == (kind, env)  # `restore-object-prod`: the kind keeps its hyphen
+    assert stage.name not in CATALOG.stages  # made on demand, never part of the release chain

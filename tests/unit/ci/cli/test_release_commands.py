@@ -296,3 +296,74 @@ def test_up_refuses_a_port_that_is_not_one(
     code, out, _ = run(capsys, "up", "local", "--port", "70000")
     assert code == 2
     assert "--port 70000 is not a TCP port" in out
+
+
+# --- data safety (issue 11): on-demand kinds act on what is deployed ---------------------------
+
+
+@pytest.fixture
+def emulator_running(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An emulator that already runs (backups and drills never start one)."""
+
+    def running(cls: type[LocalTarget], state_dir: Path, app_urls: object = None) -> LocalTarget:
+        return cls(EMULATOR, state_dir=state_dir)
+
+    monkeypatch.setattr(LocalTarget, "running", classmethod(running))
+
+
+def test_a_drill_hands_its_switches_and_time_to_the_stage_and_starts_no_emulator(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    emulator_running: None,
+) -> None:
+    local, fake = Local(monkeypatch), engine(monkeypatch)
+    argv = ("drill", "restore", "--env", "staging", "--fresh-backup", "--to-time")
+    code, out, _ = run(capsys, *argv, "2026-12-04T13:55:00Z")
+    assert code == 0
+    assert fake.calls == ["drill-staging"]  # no build, no deploy: it acts on what is there
+    params = fake.params["drill-staging"]
+    assert params["PIPELINE_FRESH_BACKUP"] == "1"
+    assert params["PIPELINE_TO_TIME"] == "2026-12-04T13:55:00Z"
+    assert "PIPELINE_KEEP" not in params and "PIPELINE_ALLOW_PROD" not in params
+    assert f"local emulator running at {EMULATOR}" in out
+    assert (local.served, local.stopped) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["drill", "restore", "--env", "dev", "--to-time", "2026-12-04T13:55"], "no timezone"),
+        (["drill", "--env", "dev"], "choose from 'restore'"),
+        (["restore-object", "--env", "dev"], "--key"),
+        (["backup", "--env", "qa"], "unknown environment 'qa'"),
+        (["restore", "--env", "dev", "--approved-by", "me"], "--from"),
+    ],
+)
+def test_bad_data_safety_input_exits_2_and_runs_nothing(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    emulator_running: None,
+    argv: list[str],
+    message: str,
+) -> None:
+    fake = engine(monkeypatch)
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert fake.calls == []
+
+
+def test_a_stage_that_refuses_its_input_makes_the_command_exit_2(
+    repo: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    emulator_running: None,
+) -> None:
+    """A prod drill without --allow-prod: the drill stage's step exits 2, and so does the CLI;
+    a drill that ran and failed exits 1."""
+    fake = engine(monkeypatch, outcomes={"drill-prod": Status.FAILED}, exit_codes={"drill-prod": 2})
+    assert run(capsys, "drill", "restore", "--env", "prod")[0] == 2
+    fake.exit_codes["drill-prod"] = 1
+    assert run(capsys, "drill", "restore", "--env", "prod")[0] == 1

@@ -70,3 +70,15 @@ def test_an_unversioned_bucket_is_refused(ctx: DataSafety) -> None:
 
     with pytest.raises(DataSafetyError, match="not versioned"):
         restore_report_object(ctx, KEY)
+
+
+def test_a_report_already_served_is_left_alone_and_not_called_a_dry_run(
+    ctx: DataSafety,
+) -> None:
+    write(ctx, b"v1")
+
+    result = restore_report_object(ctx, KEY)
+
+    assert (result.applied, result.plan.action) == (False, ObjectAction.NOTHING)
+    assert result.lines() == [f"s3://{ctx.reports_bucket}/{KEY}: nothing to do (already served)"]
+    assert len(ctx.objects.versions(ctx.reports_bucket, KEY)) == 1

@@ -12,9 +12,12 @@ from typing import Any
 
 import pytest
 
+from infra.aws.backup_objects import BackupObjects, BucketProtection
 from infra.aws.cloudformation import StackState
 from infra.aws.errors import AwsCallFailed
 from infra.aws.items import ItemTable
+from infra.aws.lambda_ import LambdaFunctions
+from infra.backup.config_edit import with_table_override
 from infra.config import EnvironmentConfig, load_environment
 from infra.deploy.artifact_store import resolve_local
 from infra.deploy.deployer import Deployer
@@ -30,8 +33,10 @@ from infra.deploy.planner import check_stack
 from infra.deploy.records import Outcome, RecordStore
 from infra.deploy.request import DeployOptions, DeployRequest, is_concurrent_create
 from infra.deploy.status import live_status, render_status
+from infra.deploy.verify import Check, reports_versions
 from infra.errors import InfraError
 from infra.targets.base import Connection, TargetKind
+from infra.templates import contract
 from infra.templates.stack import render_template
 from tests.unit.infra.deploy.conftest import FakeClock
 
@@ -83,6 +88,13 @@ def test_first_deploy_then_no_change_then_status(
     assert first.plan.creates_stack is False  # the bootstrap created the stack
     assert any(line.startswith("first deploy of stack") for line in lines)
     assert first.verification.alias_version == "1"
+    # The emulator's CloudFormation ignores the reports bucket's versioning: set as declared.
+    days = dev.backup.noncurrent_version_expiry_days
+    bucket = dev.names.reports_bucket(in_process.account_id, dev.region)
+    assert BackupObjects(in_process.clients).protection(bucket) == BucketProtection("Enabled", days)
+    [versions] = [c for c in first.verification.checks if c.what == f"bucket {bucket} versions"]
+    assert versions.ok
+    assert "set directly" in versions.detail
 
     second = run(in_process, clock, request(dev, template, artifact))
     assert second.outcome is Outcome.NO_CHANGE
@@ -287,3 +299,59 @@ def test_a_first_deploy_that_loses_the_bootstrap_race_waits_and_goes_on(
 )
 def test_is_concurrent_create(code: str, message: str, concurrent: bool) -> None:
     assert is_concurrent_create(AwsCallFailed("op", code, message)) is concurrent
+
+
+def test_the_reports_bucket_keeps_old_versions_or_verification_says_it_does_not(
+    in_process: Connection, dev: EnvironmentConfig
+) -> None:
+    clients = in_process.clients
+    bucket = dev.names.reports_bucket(in_process.account_id, dev.region)
+    clients.s3.create_bucket(
+        Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    days = dev.backup.noncurrent_version_expiry_days
+    emulator = clients.endpoint
+    clients.endpoint = dataclasses.replace(emulator, emulator=False)  # treated as real AWS
+
+    on_aws = reports_versions(clients, bucket, days)
+
+    assert not on_aws.ok
+    assert on_aws.detail == (
+        f"versioning never enabled, old versions expire never; the template declares Enabled "
+        f"and {days} days"
+    )
+    assert BackupObjects(clients).protection(bucket) == BucketProtection("", None)  # untouched
+    clients.endpoint = emulator
+    fixed = reports_versions(clients, bucket, days)
+    assert (fixed.ok, "set directly" in fixed.detail) == (True, True)
+    again = reports_versions(clients, bucket, days)
+    assert again == Check(
+        f"bucket {bucket} versions", True, f"versioned, old versions expire after {days} days"
+    )
+    missing = reports_versions(clients, "no-such-bucket", days)
+    assert (missing.ok, missing.detail) == (False, "could not be read (NoSuchBucket)")
+
+
+def test_a_configuration_only_change_is_published_and_the_alias_follows_it(
+    in_process: Connection,
+    clock: FakeClock,
+    dev: EnvironmentConfig,
+    make_zip: Callable[[str], Path],
+) -> None:
+    """A restore's switch changes only EI_TABLE_NAME: the emulator publishes no version for
+    that, so the verifier does, and `live` serves the new table as it would on AWS."""
+    artifact = make_zip("one")
+    first = run(in_process, clock, request(dev, render_template(dev), artifact))
+    assert first.verification.alias_version == "1"
+    switched = with_table_override(dev, "energy-insights-dev-data-restored-r1")
+
+    second = run(in_process, clock, request(switched, render_template(switched), artifact))
+
+    assert second.outcome is Outcome.SUCCEEDED
+    assert second.verification.alias_version == "2"
+    functions = LambdaFunctions(in_process.clients)
+    live = functions.environment(dev.names.function, "2")
+    assert live[contract.ENV_TABLE_NAME] == "energy-insights-dev-data-restored-r1"
+    assert functions.environment(dev.names.function, "1")[contract.ENV_TABLE_NAME] == (
+        dev.names.data_table
+    )

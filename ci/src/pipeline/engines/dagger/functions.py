@@ -198,6 +198,7 @@ def kind_arguments(catalog: Catalog, kind: StageKind) -> tuple[Argument, ...]:
             declared.update(stage.params, stage.secrets)
     wired = {PARAM_EMULATOR, *(app_url_param(env) for env in _envs(catalog, kind))}
     switched = {s.param for other in KINDS.values() for s in other.switches}
+    switched |= {o.param for other in KINDS.values() for o in other.options}
     unknown = sorted(declared - set(ARGUMENTS) - wired - switched)
     if unknown:
         raise CatalogError(
@@ -208,7 +209,18 @@ def kind_arguments(catalog: Catalog, kind: StageKind) -> tuple[Argument, ...]:
         Argument(s.name.replace("-", "_"), Annotated[bool, Doc(s.help)], False)
         for s in kind.switches
     ]
-    return (*(arg for key, arg in ARGUMENTS.items() if key in declared), *switches)
+    options = [
+        Argument(o.name.replace("-", "_"), Annotated[str, Doc(o.help)], "")
+        for o in kind.options
+        if not o.required
+    ]
+    required = [
+        Argument(o.name.replace("-", "_"), Annotated[str, Doc(o.help)])
+        for o in kind.options
+        if o.required
+    ]  # first: Python puts arguments without a default before the others
+    declared_arguments = (arg for key, arg in ARGUMENTS.items() if key in declared)
+    return (*required, *declared_arguments, *switches, *options)
 
 
 def kind_function(catalog: Catalog, kind: StageKind, client: Client) -> Callable[..., Any]:
@@ -224,14 +236,16 @@ def kind_function(catalog: Catalog, kind: StageKind, client: Client) -> Callable
             given.get("actor", "dagger"),
             {key: given[ARGUMENTS[key].name] for key in secrets},
             {s.param: bool(given[s.name.replace("-", "_")]) for s in kind.switches},
+            {o: given[o.name.replace("-", "_")] for o in kind.options},
         )
         return await run_kind(client(), catalog, kind, env, source, request)
 
-    where = "any environment" if kind.read_only else ", ".join(_envs(catalog, kind))
+    where = "any environment" if kind.any_env else ", ".join(_envs(catalog, kind))
     summary = kind.summary.format(env="an environment")
     doc = f"{summary[:1].upper()}{summary[1:]} (runs in {where})."
     env_argument = Argument("env", Env)
-    return make_function(kind.name, doc, (SOURCE, env_argument, *arguments), body, cache=False)
+    name = kind.name.replace("-", "_")  # `restore-object` is `restore_object` in Python
+    return make_function(name, doc, (SOURCE, env_argument, *arguments), body, cache=False)
 
 
 def catalog_functions(catalog: Catalog, client: Client) -> list[Callable[..., Any]]:
@@ -262,6 +276,6 @@ def _envs(catalog: Catalog, kind: StageKind) -> list[str]:
     """The environments the catalog declares the kind's stages in (a read-only kind: any, so
     those of the release chain stand for them)."""
     found = [env for of, env in filter(None, map(kind_of, catalog.stages.values())) if of == kind]
-    if found or not kind.read_only:
+    if found or not kind.any_env:
         return found
     return sorted({env for _, env in filter(None, map(kind_of, catalog.stages.values()))})

@@ -25,8 +25,11 @@ from pipeline.catalog import (
     TARGET_AWS,
     Catalog,
     CatalogError,
+    Option,
+    OptionRefused,
     Stage,
     StageKind,
+    option_values,
 )
 from pipeline.engines.base import RUNNER_PYTHONPATH, SOURCE_DIR
 from pipeline.engines.dagger import plan
@@ -54,6 +57,7 @@ class ReleaseRequest:
     actor: str
     credentials: Mapping[str, dagger.Secret]
     switches: Mapping[str, bool] = field(default_factory=dict)  # run parameter -> on
+    values: Mapping[str, str] = field(default_factory=dict)  # run parameter -> option value
 
     @classmethod
     def from_args(
@@ -63,19 +67,22 @@ class ReleaseRequest:
         actor: str,
         credentials: Mapping[str, dagger.Secret | None],
         switches: Mapping[str, bool] | None = None,
+        options: Mapping[Option, str] | None = None,
     ) -> ReleaseRequest:
         """Validate the function arguments; a usage error becomes a PipelineError naming it."""
         try:
             chosen = rp.parse_target(target)
             rp.check_commit(commit)
             credentials_ = rp.credentials_for(chosen, credentials)
-        except rp.ReleaseUsageError as exc:
+            values = option_values(options or {})
+        except (rp.ReleaseUsageError, OptionRefused) as exc:
             raise PipelineError(str(exc)) from None
-        return cls(chosen, commit, actor, credentials_, dict(switches or {}))
+        return cls(chosen, commit, actor, credentials_, dict(switches or {}), values)
 
     @property
     def params(self) -> dict[str, str]:
-        return rp.run_params(self.target, self.commit, self.actor, self.switches)
+        params = rp.run_params(self.target, self.commit, self.actor, self.switches)
+        return {**params, **self.values}
 
 
 class LocalServices:

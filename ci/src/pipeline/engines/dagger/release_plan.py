@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import TypeVar
 
 from pipeline.catalog import (
@@ -30,6 +29,7 @@ from pipeline.catalog import (
     app_url_param,
     kind_of,
     kind_stage,
+    with_stage,
 )
 from pipeline.engines.base import VENV_DIR
 
@@ -110,11 +110,6 @@ def credentials_for(target: str, provided: Mapping[str, T | None]) -> dict[str, 
             f"env:{AWS_SESSION_TOKEN} for temporary credentials), or use --target local"
         )
     return {name: value for name, value in provided.items() if value is not None}
-
-
-def with_stage(catalog: Catalog, stage: Stage) -> Catalog:
-    """The catalog plus one stage made on demand (a read-only kind's)."""
-    return replace(catalog, stages=MappingProxyType({**catalog.stages, stage.name: stage}))
 
 
 def selection(catalog: Catalog, kind: StageKind, env: str, target: str) -> Catalog:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from pipeline.release.entries import deploy, smoke, views
+from pipeline.release.entries import data_safety, deploy, smoke, views
 from pipeline.release.entries.context import EntryContext
 
 Entry = Callable[[EntryContext], None]
@@ -23,6 +23,9 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType(
         "smoke": smoke.run,
         "status": views.status,
         "history": views.history,
+        "backup": data_safety.run_backup,
+        "drill": data_safety.run_drill,
+        "restore-object": data_safety.run_restore_object,
     }
 )
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.backup.drill_records import DrillRecord, DrillSource, Verdict
 from infra.config import load_environment
 from infra.deploy.records import DeploymentRecord, Outcome
 from infra.errors import UsageError
@@ -206,3 +207,70 @@ def test_unknown_report_kind_is_exit_2() -> None:
     with pytest.raises(UsageError, match="choose one of: daily, weekly") as caught:
         parse_kind("monthly")
     assert caught.value.exit_code == 2
+
+
+class Drills:
+    def __init__(self, last: DrillRecord | None) -> None:
+        self._last = last
+
+    def last(self, env: str) -> DrillRecord | None:
+        assert env == "staging"
+        return self._last
+
+
+def drill(verdict: Verdict, rto_s: float) -> DrillRecord:
+    reason = "items and checksum match the exact fingerprint (5 items, digest e1d6ef5884845b96)"
+    return DrillRecord(
+        drill_id="20260607t042300z-ab12cd34",
+        env="staging",
+        target="aws",
+        source=DrillSource.BACKUP,
+        source_table="energy-insights-staging-data",
+        drill_table="energy-insights-staging-data-drill-20260607t042300z-ab12cd34",
+        started_at=NOW - timedelta(days=1),
+        rto_target_s=240 * 60,
+        rpo_target_s=60 * 60,
+        verdict=verdict,
+        rto_s=rto_s,
+        rpo_s=4.5,
+        reasons=(reason,),
+    )
+
+
+@pytest.mark.parametrize(
+    ("last", "shown", "json_verdict"),
+    [
+        (None, "No restore drill of staging is recorded: `./pipeline drill restore", None),
+        (drill(Verdict.PASSED, 812.0), "| verdict | passed |", "passed"),
+        (drill(Verdict.FAILED, 15000.0), "| verdict | **failed** |", "failed"),
+    ],
+)
+def test_the_report_shows_the_last_restore_drill(
+    tmp_path: Path, last: DrillRecord | None, shown: str, json_verdict: str | None
+) -> None:
+    run = run_report(
+        ReportKind.DAILY,
+        config=CONFIG,
+        sources=sources(drills=Drills(last)),
+        clock=Clock(),
+        target="aws",
+        out_dir=tmp_path,
+    )
+    text = run.files.markdown.read_text(encoding="utf-8")
+    assert "## Last restore drill" in text and shown in text
+    document = json.loads(run.files.json.read_text(encoding="utf-8"))
+    if last is None:
+        assert document["last_drill"] is None
+        return
+    assert f"| RTO | {last.rto_s:.1f} s (target 240 min) |" in text
+    assert "| RPO | 4.5 s (target 60 min) |" in text
+    assert document["last_drill"]["verdict"] == json_verdict
+    assert document["last_drill"]["rto_target_s"] == 14400
+
+
+def test_without_drill_records_the_section_says_so() -> None:
+    report = build_report(
+        ReportKind.DAILY, config=CONFIG, sources=sources(), clock=Clock(), target="local"
+    )
+    assert report.last_drill == Section("drill records are not wired on this target")
+    assert "_drill records are not wired on this target_" in render_markdown(report)
