@@ -102,4 +102,14 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     down.add_argument("where", choices=("local",))
     repo_option(down)
     down.set_defaults(action="down")
+    users = commands.add_parser(
+        "users", help="create|reset-password|disable|list the users of an environment's pool"
+    )
+    users.add_argument("what", metavar="create|reset-password|disable|list")
+    env_option(users, "dev, staging or prod")
+    users.add_argument("--user", help="the user's e-mail address (all but list)")
+    users.add_argument("--approved-by", help="who approved it (required for prod's changes)")
+    target_option(users)
+    repo_option(users)
+    users.set_defaults(action="users")
     return parser
