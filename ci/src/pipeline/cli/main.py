@@ -60,6 +60,10 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return local_stack.stack_down(args, console)
     if action == "users":
         return operations_commands.users(args)
+    if action == "report":
+        return operations_commands.report(args)
+    if action == "diagnose":
+        return operations_commands.diagnose_command(args)
     raise UsageError(f"unknown action {action!r}")
 
 
