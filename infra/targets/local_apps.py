@@ -176,6 +176,11 @@ class LocalApps:
             self.identities[env] = identity
             settings.update(identity.app_environment())
         chosen = self.port(env) if port is None else port
+        previous = read_app(self._repo, env)
+        if previous is not None and previous.runner == self._runner.name:
+            # A redeploy replaces the app: left running, it would keep the port (and its old
+            # settings) while the new one fails to bind.
+            self._runner.stop(previous.handle)
         handle = self._runner.start(env, bundle, digest, chosen, settings)
         url = app_url(chosen)
         try:

@@ -109,6 +109,24 @@ def test_serve_starts_the_app_and_records_it(repo: Path, monkeypatch: pytest.Mon
     )
 
 
+def test_a_redeploy_stops_the_app_it_replaces_first(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed(monkeypatch, DIGEST_OF_ZIP)
+    monkeypatch.setattr(local_apps, "wait_until_answering", lambda url, alive, clock: None)
+    write_app(repo, ServedApp("dev", "http://127.0.0.1:8111", 8111, DIGEST_OF_ZIP, "host", "7"))
+    write_app(repo, ServedApp("qa", "http://127.0.0.1:8112", 8112, DIGEST_OF_ZIP, "host", "8"))
+    runner = FakeRunner()
+    LocalApps(repo, runner, TARGET, caller_env={}).serve("dev", port=8111)
+    assert runner.stopped == ["7"]  # dev's previous app only, before the new one started
+    assert [env for env, _, _ in runner.started] == ["dev"]
+    # an app another runner serves is not this runner's to stop (its handle means nothing here)
+    write_app(repo, ServedApp("dev", "http://127.0.0.1:8111", 8111, DIGEST_OF_ZIP, "docker", "c"))
+    host = FakeRunner()
+    LocalApps(repo, host, TARGET, caller_env={}).serve("dev", port=8111)
+    assert host.stopped == []
+
+
 def test_serve_refuses_a_build_that_is_not_deployed(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
