@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import jwt
@@ -105,28 +106,70 @@ def token_use_problem(claims: Mapping[str, Any], issuer: str) -> str | None:
     return None
 
 
-class TokenVerifier:
-    """Checks a bearer token against the configured issuer, audience and keys."""
+@dataclass(frozen=True)
+class Trusted:
+    """One issuer the verifier accepts: its audience and where its keys come from."""
 
-    def __init__(self, settings: AuthSettings, keys: KeySource | None = None) -> None:
+    issuer: str
+    audience: str
+    keys: KeySource
+
+
+def trusted_issuers(
+    settings: AuthSettings, keys: KeySource | None, extra_keys: KeySource | None = None
+) -> dict[str, Trusted]:
+    """The configured issuer and the extra one, by `iss` (`keys`/`extra_keys` replace where
+    their keys come from: tests)."""
+    trusted = {
+        settings.issuer: Trusted(
+            settings.issuer, settings.audience, keys if keys is not None else key_source(settings)
+        )
+    }
+    extra = settings.extra
+    if extra is not None:
+        source = extra_keys if extra_keys is not None else JwksKeys(extra.jwks_url)
+        trusted[extra.issuer] = Trusted(extra.issuer, extra.audience, source)
+    return trusted
+
+
+class TokenVerifier:
+    """Checks a bearer token against the configured issuer(s), audience and keys."""
+
+    def __init__(
+        self,
+        settings: AuthSettings,
+        keys: KeySource | None = None,
+        extra_keys: KeySource | None = None,
+    ) -> None:
         self._settings = settings
-        self._keys = keys if keys is not None else key_source(settings)
+        self._trusted = trusted_issuers(settings, keys, extra_keys)
 
     def verify(self, token: str) -> Principal:
+        trusted = self._trusted.get(_claimed_issuer(token)) or self._trusted[self._settings.issuer]
         try:
             claims = jwt.decode(
                 token,
-                self._keys.key_for(token),
+                trusted.keys.key_for(token),
                 algorithms=ALGORITHMS,
-                issuer=self._settings.issuer,
+                issuer=trusted.issuer,
                 leeway=LEEWAY_S,
                 options={"require": REQUIRED_CLAIMS, "verify_aud": False},
             )
         except jwt.PyJWTError as exc:
             raise TokenRejected(type(exc).__name__) from exc
-        if not audience_matches(claims, self._settings.audience):
+        if not audience_matches(claims, trusted.audience):
             raise TokenRejected("InvalidAudienceError")
-        problem = token_use_problem(claims, self._settings.issuer)
+        problem = token_use_problem(claims, trusted.issuer)
         if problem is not None:
             raise TokenRejected(problem)
         return principal_of(claims, self._settings.resource_server)
+
+
+def _claimed_issuer(token: str) -> str:
+    """The unverified `iss`, only to pick whose keys verify the token ("" if unreadable)."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return ""
+    issuer = claims.get("iss")
+    return issuer if isinstance(issuer, str) else ""

@@ -38,6 +38,10 @@ class Var(StrEnum):
     JWT_JWKS_URL = "EI_JWT_JWKS_URL"
     JWT_PUBLIC_KEY = "EI_JWT_PUBLIC_KEY"
     JWT_RESOURCE_SERVER = "EI_JWT_RESOURCE_SERVER"
+    # A second trusted issuer, verified through its JWKS (the local target's emulator pool).
+    JWT_EXTRA_ISSUER = "EI_JWT_EXTRA_ISSUER"
+    JWT_EXTRA_AUDIENCE = "EI_JWT_EXTRA_AUDIENCE"
+    JWT_EXTRA_JWKS_URL = "EI_JWT_EXTRA_JWKS_URL"
     FAULT_ERROR_RATE = "EI_FAULT_ERROR_RATE"
     FAULT_LATENCY_MS = "EI_FAULT_LATENCY_MS"
     FAULT_LATENCY_RATE = "EI_FAULT_LATENCY_RATE"
@@ -70,14 +74,25 @@ class FeatureFlags:
 
 
 @dataclass(frozen=True)
+class ExtraIssuer:
+    """Another issuer whose tokens are accepted too, verified through its JWKS URL."""
+
+    issuer: str
+    audience: str
+    jwks_url: str
+
+
+@dataclass(frozen=True)
 class AuthSettings:
-    """How bearer tokens are verified: RS256 against a JWKS URL (Cognito) or one PEM key."""
+    """How bearer tokens are verified: RS256 against a JWKS URL (Cognito) or one PEM key;
+    `extra`: a second trusted issuer (the local target: its emulator's user pool)."""
 
     issuer: str
     audience: str
     jwks_url: str | None
     public_key_pem: str | None
     resource_server: str = DEFAULT_RESOURCE_SERVER
+    extra: ExtraIssuer | None = None
 
 
 @dataclass(frozen=True)
@@ -188,8 +203,8 @@ def load_auth(environ: Mapping[str, str]) -> AuthSettings:
             f"exactly one of {Var.JWT_JWKS_URL.value} (Cognito/JWKS) or "
             f"{Var.JWT_PUBLIC_KEY.value} (PEM public key) must be set"
         )
-    if jwks_url is not None and not jwks_url.startswith(("https://", "http://127.0.0.1")):
-        raise SettingsError(f"{Var.JWT_JWKS_URL.value} must be an https:// URL")
+    if jwks_url is not None:
+        _check_jwks_url(environ, Var.JWT_JWKS_URL, jwks_url)
     if pem is not None and "BEGIN PUBLIC KEY" not in pem:
         raise SettingsError(
             f"{Var.JWT_PUBLIC_KEY.value} is not a PEM public key: "
@@ -208,7 +223,43 @@ def load_auth(environ: Mapping[str, str]) -> AuthSettings:
         jwks_url=jwks_url,
         public_key_pem=pem,
         resource_server=resource_server or DEFAULT_RESOURCE_SERVER,
+        extra=load_extra_issuer(environ),
     )
+
+
+def _check_jwks_url(environ: Mapping[str, str], var: Var, url: str) -> None:
+    """https, or plain http on the loopback or below the AWS emulator the app already uses
+    (AWS_ENDPOINT_URL: the local target serves its pool's keys there)."""
+    emulator = environ.get("AWS_ENDPOINT_URL", "").strip().rstrip("/")
+    if url.startswith(("https://", "http://127.0.0.1")):
+        return
+    if emulator and url.startswith(f"{emulator}/"):
+        return
+    raise SettingsError(f"{var.value} must be an https:// URL")
+
+
+def load_extra_issuer(environ: Mapping[str, str]) -> ExtraIssuer | None:
+    """EI_JWT_EXTRA_ISSUER/_AUDIENCE/_JWKS_URL: all three, or none."""
+    names = (Var.JWT_EXTRA_ISSUER, Var.JWT_EXTRA_AUDIENCE, Var.JWT_EXTRA_JWKS_URL)
+    values = [environ.get(var.value, "").strip() for var in names]
+    if not any(values):
+        return None
+    if not all(values):
+        missing = ", ".join(
+            var.value for var, value in zip(names, values, strict=True) if not value
+        )
+        raise SettingsError(
+            f"a second issuer needs all of {', '.join(v.value for v in names)}: "
+            f"set {missing} too, or unset them all"
+        )
+    issuer, audience, jwks_url = values
+    if issuer == environ.get(Var.JWT_ISSUER.value, "").strip():
+        raise SettingsError(
+            f"{Var.JWT_EXTRA_ISSUER.value} is the same issuer as {Var.JWT_ISSUER.value}: "
+            "name a different issuer, or unset the EI_JWT_EXTRA_* variables"
+        )
+    _check_jwks_url(environ, Var.JWT_EXTRA_JWKS_URL, jwks_url)
+    return ExtraIssuer(issuer, audience, jwks_url)
 
 
 def load_faults(environ: Mapping[str, str], env: str) -> FaultSettings:

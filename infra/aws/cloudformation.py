@@ -86,16 +86,19 @@ class Stacks:
         parameters: Mapping[str, str],
         kind: ChangeSetKind,
         role_arn: str | None = None,
+        template_url: str | None = None,
     ) -> str:
-        """Create a change set (run under `role_arn` when given); returns its ARN
-        (CloudFormation computes it asynchronously)."""
+        """Create a change set (run under `role_arn` when given) from the body, or from the
+        S3 object at `template_url` (bodies over 51,200 bytes); returns its ARN (CloudFormation
+        computes it asynchronously)."""
         role = {"RoleARN": role_arn} if role_arn else {}
+        source = {"TemplateURL": template_url} if template_url else {"TemplateBody": template_body}
         with aws_call("cloudformation CreateChangeSet", self._clients.endpoint):
             return self._clients.cloudformation.create_change_set(
                 StackName=stack,
                 ChangeSetName=name,
                 ChangeSetType=kind,
-                TemplateBody=template_body,
+                **source,  # type: ignore[arg-type]
                 Parameters=[
                     {"ParameterKey": key, "ParameterValue": value}
                     for key, value in parameters.items()

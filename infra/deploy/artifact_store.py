@@ -9,9 +9,10 @@ from pathlib import Path
 
 from infra.artifact.digest import ARTIFACTS_DIR, sha256_of
 from infra.aws.s3 import BucketNotOurs, Buckets, BucketState
+from infra.config.deploy import partition_of
 from infra.deploy.bucket_policy import BucketFix, tls_only_policy
 from infra.deploy.errors import DeployError, DeployUsageError, DigestMismatch
-from infra.templates.contract import DIGEST_PATTERN, artifact_key
+from infra.templates.contract import DIGEST_PATTERN, artifact_key, template_key
 
 DEFAULT_BUILD_DIR = ARTIFACTS_DIR
 _DIGEST = re.compile(DIGEST_PATTERN)
@@ -109,4 +110,24 @@ class ArtifactBucket:
             artifact.path.read_bytes(),
             "application/zip",
             {"sha256": artifact.digest},
+        )
+
+    def has_template(self, digest: str) -> bool:
+        return self._buckets.has_object(self.bucket, template_key(digest))
+
+    def template_location(self, digest: str) -> str:
+        return f"s3://{self.bucket}/{template_key(digest)}"
+
+    def template_url(self, digest: str, region: str) -> str:
+        """The HTTPS URL CloudFormation reads a TemplateURL from (the bucket's region)."""
+        suffix = "amazonaws.com.cn" if partition_of(region) == "aws-cn" else "amazonaws.com"
+        return f"https://{self.bucket}.s3.{region}.{suffix}/{template_key(digest)}"
+
+    def upload_template(self, digest: str, body: str) -> None:
+        self._buckets.put(
+            self.bucket,
+            template_key(digest),
+            body.encode(),
+            "application/json",
+            {"sha256": digest},
         )

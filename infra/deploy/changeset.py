@@ -4,6 +4,7 @@ failing resource."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -15,8 +16,18 @@ from infra.deploy.errors import ChangeSetFailed
 from infra.deploy.plan import Plan, is_no_change_reason, parse_changes
 from infra.deploy.stack_status import StatusKind, classify, first_failure
 
-MAX_TEMPLATE_BODY = 51_200
+MAX_TEMPLATE_BODY = 51_200  # bytes CloudFormation takes as TemplateBody; larger: TemplateURL
 EventSink = Callable[[str], None]
+
+
+def compact_template(template_body: str) -> str:
+    """Same template, fewer bytes: what the deployer sends (or uploads)."""
+    return json.dumps(json.loads(template_body), separators=(",", ":"), sort_keys=True)
+
+
+def fits_template_body(body: str) -> bool:
+    return len(body.encode()) <= MAX_TEMPLATE_BODY
+
 
 __all__ = ["ChangeSet", "ChangeSets", "StackState", "Waits"]
 
@@ -56,21 +67,23 @@ class ChangeSets:
         parameters: Mapping[str, str],
         kind: ChangeSetKind,
         role_arn: str | None = None,
+        template_url: str | None = None,
     ) -> ChangeSet:
         """Create a change set, wait until CloudFormation computed it, and return its plan.
 
         `role_arn`: the CloudFormation service role the change set (and its execution) runs
-        under, so the caller needs no rights on the stack's resources, only iam:PassRole."""
-        if len(template_body.encode()) > MAX_TEMPLATE_BODY:
+        under, so the caller needs no rights on the stack's resources, only iam:PassRole.
+        `template_url`: where the same template was uploaded (a body over the limit)."""
+        if template_url is None and not fits_template_body(template_body):
             raise ChangeSetFailed(
                 stack,
                 "template",
-                f"is {len(template_body)} bytes; TemplateBody allows "
-                f"{MAX_TEMPLATE_BODY}: split the stack or add TemplateURL upload to the deployer",
+                f"is {len(template_body.encode())} bytes; TemplateBody allows "
+                f"{MAX_TEMPLATE_BODY}: upload it and pass its TemplateURL",
             )
         try:
             arn = self._stacks.create_change_set(
-                stack, name, template_body, parameters, kind, role_arn
+                stack, name, template_body, parameters, kind, role_arn, template_url
             )
         except AwsCallFailed as exc:
             if exc.code == "ValidationError" and is_no_change_reason(str(exc)):

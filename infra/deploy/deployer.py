@@ -5,7 +5,7 @@ each lives in its own module."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import timedelta
@@ -19,7 +19,7 @@ from infra.clock import Clock
 from infra.config.deploy import partition_of
 from infra.deploy.artifact_store import ArtifactBucket
 from infra.deploy.bootstrap import bootstrap_template
-from infra.deploy.changeset import ChangeSet, ChangeSets, Waits
+from infra.deploy.changeset import ChangeSet, ChangeSets, Waits, compact_template
 from infra.deploy.errors import VerificationFailed
 from infra.deploy.lock import DEFAULT_TTL, DeployLock
 from infra.deploy.monitoring_step import apply_monitoring
@@ -39,6 +39,7 @@ from infra.deploy.steps import (
     DeployPlan,
     SecureBucket,
     UploadArtifact,
+    UploadTemplate,
     render_deploy_plan,
 )
 from infra.deploy.verify import Verification, Verifier
@@ -101,6 +102,10 @@ class Deployer:
             elif isinstance(step, UploadArtifact):
                 bucket.upload(req.artifact)
                 self._emit(f"uploaded {step.source} to {step.location}")
+            elif isinstance(step, UploadTemplate):
+                body = compact_template(req.template_body)
+                bucket.upload_template(hashlib.sha256(body.encode()).hexdigest(), body)
+                self._emit(f"uploaded the template to {step.location}")
             elif isinstance(step, BootstrapStack):
                 self._bootstrap(plan.template, step, plan.deployment_id, plan.role_arn)
         return self._locked_apply(plan, req)
@@ -186,10 +191,11 @@ class Deployer:
         change_set = self._cf.create(
             stack,
             f"deploy-{plan.deployment_id}",
-            _compact(req.template_body),
+            compact_template(req.template_body),
             plan.parameters,
             "UPDATE",
             plan.role_arn,
+            plan.template_url,
         )
         current = dict(state.parameters) if state is not None else None
         if not self._show_plan(change_set, current, plan.parameters):
@@ -243,8 +249,3 @@ class Deployer:
             action()
         except InfraError as exc:
             self._emit(f"WARNING: could not {what}: {exc}")
-
-
-def _compact(template_body: str) -> str:
-    """Same template, fewer bytes (TemplateBody is limited to 51,200)."""
-    return json.dumps(json.loads(template_body), separators=(",", ":"), sort_keys=True)

@@ -4,12 +4,14 @@ first stack, an artifact found nowhere) happen here, before anything changed."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
 from infra.aws.cloudformation import Stacks, StackState
 from infra.deploy.artifact_store import ArtifactBucket
 from infra.deploy.bucket_policy import NEW_BUCKET, bucket_fixes
+from infra.deploy.changeset import MAX_TEMPLATE_BODY, compact_template, fits_template_body
 from infra.deploy.errors import ArtifactNotFound, DeployError, DeployUsageError
 from infra.deploy.monitoring_step import plan_monitoring
 from infra.deploy.plan import Plan
@@ -22,6 +24,7 @@ from infra.deploy.steps import (
     Preparation,
     SecureBucket,
     UploadArtifact,
+    UploadTemplate,
 )
 from infra.deploy.template_diff import resource_changes
 from infra.targets.base import Connection, TargetKind
@@ -89,6 +92,7 @@ def plan_deploy(
         raise ArtifactNotFound(req.artifact.digest, (f"{req.options.build_dir}/*.zip", location))
     else:
         prepare.append(UploadArtifact(req.artifact.path, location))
+    template_url = template_source(req, bucket, bucket_exists, prepare, in_place)
     creates = state is None or not state.holds_resources
     if creates:
         prepare.append(BootstrapStack(names.stack, names.deployments_table))
@@ -114,4 +118,26 @@ def plan_deploy(
         in_place=tuple(in_place),
         role_arn=req.config.deploy.cloudformation_role_arn(conn.account_id, req.config.region),
         monitoring=plan_monitoring(req.config, on_emulator),
+        template_url=template_url,
     )
+
+
+def template_source(
+    req: DeployRequest,
+    bucket: ArtifactBucket,
+    bucket_exists: bool,
+    prepare: list[Preparation],
+    in_place: list[str],
+) -> str | None:
+    """None: the compact template fits TemplateBody. Else its TemplateURL in the artifact
+    bucket, with the upload as a step unless that content is there already."""
+    body = compact_template(req.template_body)
+    if fits_template_body(body):
+        return None
+    digest = hashlib.sha256(body.encode()).hexdigest()
+    location = bucket.template_location(digest)
+    if bucket_exists and bucket.has_template(digest):
+        in_place.append(f"template {location}")
+    else:
+        prepare.append(UploadTemplate(location, len(body.encode()), MAX_TEMPLATE_BODY))
+    return bucket.template_url(digest, req.config.region)

@@ -50,6 +50,22 @@ class UploadArtifact:
 
 
 @dataclass(frozen=True)
+class UploadTemplate:
+    """The template is over CloudFormation's TemplateBody limit: the change set reads it from
+    the artifact bucket (content-addressed key) by TemplateURL."""
+
+    location: str
+    size: int
+    limit: int
+
+    def describe(self) -> str:
+        return (
+            f"upload the template ({self.size:,} bytes, over the {self.limit:,}-byte "
+            f"TemplateBody limit) to {self.location}"
+        )
+
+
+@dataclass(frozen=True)
 class BootstrapStack:
     """First deploy: the stack is created with its deployments table only, the lock's home."""
 
@@ -63,7 +79,7 @@ class BootstrapStack:
         )
 
 
-Preparation = CreateBucket | SecureBucket | UploadArtifact | BootstrapStack
+Preparation = CreateBucket | SecureBucket | UploadArtifact | UploadTemplate | BootstrapStack
 
 
 @dataclass(frozen=True)
@@ -131,6 +147,7 @@ class DeployPlan:
     in_place: tuple[str, ...] = ()
     role_arn: str | None = None  # the CloudFormation service role every change set runs under
     monitoring: EnsureMonitoring | None = None  # after verification (None: not checked)
+    template_url: str | None = None  # set when the template goes by TemplateURL (too big)
 
     @property
     def creates_stack(self) -> bool:

@@ -24,6 +24,7 @@ from infra.clock import Clock, SystemClock
 from infra.config import load_environment
 from infra.config.model import EnvironmentConfig
 from infra.errors import InfraError
+from infra.operations.users.local_identity import LocalIdentity, ensure_local_identity
 from infra.targets.local import LocalTarget
 from infra.targets.local_state import (
     ServedApp,
@@ -67,6 +68,19 @@ class AppRunner(Protocol):
         ...
 
     def stop(self, handle: str) -> bool: ...
+
+
+def ensure_identity(target: LocalTarget, config: EnvironmentConfig) -> LocalIdentity | None:
+    """The environment's user pool and app client on the emulator (created when missing: the
+    emulator's CloudFormation skips Cognito); None when an external provider issues tokens."""
+    if config.identity.provider != "cognito":
+        return None
+    try:
+        return ensure_local_identity(target.clients(config.region), config)
+    except AwsError as exc:
+        raise AppServingError(
+            f"cannot create {config.name}'s user pool on the emulator at {target.endpoint}: {exc}"
+        ) from None
 
 
 def app_settings(
@@ -139,6 +153,7 @@ class LocalApps:
         self._caller_env = os.environ if caller_env is None else caller_env
         self._clock = clock or SystemClock()
         self._ports: dict[str, int] = {}
+        self.identities: dict[str, LocalIdentity] = {}  # what serve() ensured, per env
 
     def port(self, env: str) -> int:
         """`env`'s port: its recorded one (a redeploy keeps its URL), else a free one, kept
@@ -159,7 +174,16 @@ class LocalApps:
         settings = app_settings(
             self._target, config, digest, local_keys(self._repo).public_pem, self._caller_env
         )
+        identity = ensure_identity(self._target, config)  # after: only for a deployed env
+        if identity is not None:
+            self.identities[env] = identity
+            settings.update(identity.app_environment())
         chosen = self.port(env) if port is None else port
+        previous = read_app(self._repo, env)
+        if previous is not None and previous.runner == self._runner.name:
+            # A redeploy replaces the app: left running, it would keep the port (and its old
+            # settings) while the new one fails to bind.
+            self._runner.stop(previous.handle)
         handle = self._runner.start(env, bundle, digest, chosen, settings)
         url = app_url(chosen)
         try:

@@ -30,9 +30,17 @@ class LocalLifecycle:
         if kind != SERVE_AFTER or not passed or self._apps is None:
             return None
         served = self._apps.serve(env)
-        return (
+        line = (
             f"serving {env}: {served.url} ({served.runner} {served.handle}, digest "
             f"{served.digest[:12]}), from the deployed artifact"
+        )
+        identity = self._apps.identities.get(env)
+        if identity is None:
+            return line
+        made = f"created {' and '.join(identity.created)}" if identity.created else "existing"
+        return (
+            f"{line}\n  user pool {identity.pool.pool_id} on the emulator ({made}); the app "
+            "trusts its tokens and the local release key"
         )
 
     def close(self) -> str | None:

@@ -75,6 +75,14 @@ ARTIFACT_KEY_FORMAT = "lambda/{digest}.zip"
 _DIGEST = re.compile(DIGEST_PATTERN)
 
 
+def template_key(digest: str) -> str:
+    """The S3 key of a stack template with this sha256 (hex), in the artifact bucket: a
+    template over TemplateBody's limit reaches CloudFormation as a TemplateURL from there."""
+    if not _DIGEST.fullmatch(digest):
+        raise ValueError(f"template digest must be 64 lowercase hex characters, got {digest!r}")
+    return f"templates/{digest}.json"
+
+
 def artifact_key(digest: str) -> str:
     """The S3 key of the Lambda zip with this sha256 digest (hex), in the artifact bucket."""
     if not _DIGEST.fullmatch(digest):

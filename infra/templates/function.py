@@ -13,7 +13,7 @@ from infra.config.model import EnvironmentConfig
 from infra.config.runtime import LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME
 from infra.templates import contract
 from infra.templates.identity import TokenIssuer
-from infra.templates.metadata import checkov_skips
+from infra.templates.metadata import LOG_GROUP_KMS_SKIP, checkov_skips
 from infra.templates.parameters import NEW_VERSION_CONDITION, Parameters
 from infra.templates.storage import Storage
 
@@ -31,12 +31,7 @@ LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 TRACE_ACTIONS = ("xray:PutTelemetryRecords", "xray:PutTraceSegments")
 # Powertools Tracer stays inert where this is true (and outside Lambda anyway).
 ENV_TRACE_DISABLED = "POWERTOOLS_TRACE_DISABLED"
-
-LOG_GROUP_KMS_SKIP = (
-    "CKV_AWS_158",
-    "CloudWatch Logs encrypts at rest by default; the app never logs secrets or tokens, so a "
-    "customer managed key would add cost without protecting anything more.",
-)
+__all__ = ["LOG_GROUP_KMS_SKIP", "Function", "add_function"]
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from typing import Any
 from troposphere import Ref, Sub, Template, cognito
 
 from infra.config.model import EnvironmentConfig
+from infra.templates.token_claims import POOL_TIER, add_token_claims
 
 # Sign-in flows of the app client: SRP for browsers, password for the CLI and the E2E suite
 # (TLS protects it), refresh tokens for both. No client secret: the client is public.
@@ -60,6 +61,7 @@ def pool_properties(config: EnvironmentConfig) -> dict[str, Any]:
         },
         "MfaConfiguration": _MFA[identity.mfa],
         "DeletionProtection": "ACTIVE" if config.retain_data else "INACTIVE",
+        "UserPoolTier": POOL_TIER,  # V2_0 token triggers (infra/templates/token_claims.py)
     }
     if identity.mfa != "off":
         props["EnabledMfas"] = ["SOFTWARE_TOKEN_MFA"]
@@ -94,6 +96,7 @@ def add_identity(template: Template, config: EnvironmentConfig) -> TokenIssuer:
     pool = cognito.UserPool.from_dict("UserPool", pool_properties(config))
     pool.DeletionPolicy = pool.UpdateReplacePolicy = policy
     template.add_resource(pool)
+    add_token_claims(template, config, pool)
     client = cognito.UserPoolClient.from_dict("UserPoolClient", client_properties(config))
     client.UserPoolId = Ref(pool)
     template.add_resource(client)

@@ -13,6 +13,10 @@ emulator service of this Dagger session; `--target aws` takes credentials only a
 `--aws-access-key-id env:AWS_ACCESS_KEY_ID` `--aws-secret-access-key env:AWS_SECRET_ACCESS_KEY`
 `[--aws-session-token env:AWS_SESSION_TOKEN]`. The per-stage and per-kind functions are made
 from the catalog (`pipeline.engines.dagger.functions`): adding a stage adds its function.
+
+Operations: `report --env E --kind daily|weekly --target aws` (credentials as above) returns the
+report folder (report.md, report.json, PNG charts): ops.yml exports it with `export --path
+build/reports/ops`.
 """
 
 import dagger
@@ -25,7 +29,7 @@ from pipeline.catalog import (
     GITHUB_TOKEN_SECRET,
     SMOKE_TOKEN_SECRET,
 )
-from pipeline.engines.dagger import release
+from pipeline.engines.dagger import operations, release
 from pipeline.engines.dagger.checks import check, collect_reports, secret_inputs
 from pipeline.engines.dagger.functions import (
     Actor,
@@ -33,6 +37,7 @@ from pipeline.engines.dagger.functions import (
     AwsSecretKey,
     AwsSessionToken,
     Commit,
+    Env,
     GithubToken,
     SmokeToken,
     Source,
@@ -41,6 +46,7 @@ from pipeline.engines.dagger.functions import (
     never_cached,
     with_catalog_functions,
 )
+from pipeline.engines.dagger.operations import ReportKind
 from pipeline.engines.dagger.stages import (
     MissingSecret,
     PipelineError,
@@ -123,3 +129,23 @@ class Pipeline:
             dag, CATALOG, stages, source, request, with_needs=True
         )
         return await release.report(runs)
+
+    @never_cached
+    async def report(
+        self,
+        source: Source,
+        env: Env,
+        kind: ReportKind = "daily",
+        target: Target = "aws",
+        aws_access_key_id: AwsKeyId = None,
+        aws_secret_access_key: AwsSecretKey = None,
+        aws_session_token: AwsSessionToken = None,
+    ) -> dagger.Directory:
+        """The daily or weekly operational report of an environment on AWS (availability and
+        error budget, alarms, deployments, DORA metrics, cost): report.md, report.json and PNG
+        charts, e.g. `export --path build/reports/ops` (runs in any environment)."""
+        values = (aws_access_key_id, aws_secret_access_key, aws_session_token)
+        return await operations.report_directory(
+            dag, CATALOG, source, kind, env, target,
+            dict(zip(AWS_SECRETS, values, strict=True)), release.new_run_id(),
+        )  # fmt: skip

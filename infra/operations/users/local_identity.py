@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from app.settings import Var
 from infra.aws.clients import AwsClients
 from infra.aws.cognito import CognitoUser, PoolUsers, SignIn, Tokens, UserPools
 from infra.config.model import EnvironmentConfig
@@ -34,12 +35,13 @@ class LocalIdentity:
         return f"{self.emulator_url.rstrip('/')}/{self.pool.pool_id}/.well-known/jwks.json"
 
     def app_environment(self) -> dict[str, str]:
-        """The app's auth variables for trusting the emulator's pool (instead of the PEM key:
-        drop EI_JWT_PUBLIC_KEY when applying these)."""
+        """The app's variables for trusting the emulator's pool as a second issuer, next to
+        the local release key (which stays the app's own: its tokens carry scopes and sites;
+        the emulator runs no pre-token-generation trigger, so the pool's tokens carry none)."""
         return {
-            "EI_JWT_ISSUER": self.pool.issuer,
-            "EI_JWT_AUDIENCE": self.pool.client_id,
-            "EI_JWT_JWKS_URL": self.jwks_url,
+            Var.JWT_EXTRA_ISSUER.value: self.pool.issuer,
+            Var.JWT_EXTRA_AUDIENCE.value: self.pool.client_id,
+            Var.JWT_EXTRA_JWKS_URL.value: self.jwks_url,
         }
 
 

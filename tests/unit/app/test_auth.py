@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import time
+from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -15,6 +16,7 @@ from app.auth import (
     LEEWAY_S,
     JwksKeys,
     KeysUnavailable,
+    StaticKey,
     TokenRejected,
     TokenVerifier,
     audience_matches,
@@ -22,6 +24,7 @@ from app.auth import (
     token_use_problem,
 )
 from app.authz import ALL_SCOPES
+from app.settings import ExtraIssuer
 
 from .support import AUDIENCE, ISSUER, SITES, keys, other_keys, settings, token
 
@@ -224,8 +227,47 @@ def test_jwks_failures_are_classified(error: Exception, expected: type[Exception
 
 
 def test_verifier_builds_a_jwks_source_from_settings() -> None:
-    from dataclasses import replace
-
     auth = replace(settings().auth, public_key_pem=None, jwks_url="https://cognito.test/jwks")
     verifier = TokenVerifier(auth)
-    assert isinstance(verifier._keys, JwksKeys)
+    assert isinstance(verifier._trusted[auth.issuer].keys, JwksKeys)
+
+
+def test_a_second_issuer_is_verified_with_its_own_keys_and_audience() -> None:
+    """The local target: the release key and the emulator's user pool, side by side."""
+    pool = ExtraIssuer(COGNITO, "pool-client", "http://127.0.0.1:1/jwks.json")
+    verifier = TokenVerifier(
+        replace(settings().auth, extra=pool), extra_keys=StaticKey(other_keys().public_pem)
+    )
+    first = verifier.verify(token(subject="dev-key"))
+    assert first.scopes == frozenset(ALL_SCOPES)
+    pool_claims = {USE: "access", "client_id": "pool-client"}
+    pooled = token(
+        keys=other_keys(),
+        issuer=COGNITO,
+        audience=None,
+        subject="pool-user",
+        scopes=(),
+        sites=(),
+        extra=pool_claims,
+    )
+    principal = verifier.verify(pooled)
+    assert (principal.subject, principal.scopes, principal.sites) == (
+        "pool-user",
+        frozenset(),
+        frozenset(),
+    )
+    # each issuer only with its own keys and audience
+    for forged in (
+        token(keys=keys(), issuer=COGNITO, audience=None, extra=pool_claims),
+        token(
+            keys=other_keys(),
+            issuer=COGNITO,
+            audience=None,
+            extra={**pool_claims, "client_id": "x"},
+        ),
+        token(keys=other_keys()),
+    ):
+        with pytest.raises(TokenRejected):
+            verifier.verify(forged)
+    with pytest.raises(TokenRejected, match="InvalidIssuerError"):
+        verifier.verify(token(issuer="https://elsewhere.test"))

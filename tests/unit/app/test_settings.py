@@ -4,6 +4,7 @@ import pytest
 
 from app.settings import SettingsError, load_settings
 
+from .support import ISSUER as ISSUER_OF_BASE
 from .support import base_environ
 
 
@@ -134,3 +135,59 @@ def test_fault_seed_is_parsed() -> None:
 )
 def test_resource_server(value: str | None, expected: str) -> None:
     assert load_settings(env(EI_JWT_RESOURCE_SERVER=value)).auth.resource_server == expected
+
+
+EXTRA = {
+    "EI_JWT_EXTRA_ISSUER": "https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Pool1",
+    "EI_JWT_EXTRA_AUDIENCE": "client-1",
+    "EI_JWT_EXTRA_JWKS_URL": "http://127.0.0.1:5000/eu-west-1_Pool1/.well-known/jwks.json",
+}
+
+
+def test_a_second_issuer_is_trusted_next_to_the_first() -> None:
+    auth = load_settings(env(**EXTRA)).auth
+    assert auth.public_key_pem is not None  # the first issuer is unchanged
+    assert auth.extra is not None
+    assert (auth.extra.issuer, auth.extra.audience) == (
+        EXTRA["EI_JWT_EXTRA_ISSUER"],
+        "client-1",
+    )
+    assert load_settings(env()).auth.extra is None
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({**EXTRA, "EI_JWT_EXTRA_AUDIENCE": None}, "set EI_JWT_EXTRA_AUDIENCE too"),
+        ({"EI_JWT_EXTRA_ISSUER": "https://x"}, "EI_JWT_EXTRA_AUDIENCE, EI_JWT_EXTRA_JWKS_URL too"),
+        ({**EXTRA, "EI_JWT_EXTRA_ISSUER": ISSUER_OF_BASE}, "same issuer as EI_JWT_ISSUER"),
+        ({**EXTRA, "EI_JWT_EXTRA_JWKS_URL": "http://emulator:5000/p/jwks.json"}, "https://"),
+    ],
+)
+def test_a_half_configured_second_issuer_is_refused(
+    changes: dict[str, str | None], message: str
+) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(env(**changes))
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "url", "ok"),
+    [
+        ("http://emulator:5000", "http://emulator:5000/p/.well-known/jwks.json", True),
+        ("http://emulator:5000/", "http://emulator:5000/p/.well-known/jwks.json", True),
+        ("http://emulator:5000", "http://emulator:50001/p/.well-known/jwks.json", False),
+        ("http://emulator:5000", "http://elsewhere:5000/p/.well-known/jwks.json", False),
+        (None, "http://emulator:5000/p/.well-known/jwks.json", False),
+        (None, "https://cognito-idp.eu-west-1.amazonaws.com/p/.well-known/jwks.json", True),
+    ],
+)
+def test_plain_http_keys_only_from_the_emulator_the_app_uses(
+    endpoint: str | None, url: str, ok: bool
+) -> None:
+    changes = {**EXTRA, "EI_JWT_EXTRA_JWKS_URL": url, "AWS_ENDPOINT_URL": endpoint}
+    if ok:
+        assert load_settings(env(**changes)).auth.extra is not None
+    else:
+        with pytest.raises(SettingsError, match="EI_JWT_EXTRA_JWKS_URL must be an https://"):
+            load_settings(env(**changes))

@@ -84,6 +84,7 @@ class Script:
     engine_error: str = ""
     failed_exec: tuple[str, ...] = ()  # an install exec that failed: the SDK raises ExecError
     digest_file: str = f"{'ab' * 32}  lambda.zip\n"  # what the build stage wrote
+    stderr: str = ""  # what an exec run with expect=ANY printed to stderr
 
 
 @dataclass
@@ -183,6 +184,9 @@ class FakeContainer:
             raise dagger.DaggerError(script.engine_error)
         return script.exit_code
 
+    async def stderr(self) -> str:
+        return self.client.script(self.stage).stderr
+
     async def read(self, path: str) -> str:
         if path.endswith("/token"):
             return PLAINTEXT_TOKEN
@@ -207,9 +211,6 @@ class FakeContainer:
 
     async def stdout(self) -> str:
         return f"runner output of {self.stage} (secrets scrubbed by Dagger)\n"
-
-    async def stderr(self) -> str:
-        return ""
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from pipeline.cli import (
     environment_commands,
     local_stack,
     monitoring_commands,
+    operations_commands,
     restore_command,
     stage_commands,
 )
@@ -70,6 +71,12 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return local_stack.stack_down(args, console)
     if action == "restore":
         return restore_command.restore_command(args)
+    if action == "users":
+        return operations_commands.users(args)
+    if action == "report":
+        return operations_commands.report(args)
+    if action == "diagnose":
+        return operations_commands.diagnose_command(args)
     raise UsageError(f"unknown action {action!r}")
 
 

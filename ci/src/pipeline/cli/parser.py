@@ -131,6 +131,34 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     down.add_argument("where", choices=("local",))
     repo_option(down)
     down.set_defaults(action="down")
+    users = commands.add_parser(
+        "users", help="create|reset-password|disable|list the users of an environment's pool"
+    )
+    users.add_argument("what", metavar="create|reset-password|disable|list")
+    env_option(users, "dev, staging or prod")
+    users.add_argument("--user", help="the user's e-mail address (all but list)")
+    users.add_argument("--approved-by", help="who approved it (required for prod's changes)")
+    target_option(users)
+    repo_option(users)
+    users.set_defaults(action="users")
+    report = commands.add_parser(
+        "report", help="the daily|weekly operational report of an environment (md, json, PNG)"
+    )
+    report.add_argument("kind", metavar="daily|weekly")
+    env_option(report, "dev, staging or prod")
+    report.add_argument("--out", type=Path, help="folder for the files (build/reports/ops)")
+    target_option(report)
+    repo_option(report)
+    report.set_defaults(action="report")
+    diagnose = commands.add_parser(
+        "diagnose", help="run the troubleshooting checks of an environment (exit 1: a check failed)"
+    )
+    env_option(diagnose, "dev, staging or prod")
+    diagnose.add_argument("--symptom", help="run only that symptom's tree (e.g. 500s)")
+    diagnose.add_argument("--json", action="store_true", help="one JSON document")
+    target_option(diagnose)
+    repo_option(diagnose)
+    diagnose.set_defaults(action="diagnose")
     return parser
 
 

@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess  # nosec B404 - the host runner starts uvicorn with a fixed argv
 import sys
+import time
 import zipfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -26,6 +27,7 @@ NAMESPACE_ENV = "PIPELINE_LOCAL_NAMESPACE"
 # The host runner's files per environment, under .pipeline/local/apps/<env>/.
 LOG_FILE = "app.log"
 PID_FILE = "app.pid"
+STOP_TIMEOUT_S = 10.0  # uvicorn exits on SIGTERM well within this
 
 Say = Callable[[str], None]
 
@@ -158,6 +160,7 @@ class HostAppRunner:
         if not _is_our_server(pid):
             return False
         os.kill(pid, signal.SIGTERM)
+        _wait_gone(pid)  # a redeploy starts its successor on the same port next
         return True
 
 
@@ -167,6 +170,13 @@ def app_runner_for(engine: Engine, repo: Path, say: Say) -> AppRunner:
     if engine.name == "docker" and client is not None:
         return DockerAppRunner(client, repo, say)
     return HostAppRunner(repo)
+
+
+def _wait_gone(pid: int, timeout_s: float = STOP_TIMEOUT_S) -> None:
+    """Until the server `pid` exited (its port is free again), at most `timeout_s`."""
+    deadline = time.monotonic() + timeout_s
+    while _is_our_server(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def _is_our_server(pid: int) -> bool:

@@ -6,16 +6,17 @@ from __future__ import annotations
 
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.auth import TokenVerifier
+from app.auth import TokenRejected, TokenVerifier
 from app.local.provision import create_bucket, create_table
 from app.main import create_app
 from app.services import Services
-from app.settings import AuthSettings, FaultSettings, Settings
+from app.settings import FaultSettings, Settings, load_extra_issuer
 from app.storage.clients import build_clients
 from infra.aws import AwsClients, Endpoint
 from infra.aws.cognito import SignInRefused
@@ -28,6 +29,7 @@ from infra.operations.users.commands import render_users, run_users
 from infra.operations.users.local_identity import add_test_user, ensure_local_identity, sign_in
 from infra.operations.users.plan import ApprovalRequired, UnknownUser, UserAction, UsersRequest
 from infra.operations.users.pool import find_pool
+from tests.unit.app import support
 
 pytestmark = pytest.mark.emulator
 REGION = "eu-west-1"
@@ -188,25 +190,30 @@ def test_prod_changes_need_an_approver_and_unknown_users_list_the_known(
 def test_the_app_verifies_the_emulators_tokens_through_its_jwks(
     clients: AwsClients, moto_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The pool is the app's second issuer, next to the release key (what local serving sets
+    up). Its access tokens are verified through the emulator's JWKS; its ID tokens are refused
+    as on AWS; and since the emulator runs no pre-token-generation trigger, its tokens carry
+    none of the API's scopes: verified, then refused with 403 (the documented gap)."""
     identity = ensure_local_identity(clients, load_environment("dev"))
     add_test_user(clients, identity.pool, "cara@example.com", PASSWORD)
     tokens = sign_in(clients, identity.pool, "cara@example.com", PASSWORD)
-    env = identity.app_environment()
-    auth = AuthSettings(
-        issuer=env["EI_JWT_ISSUER"],
-        audience=env["EI_JWT_AUDIENCE"],
-        jwks_url=env["EI_JWT_JWKS_URL"],
-        public_key_pem=None,
-    )
+    extra = load_extra_issuer(identity.app_environment())
+    assert extra is not None
+    assert (extra.issuer, extra.jwks_url) == (identity.pool.issuer, identity.jwks_url)
+    auth = replace(support.settings().auth, extra=extra)
     from infra.operations.diagnose.probes import probe_jwks
 
     served = probe_jwks(identity.jwks_url)
     assert (served.reachable, served.keys) == (True, 1)
     assert probe_jwks("http://127.0.0.1:9/none/.well-known/jwks.json").reachable is False
     verifier = TokenVerifier(auth)
-    assert verifier.verify(tokens.access_token).subject == verifier.verify(tokens.id_token).subject
+    principal = verifier.verify(tokens.access_token)
+    assert principal.subject
+    assert principal.scopes == frozenset() and principal.sites == frozenset()
+    with pytest.raises(TokenRejected, match="token_use 'id' is not 'access'"):
+        verifier.verify(tokens.id_token)  # Cognito ID tokens carry token_use id; moto's too
     refreshed = identity_refresh(clients, identity.pool.client_id, tokens.refresh_token)
-    assert verifier.verify(refreshed).subject
+    assert verifier.verify(refreshed).subject == principal.subject
 
     for name, value in {
         "AWS_ENDPOINT_URL": moto_endpoint,
@@ -230,9 +237,14 @@ def test_the_app_verifies_the_emulators_tokens_through_its_jwks(
     )
     app = create_app(svc=Services(settings, clients=lambda: storage))
     with TestClient(app) as api:
-        signed_in = api.get("/sites/nowhere", headers={"Authorization": f"Bearer {refreshed}"})
+        pool_user = api.get("/sites/nowhere", headers={"Authorization": f"Bearer {refreshed}"})
+        release_key = api.get("/sites/nowhere", headers=support.auth_header(sites=("nowhere",)))
+        id_token = api.get("/sites/nowhere", headers={"Authorization": f"Bearer {tokens.id_token}"})
         anonymous = api.get("/sites/nowhere")
-    assert signed_in.status_code == 404  # past the token check: the site does not exist
+    assert pool_user.status_code == 403  # verified, but no trigger added the API's scopes
+    assert "readings:read" in pool_user.headers["WWW-Authenticate"]
+    assert release_key.status_code == 404  # the release key's tokens still work: no such site
+    assert id_token.status_code == 401
     assert anonymous.status_code == 401
 
 

@@ -17,6 +17,7 @@ import boto3
 import pytest
 
 from infra.config import LAMBDA_RUNTIME, load_environment
+from infra.deploy.changeset import compact_template, fits_template_body
 from infra.templates import contract, render_template
 
 pytestmark = pytest.mark.emulator
@@ -43,10 +44,17 @@ def test_dev_stack_creates_with_its_outputs(aws_env: str) -> None:
     s3.put_object(Bucket="artifacts-test", Key=contract.artifact_key(digest), Body=body)
 
     config = load_environment("dev")
+    # Over TemplateBody's 51,200 bytes (moto would not refuse it; AWS does): by TemplateURL,
+    # as the deployer sends it.
+    template = compact_template(render_template(config))
+    assert not fits_template_body(template)
+    template_digest = hashlib.sha256(template.encode()).hexdigest()
+    key = contract.template_key(template_digest)
+    s3.put_object(Bucket="artifacts-test", Key=key, Body=template.encode())
     cloudformation = client("cloudformation", aws_env)
     cloudformation.create_stack(
         StackName=config.names.stack,
-        TemplateBody=render_template(config),
+        TemplateURL=f"https://artifacts-test.s3.{REGION}.amazonaws.com/{key}",
         Capabilities=["CAPABILITY_IAM"],
         Parameters=[
             {"ParameterKey": contract.PARAM_ARTIFACT_BUCKET, "ParameterValue": "artifacts-test"},

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from infra.operations.users.local_identity import LocalIdentity
+from infra.operations.users.pool import PoolRef
 from infra.targets import local_apps
 from infra.targets.local import LocalTarget
 from infra.targets.local_apps import AppServingError, LocalApps, stop_served, wait_until_answering
@@ -65,15 +67,25 @@ def repo(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def deployed(monkeypatch: pytest.MonkeyPatch, digest: str) -> None:
+POOL = LocalIdentity(PoolRef("eu-west-1_pool", "client1", "eu-west-1"), TARGET.endpoint, ())
+
+
+def deployed(
+    monkeypatch: pytest.MonkeyPatch, digest: str, identity: LocalIdentity | None = POOL
+) -> None:
     def settings(
-        target: LocalTarget, config: Any, bundle_digest: str, pem: str, caller: Mapping[str, str]
+        target: LocalTarget,
+        config: Any,
+        bundle_digest: str,
+        pem: str,
+        caller: Mapping[str, str],
     ) -> dict[str, str]:
         if digest != bundle_digest:
             raise AppServingError("dev runs another digest: deploy this build first")
         return {"EI_ARTIFACT_DIGEST": digest, "AWS_ENDPOINT_URL": target.endpoint}
 
     monkeypatch.setattr(local_apps, "app_settings", settings)
+    monkeypatch.setattr(local_apps, "ensure_identity", lambda target, config: identity)
 
 
 def test_serve_starts_the_app_and_records_it(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,6 +102,29 @@ def test_serve_starts_the_app_and_records_it(repo: Path, monkeypatch: pytest.Mon
     ((env, port, environ),) = runner.started
     assert (env, port) == ("dev", 8111)
     assert environ["AWS_ENDPOINT_URL"] == "http://127.0.0.1:5"
+    # the emulator's pool is trusted next to the local release key
+    assert environ["EI_JWT_EXTRA_ISSUER"] == POOL.pool.issuer
+    assert environ["EI_JWT_EXTRA_JWKS_URL"] == (
+        "http://127.0.0.1:5/eu-west-1_pool/.well-known/jwks.json"
+    )
+
+
+def test_a_redeploy_stops_the_app_it_replaces_first(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed(monkeypatch, DIGEST_OF_ZIP)
+    monkeypatch.setattr(local_apps, "wait_until_answering", lambda url, alive, clock: None)
+    write_app(repo, ServedApp("dev", "http://127.0.0.1:8111", 8111, DIGEST_OF_ZIP, "host", "7"))
+    write_app(repo, ServedApp("qa", "http://127.0.0.1:8112", 8112, DIGEST_OF_ZIP, "host", "8"))
+    runner = FakeRunner()
+    LocalApps(repo, runner, TARGET, caller_env={}).serve("dev", port=8111)
+    assert runner.stopped == ["7"]  # dev's previous app only, before the new one started
+    assert [env for env, _, _ in runner.started] == ["dev"]
+    # an app another runner serves is not this runner's to stop (its handle means nothing here)
+    write_app(repo, ServedApp("dev", "http://127.0.0.1:8111", 8111, DIGEST_OF_ZIP, "docker", "c"))
+    host = FakeRunner()
+    LocalApps(repo, host, TARGET, caller_env={}).serve("dev", port=8111)
+    assert host.stopped == []
 
 
 def test_serve_refuses_a_build_that_is_not_deployed(
@@ -161,6 +196,32 @@ def test_the_lifecycle_serves_an_env_after_its_deploy_passed(
     assert len(runner.started) == int(serves)
     if serves:
         assert line is not None and line.startswith("serving dev: http://127.0.0.1:")
+        assert "user pool eu-west-1_pool on the emulator (existing)" in line
+
+
+def test_the_lifecycle_says_which_pool_it_created(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = LocalIdentity(POOL.pool, TARGET.endpoint, ("user pool p", "app client c"))
+    deployed(monkeypatch, DIGEST_OF_ZIP, made)
+    monkeypatch.setattr(local_apps, "wait_until_answering", lambda url, alive, clock: None)
+    lifecycle = LocalLifecycle(TARGET, LocalApps(repo, FakeRunner(), TARGET, caller_env={}))
+    line = lifecycle.after_stage("deploy", "dev", True)
+    assert line is not None and "(created user pool p and app client c)" in line
+
+
+def test_an_external_identity_provider_serves_without_a_pool(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deployed(monkeypatch, DIGEST_OF_ZIP, None)
+    monkeypatch.setattr(local_apps, "wait_until_answering", lambda url, alive, clock: None)
+    runner = FakeRunner()
+    line = LocalLifecycle(TARGET, LocalApps(repo, runner, TARGET, caller_env={})).after_stage(
+        "deploy", "dev", True
+    )
+    assert line is not None and "user pool" not in line
+    ((_, _, environ),) = runner.started
+    assert "EI_JWT_EXTRA_ISSUER" not in environ
 
 
 def test_a_dry_run_lifecycle_serves_nothing_and_stops_the_emulator_it_started() -> None:

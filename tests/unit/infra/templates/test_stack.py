@@ -166,7 +166,12 @@ def test_sizing_comes_from_the_config(
 def test_log_groups_keep_logs_for_the_configured_days(template: dict[str, Any]) -> None:
     config = load_environment(template["Outputs"][contract.OUT_ENVIRONMENT]["Value"])
     groups = resources_of_type(template, "AWS::Logs::LogGroup")
-    assert set(groups) == {"FunctionLogGroup", "AccessLogGroup", "NotifierLogGroup"}
+    assert set(groups) == {
+        "FunctionLogGroup",
+        "AccessLogGroup",
+        "NotifierLogGroup",
+        "TokenClaimsLogGroup",
+    }
     assert {g["Properties"]["RetentionInDays"] for g in groups.values()} == {
         config.log_retention_days
     }

@@ -3,8 +3,9 @@
 `auth --out DIR` writes the public half of a throwaway RS256 key pair and a smoke-test token
 signed by it (`public.pem`, `token`). `serve --env E ...` configures the app like E's deployed
 function (its environment as the emulator's Lambda API reports it, auth switched to the local
-key, AWS to the emulator: `infra.targets.local_apps.app_settings`, as the host's local target
-does) and replaces itself with uvicorn serving the unpacked bundle. Never used on AWS.
+key plus the environment's user pool created on the emulator, AWS to the emulator:
+`infra.targets.local_apps.app_settings`, as the host's local target does) and replaces itself
+with uvicorn serving the unpacked bundle. Never used on AWS.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ def app_env(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, s
     from infra.config import load_environment
     from infra.errors import InfraError
     from infra.targets.local import LocalTarget
-    from infra.targets.local_apps import app_settings
+    from infra.targets.local_apps import app_settings, ensure_identity
 
     bundle = Path(args.bundle)
     if not bundle.is_file():
@@ -58,6 +59,9 @@ def app_env(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, s
         config = load_environment(args.env)
         target = LocalTarget(args.emulator_url)
         settings = app_settings(target, config, sha256_of(bundle), public_pem, environ)
+        identity = ensure_identity(target, config)  # as the host's local target does
+        if identity is not None:
+            settings.update(identity.app_environment())
     except InfraError as exc:
         raise LauncherError(str(exc)) from None
     # The bundle's code and dependencies; uvicorn comes from the toolchain's venv.

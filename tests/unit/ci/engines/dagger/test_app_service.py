@@ -14,6 +14,9 @@ import pytest
 
 from infra.aws.errors import AwsCallFailed
 from infra.aws.lambda_ import LambdaFunctions
+from infra.operations.users.local_identity import LocalIdentity
+from infra.operations.users.pool import PoolRef
+from infra.targets import local_apps
 from pipeline.engines.dagger import app_service as launcher
 
 
@@ -64,6 +67,8 @@ def stub_function(monkeypatch: pytest.MonkeyPatch, variables: dict[str, str]) ->
         return variables
 
     monkeypatch.setattr(LambdaFunctions, "environment", read)
+    pool = LocalIdentity(PoolRef("eu-west-1_p", "c1", "eu-west-1"), "http://emulator:5000", ())
+    monkeypatch.setattr(local_apps, "ensure_identity", lambda target, config: pool)
 
 
 def test_serve_replaces_itself_with_uvicorn_configured_like_the_function(
@@ -89,6 +94,9 @@ def test_serve_replaces_itself_with_uvicorn_configured_like_the_function(
     assert env["AWS_ENDPOINT_URL"] == "http://emulator:5000"
     assert env["EI_JWT_PUBLIC_KEY"].startswith("-----BEGIN PUBLIC KEY-----")
     assert "EI_JWT_JWKS_URL" not in env
+    # the pool the launcher created on the emulator is trusted too (its JWKS on the emulator)
+    assert env["EI_JWT_EXTRA_JWKS_URL"] == "http://emulator:5000/eu-west-1_p/.well-known/jwks.json"
+    assert env["EI_JWT_EXTRA_AUDIENCE"] == "c1"
 
 
 @pytest.mark.parametrize(
