@@ -339,7 +339,7 @@ def test_reports_collects_every_stage_report_folder(client: FakeClient) -> None:
 # --- what Dagger registers --------------------------------------------------------------------
 
 
-RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "release"}
+RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "e2e", "perf", "release"}
 
 
 def test_the_module_exposes_one_documented_function_per_stage() -> None:

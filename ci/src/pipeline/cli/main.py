@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from pipeline.catalog import Catalog, validate
-from pipeline.cli import environment_commands, local_stack, stage_commands
+from pipeline.cli import environment_commands, local_stack, perf_commands, stage_commands
 from pipeline.cli.parser import build_parser
 from pipeline.errors import EXIT_OK, EXIT_USAGE, UsageError
 from pipeline.exits import REPORTED, report
@@ -58,6 +58,8 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return local_stack.stack_up(args, console)
     if action == "down":
         return local_stack.stack_down(args, console)
+    if action == "capacity":
+        return perf_commands.capacity(args)
     raise UsageError(f"unknown action {action!r}")
 
 

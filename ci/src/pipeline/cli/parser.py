@@ -102,4 +102,14 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     down.add_argument("where", choices=("local",))
     repo_option(down)
     down.set_defaults(action="down")
+    capacity = commands.add_parser(
+        "capacity",
+        help="an environment's capacity settings against the load a perf run sustained "
+        "within the SLO (from its results in build/reports/perf)",
+    )
+    env_option(capacity, "dev, staging or prod: whose settings to check")
+    capacity.add_argument("--results-from", help="whose perf results to use (default: --env)")
+    capacity.add_argument("--results", type=Path, help="a perf summary.json (default: latest)")
+    repo_option(capacity)
+    capacity.set_defaults(action="capacity")
     return parser

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from pipeline.release.entries import deploy, smoke, views
+from pipeline.release.entries import deploy, e2e, perf, smoke, views
 from pipeline.release.entries.context import EntryContext
 
 Entry = Callable[[EntryContext], None]
@@ -23,6 +23,8 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType(
         "smoke": smoke.run,
         "status": views.status,
         "history": views.history,
+        "e2e": e2e.run,
+        "perf": perf.run,
     }
 )
 
