@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from infra.config.perf import LoadProfile
 from infra.perf import journeys as j
@@ -55,21 +55,22 @@ ITEMS_PER_SITE = lc.QUERY_ITEMS + j.BATCH_SIZE
 
 @dataclass(frozen=True)
 class LocalCeiling:
-    """The emulator's ceilings for one run: `capacity` (probed now, or the recorded figures),
-    the data table's item count, and the share of the ceiling the load may use."""
+    """The emulator's ceilings for one run: `capacity` (probed now, or the recorded figures:
+    what the run is judged against), the data table's item count, the share of the ceiling the
+    load may use, and `recorded`: the figures that size the load while the emulator's ceiling
+    now leaves room for it, so that runs keep one load and find their baseline."""
 
     capacity: lc.EmulatorCapacity
     table_items: int = lc.QUERY_ITEMS
     headroom: float = lc.DEFAULT_HEADROOM
     note: str = ""  # e.g. why the recorded figures stand in for a probe
+    recorded: lc.EmulatorCapacity = lc.MEASURED
 
-    def settings(self, configured: LoadProfile) -> lc.LoadSettings:
-        """Users that each think the configured mean time, at most `headroom` of the ceiling
-        and at most the configured users (the cap sized for this machine's cores)."""
+    def _sized(self, capacity: lc.EmulatorCapacity, configured: LoadProfile) -> lc.LoadSettings:
         wait_s = (configured.wait_min_s + configured.wait_max_s) / 2
         ramp_s = configured.users / configured.spawn_rate_per_s
         return lc.perf_load(
-            self.capacity,
+            capacity,
             LOCUST_MIX,
             wait_s=wait_s,
             table_items=self.table_items,
@@ -77,6 +78,22 @@ class LocalCeiling:
             ramp_s=max(ramp_s, 1.0),
             max_users=configured.users,
         )
+
+    def settings(self, configured: LoadProfile) -> lc.LoadSettings:
+        """Users that each think the configured mean time, at most `headroom` of the recorded
+        ceiling and at most the configured users (the cap sized for this machine's cores);
+        sized from the ceiling now instead when that load would come near it (a busy machine)."""
+        planned = self._sized(self.recorded, configured)
+        now = lc.ceiling_rps(self.capacity, LOCUST_MIX, self.table_items)
+        if planned.expected_rps <= lc.NEAR_CEILING * now:
+            return planned
+        lowered = self._sized(self.capacity, configured)
+        basis = (
+            f"{lowered.basis}; sized from the ceiling measured now: the recorded figures' "
+            f"{planned.users} users would offer up to {planned.expected_rps:.1f} req/s, over "
+            f"{lc.NEAR_CEILING:.0%} of {now:.1f} req/s"
+        )
+        return replace(lowered, basis=basis)
 
     def local_load(self, configured: LoadProfile) -> LoadProfile | None:
         """The configured load with its users lowered to what the ceiling allows (and its

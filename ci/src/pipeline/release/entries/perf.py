@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 
 from infra.deploy.records import Outcome, RecordStore
+from infra.perf.capacity_command import REPORTS
 from infra.perf.endpoint import HttpEndpoint
 from infra.perf.gate import Verdict
 from infra.perf.local_ceiling import LocalCeiling, probe_ceiling
@@ -44,7 +45,7 @@ def run(ctx: EntryContext) -> None:
         env=ctx.env,
         target=target.kind.value,
         base_url=url,
-        out_dir=ctx.repo / "build" / "reports" / "perf" / ctx.env,
+        out_dir=report_dir(ctx.repo, ctx.env),
         digest=record.digest,
         commit=ctx.param(PARAM_COMMIT) or record.commit,
     )
@@ -61,6 +62,16 @@ def run(ctx: EntryContext) -> None:
     outcome = run_perf(ctx.config, request, ports)
     copy_step_summary(outcome, summary_file)
     raise_unless_successful(ctx.env, outcome)
+
+
+def report_dir(repo: Path, env: str) -> Path:
+    """build/reports/perf/<env>, relative when the entry runs in the repository (it does): the
+    report then names files a reader finds on the host too, not the container's /src/..."""
+    path = repo / REPORTS / env
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
 
 
 def generator_environ(ctx: EntryContext) -> dict[str, str]:

@@ -17,6 +17,7 @@ from pipeline.release.entries.perf import (
     copy_step_summary,
     generator_environ,
     raise_unless_successful,
+    report_dir,
 )
 from pipeline.release.errors import PerfGateFailed, StageDegraded
 
@@ -106,3 +107,14 @@ def test_the_verdict_block_becomes_the_stage_summary(tmp_path: Path) -> None:
     target.unlink()
     copy_step_summary(outcome(None), target)  # nothing judged: no block
     assert not target.exists()
+
+
+def test_the_report_names_files_relative_to_the_repository(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert report_dir(tmp_path, "dev") == Path("build/reports/perf/dev")
+    elsewhere = tmp_path / "other"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert report_dir(tmp_path, "dev") == tmp_path / "build/reports/perf/dev"
