@@ -140,11 +140,11 @@ class LocalCeiling:
         return None
 
 
-Probe = Callable[[str, str, str], lc.EmulatorCapacity]
+Probe = Callable[[str, str, str | None], lc.EmulatorCapacity]
 ItemCount = Callable[[str, str, str], int]
 
 
-def _probe(endpoint: str, region: str, table: str) -> lc.EmulatorCapacity:
+def _probe(endpoint: str, region: str, table: str | None) -> lc.EmulatorCapacity:
     from infra.targets.emulator_probe import probe
 
     return probe(endpoint, region, table)
@@ -175,13 +175,14 @@ def probe_ceiling(
 
     seeded = sites * ITEMS_PER_SITE
     try:
-        items = max(seeded, count(endpoint, region, table))
+        counted = count(endpoint, region, table)
     except (ProbeError, KeyError, ValueError) as exc:
         items, why = seeded, f"item count of {table} unknown ({exc}): {seeded} assumed"
+        scanned: str | None = None  # no table to measure the scan rate on: scaled instead
     else:
-        why = ""
+        items, why, scanned = max(seeded, counted), "", table
     try:
-        capacity = probe(endpoint, region, table)
+        capacity = probe(endpoint, region, scanned)
     except ProbeError as exc:
         note = f"runtime probe failed ({exc}): recorded figures used"
         return LocalCeiling(lc.MEASURED, items, note="; ".join(filter(None, (note, why))))

@@ -149,9 +149,9 @@ def test_a_run_without_requests_is_not_called_saturated() -> None:
 
 
 def test_the_probe_measures_the_ceiling_on_the_running_emulator() -> None:
-    seen: list[tuple[str, str, str]] = []
+    seen: list[tuple[str, str, str | None]] = []
 
-    def probe(endpoint: str, region: str, table: str) -> lc.EmulatorCapacity:
+    def probe(endpoint: str, region: str, table: str | None) -> lc.EmulatorCapacity:
         seen.append((endpoint, region, table))
         return AMPLE
 
@@ -163,7 +163,7 @@ def test_the_probe_measures_the_ceiling_on_the_running_emulator() -> None:
 
 
 def test_a_failed_probe_falls_back_to_the_recorded_figures_and_says_why() -> None:
-    def refuse(*_: str) -> lc.EmulatorCapacity:
+    def refuse(*_: str | None) -> lc.EmulatorCapacity:
         raise ProbeError("probe GetItem: 0 calls")
 
     def unknown(*_: str) -> int:
@@ -176,3 +176,18 @@ def test_a_failed_probe_falls_back_to_the_recorded_figures_and_says_why() -> Non
         "runtime probe failed (probe GetItem: 0 calls): recorded figures used; item count of "
         "data unknown (DescribeTable data: ResourceNotFoundException): 776 assumed"
     )
+
+
+def test_without_the_table_the_probe_still_measures_the_emulator() -> None:
+    seen: list[str | None] = []
+
+    def probe(endpoint: str, region: str, table: str | None) -> lc.EmulatorCapacity:
+        seen.append(table)
+        return AMPLE
+
+    def unknown(*_: str) -> int:
+        raise ProbeError("DescribeTable data: ResourceNotFoundException")
+
+    found = probe_ceiling("http://e", "r", "data", 2, probe, unknown)
+    assert (found.capacity, seen) == (AMPLE, [None])  # its scan rate scaled, not measured
+    assert found.note.startswith("item count of data unknown (DescribeTable data:")
