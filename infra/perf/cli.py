@@ -17,20 +17,19 @@ from pathlib import Path
 
 from infra.config import EnvironmentConfig, load_environment
 from infra.errors import InfraError, UsageError, exit_code_for
-from infra.perf.capacity import capacity_report, render
+from infra.perf.capacity_command import REPORTS, capacity_from_results
 from infra.perf.emulator import EmulatorCapacity
 from infra.perf.endpoint import HttpEndpoint
-from infra.perf.errors import PerfConfigError, PerfError
+from infra.perf.errors import PerfError
 from infra.perf.locust_process import LocustProcess
 from infra.perf.records import PerfRecords, PerfRecordsPort
-from infra.perf.report import SUMMARY_FILE, stats_from_dict
+from infra.perf.report import SUMMARY_FILE
 from infra.perf.stage import PerfPorts, PerfRequest, run_perf
 from infra.perf.tokens import DevKeyTokens, StaticToken, TokenSource
 
 # pragma: allowlist nextline secret
 TOKEN_ENV = "PERF_TOKEN"  # noqa: S105 - the variable's name  # nosec B105
 SIGNING_KEY_ENV = "PERF_SIGNING_KEY"
-REPORTS = Path("build/reports/perf")
 OVERRIDES = ("users", "spawn_rate_per_s", "duration_s", "min_requests", "sites")
 
 
@@ -174,32 +173,14 @@ def target_records(target: str, config: EnvironmentConfig) -> PerfRecordsPort:
 
 
 def _capacity(args: argparse.Namespace) -> int:
-    config = load_environment(args.env)
-    results = args.results or REPORTS / (args.results_from or args.env) / SUMMARY_FILE
-    try:
-        data = json.loads(results.read_text(encoding="utf-8"))
-        stats = stats_from_dict(data["measured"])
-    except FileNotFoundError:
-        source = args.results_from or args.env
-        raise PerfError(
-            f"{results}: no perf results; run `python -m infra.perf run --env {source} ...` "
-            "first (or pass --results)"
-        ) from None
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise PerfError(f"{results}: not a perf summary ({exc})") from None
-    source_env = args.results_from or str(data.get("env") or args.env)
-    perf = load_environment(source_env).perf
-    if perf is None:
-        raise PerfConfigError(f"infra/environments/{source_env}.yaml: perf: missing (the SLO)")
-    run = f"{source_env} ({data.get('target', '?')} target, run {data.get('run_id', '?')})"
-    report = capacity_report(stats, run, config, perf.thresholds)
-    text = render(report)
-    out = REPORTS / args.env
-    out.mkdir(parents=True, exist_ok=True)
-    (out / "capacity.md").write_text(text, encoding="utf-8")
-    print(text, end="")
-    print(f"(written to {out / 'capacity.md'})")
-    return 1 if report.exceeded else 0
+    return capacity_from_results(
+        args.env,
+        args.results_from,
+        args.results,
+        REPORTS,
+        lambda line: print(line, flush=True),
+        "python -m infra.perf run --env {env} ...",
+    )
 
 
 if __name__ == "__main__":

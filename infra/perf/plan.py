@@ -80,10 +80,18 @@ def plan_perf(
     profile: LoadProfile = getattr(perf, section)
     source = f"perf.{section} in infra/environments/{env}.yaml"
     if target == "local":
-        source += "; sized for the 2 shared cores of this machine"
+        source += " (a cap sized for 2 shared cores)"
         derived = emulator.local_load(profile) if emulator is not None else None
-        if derived is not None:
-            profile, source = derived, "derived from the measured emulator capacity"
+        if emulator is None:
+            source += "; not checked against the emulator's ceiling (no capacity data)"
+        elif derived is None:
+            source += "; within the emulator's ceiling with headroom"
+        else:
+            source += (
+                f"; users {profile.users} -> {derived.users} and min_requests "
+                f"{profile.min_requests} -> {derived.min_requests} by the emulator's ceiling"
+            )
+            profile = derived
     if overrides:
         profile = _overridden(profile, overrides)
         source += f"; overridden: {', '.join(f'{k}={v}' for k, v in sorted(overrides.items()))}"

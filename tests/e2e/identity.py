@@ -2,7 +2,10 @@
 
 - `dev-key` (local target): tokens minted with the local signing key (E2E_SIGNING_KEY, a PEM),
   so the suite can also make expired and wrong-audience tokens.
-- `token`: a token handed in (E2E_TOKEN); it must allow the suite's sites (E2E_SITES).
+- `token`: a token handed in (E2E_TOKEN); it must allow the suite's sites (E2E_SITES, and the
+  never-created one: `infra.perf.suite_sites.e2e_token_sites`). Correctly signed tokens the API
+  must refuse may come with it (E2E_EXPIRED_TOKEN, E2E_FOREIGN_TOKEN: the pipeline's e2e stage
+  mints all three host-side from the local keypair, so no signing key enters the stage).
 - `cognito`: the AWS user pool's test user (initiate_auth); it arrives with the operations
   issue (#10). Until then choosing it stops the suite with that message.
 """
@@ -77,16 +80,18 @@ class DevKeyIdentity:
 @dataclass(frozen=True)
 class StaticIdentity:
     value: str = field(repr=False)
+    expired: str | None = field(default=None, repr=False)
+    foreign: str | None = field(default=None, repr=False)
     kind: str = "token"
 
     def token(self, sites: Sequence[str]) -> str:
         return self.value
 
-    def expired_token(self, sites: Sequence[str]) -> None:
-        return None
+    def expired_token(self, sites: Sequence[str]) -> str | None:
+        return self.expired
 
-    def foreign_audience_token(self, sites: Sequence[str]) -> None:
-        return None
+    def foreign_audience_token(self, sites: Sequence[str]) -> str | None:
+        return self.foreign
 
 
 def identity_from(environ: Mapping[str, str]) -> Identity:
@@ -108,7 +113,9 @@ def identity_from(environ: Mapping[str, str]) -> Identity:
                 "no identity for the E2E suite: set E2E_SIGNING_KEY (local target) or "
                 "E2E_TOKEN (a token the API accepts for E2E_SITES)"
             )
-        return StaticIdentity(token)
+        expired = environ.get("E2E_EXPIRED_TOKEN", "").strip() or None
+        foreign = environ.get("E2E_FOREIGN_TOKEN", "").strip() or None
+        return StaticIdentity(token, expired, foreign)
     if kind == "cognito":
         raise IdentityUnavailable(
             "E2E_IDENTITY=cognito: signing in through the Cognito user pool arrives with the "

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
+from infra.perf.suite_sites import missing_site
 from tests.e2e.conftest import body
 from tests.e2e.identity import Identity
 
@@ -100,7 +101,7 @@ def test_bad_query_windows_are_refused(
 def test_a_missing_site_is_a_404_saying_how_to_create_it(
     api: httpx.Client, identity: Identity, sites: tuple[str, ...], method: str, path: str
 ) -> None:
-    missing = f"{sites[0]}-never-created"
+    missing = missing_site(sites[0])
     # A token that may use the site: authorization passes, so existence is what is checked.
     allowed = {"Authorization": f"Bearer {identity.token((missing,))}"}
     window = {

@@ -7,8 +7,9 @@ build/reports` exports every stage's reports. Dagger caches identical execs, so 
 `ci` on the same source reruns nothing. Every other stage has its own function (`lint`, ...).
 
 Release: `build` (the Lambda zip, digest printed), one function per stage kind (`deploy --env E`,
-`smoke --env E`, `status --env E`, `history --env E`) and `release` (build -> deploy dev ->
-smoke -> deploy staging -> smoke, one call). `--target local` (default) runs against an AWS
+`smoke --env E`, `e2e --env E`, `perf --env E`, `status --env E`, `history --env E`) and
+`release` (build -> deploy dev -> smoke + e2e -> deploy staging -> smoke -> e2e -> perf, one
+call). `--target local` (default) runs against an AWS
 emulator service of this Dagger session; `--target aws` takes credentials only as secrets:
 `--aws-access-key-id env:AWS_ACCESS_KEY_ID` `--aws-secret-access-key env:AWS_SECRET_ACCESS_KEY`
 `[--aws-session-token env:AWS_SESSION_TOKEN]`. The per-stage and per-kind functions are made
@@ -26,7 +27,9 @@ from pipeline.catalog import (
     AWS_SECRETS,
     CATALOG,
     CI_STAGES,
+    E2E_SECRETS,
     GITHUB_TOKEN_SECRET,
+    PERF_TOKEN_SECRET,
     SMOKE_TOKEN_SECRET,
 )
 from pipeline.engines.dagger import operations, release
@@ -37,8 +40,12 @@ from pipeline.engines.dagger.functions import (
     AwsSecretKey,
     AwsSessionToken,
     Commit,
+    E2eExpiredToken,
+    E2eForeignToken,
+    E2eToken,
     Env,
     GithubToken,
+    PerfToken,
     SmokeToken,
     Source,
     Strict,
@@ -114,13 +121,27 @@ class Pipeline:
         aws_secret_access_key: AwsSecretKey = None,
         aws_session_token: AwsSessionToken = None,
         smoke_token: SmokeToken = None,
+        perf_token: PerfToken = None,
+        e2e_token: E2eToken = None,
+        e2e_expired_token: E2eExpiredToken = None,
+        e2e_foreign_token: E2eForeignToken = None,
         commit: Commit = "unknown",
         actor: Actor = "dagger",
     ) -> str:
-        """build -> deploy dev -> smoke dev -> deploy staging -> smoke staging, stopping at the
-        first failure. On the local target a full rehearsal against one emulator."""
-        values = (aws_access_key_id, aws_secret_access_key, aws_session_token, smoke_token)
-        names = (*AWS_SECRETS, SMOKE_TOKEN_SECRET)
+        """build -> deploy dev -> smoke + e2e dev -> deploy staging -> smoke, e2e, perf
+        staging, stopping at the first failure. On the local target a full rehearsal against
+        one emulator."""
+        values = (
+            aws_access_key_id,
+            aws_secret_access_key,
+            aws_session_token,
+            smoke_token,
+            perf_token,
+            e2e_token,
+            e2e_expired_token,
+            e2e_foreign_token,
+        )
+        names = (*AWS_SECRETS, SMOKE_TOKEN_SECRET, PERF_TOKEN_SECRET, *E2E_SECRETS)
         request = release.ReleaseRequest.from_args(
             target, commit, actor, dict(zip(names, values, strict=True))
         )

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
-from pipeline.results import RunReport, StageResult, Status
+from pipeline.catalog import REPORTS_DIR
+from pipeline.results import STEP_SUMMARY_FILE, RunReport, StageResult, Status
 
 ICONS = {
     Status.PASSED: "✅",
@@ -47,12 +49,28 @@ def markdown(report: RunReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_step_summary(report: RunReport) -> Path | None:
-    """Append the Markdown summary to $GITHUB_STEP_SUMMARY when GitHub Actions set it."""
+def stage_summaries(report: RunReport, repo: Path) -> list[str]:
+    """The Markdown blocks the stages of this run wrote (`<report dir>/step-summary.md`, e.g.
+    the perf verdict), in stage order; a stage answered from the cache or skipped has none."""
+    blocks = []
+    for result in report.stages:
+        if result.cached or result.status is Status.SKIPPED:
+            continue
+        path = repo / REPORTS_DIR / result.name / STEP_SUMMARY_FILE
+        if path.is_file():
+            blocks.append(path.read_text(encoding="utf-8"))
+    return blocks
+
+
+def write_step_summary(report: RunReport, blocks: Sequence[str] = ()) -> Path | None:
+    """Append the Markdown summary (then the stages' own blocks) to $GITHUB_STEP_SUMMARY when
+    GitHub Actions set it."""
     target = os.environ.get("GITHUB_STEP_SUMMARY")
     if not target:
         return None
     path = Path(target)
     with path.open("a", encoding="utf-8") as handle:
         handle.write(markdown(report))
+        for block in blocks:
+            handle.write("\n" + block.rstrip("\n") + "\n")
     return path

@@ -11,6 +11,9 @@ from typing import Any
 
 RESULT_FILE = "result.json"
 LOG_FILE = "log.txt"
+# A stage's own Markdown block (e.g. the perf verdict), written to its report dir: the run's step
+# summary ($GITHUB_STEP_SUMMARY, the Dagger function's answer) appends it after the stage table.
+STEP_SUMMARY_FILE = "step-summary.md"
 REPORT_SCHEMA = 1
 
 

@@ -17,7 +17,7 @@ from pipeline.console import Progress, print_report
 from pipeline.engines.base import Engine
 from pipeline.release.app_runners import app_runner_for
 from pipeline.release.target_run import LifecycleHooks, OnTarget, open_on_target
-from pipeline.report_formats import write_step_summary
+from pipeline.report_formats import stage_summaries, write_step_summary
 from pipeline.results import RunReport
 from pipeline.scheduler import RunOptions, StageHooks, run_stages
 
@@ -128,5 +128,5 @@ def run_and_report(
     report.write(repo / REPORTS / request.report_name)
     if request.report is not None:
         report.write(request.report)
-    write_step_summary(report)
+    write_step_summary(report, stage_summaries(report, repo))
     return report, on_target

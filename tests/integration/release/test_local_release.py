@@ -112,8 +112,12 @@ def test_release_rehearses_dev_and_staging_locally(
     out = released.stdout
     assert "target: local (no AWS credentials configured" in out
     assert "local emulator started" in out
-    for stage in ("build", "deploy-dev", "smoke-dev", "deploy-staging", "smoke-staging"):
+    chain = ("build", "deploy-dev", "smoke-dev", "e2e-dev", "deploy-staging", "smoke-staging")
+    for stage in (*chain, "e2e-staging"):
         assert f"{stage} passed" in out, stage
+    # the perf gate ran on staging: green, or Inconclusive (degraded) when this machine's
+    # emulator was saturated; either way its record names the released digest
+    assert "perf-staging passed" in out or "perf-staging degraded" in out
     assert "serving dev: http://127.0.0.1:" in out  # the local target, after deploy-dev passed
     assert "from the deployed artifact" in out
     assert f"released digest {artifact_digest(pipeline.copy)}" in out
@@ -129,6 +133,9 @@ def test_history_shows_both_environments_with_the_same_digest(
         assert record["digest"] == digest, env
         assert record["outcome"] == "succeeded", record
         assert record["target"] == "local"
+    summary = json.loads((pipeline.copy / "build/reports/perf/staging/summary.json").read_text())
+    assert summary["digest"] == digest
+    assert summary["verdict"] in ("Successful", "Inconclusive")
 
 
 def test_apps_serve_the_deployed_digest(

@@ -85,6 +85,7 @@ class Script:
     failed_exec: tuple[str, ...] = ()  # an install exec that failed: the SDK raises ExecError
     digest_file: str = f"{'ab' * 32}  lambda.zip\n"  # what the build stage wrote
     stderr: str = ""  # what an exec run with expect=ANY printed to stderr
+    step_summary: str | None = None  # the Markdown block it left (perf), None: no such file
 
 
 @dataclass
@@ -193,6 +194,12 @@ class FakeContainer:
         script = self.client.script(self.stage)
         if path.endswith(".sha256"):
             return script.digest_file
+        if path.endswith("/step-summary.md"):
+            if script.step_summary is None:
+                raise dagger.QueryError(
+                    [QueryErrorValue(f"{path}: no such file")], SimpleNamespace(document=None)
+                )
+            return script.step_summary
         if path.endswith("/result.json"):
             if not script.writes_result:
                 raise dagger.QueryError(

@@ -339,7 +339,7 @@ def test_reports_collects_every_stage_report_folder(client: FakeClient) -> None:
 # --- what Dagger registers --------------------------------------------------------------------
 
 
-RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "release"}
+RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "e2e", "perf", "release"}
 RELEASE_FUNCTIONS |= {"backup", "drill", "restore_object"}  # data safety (issue 11)
 # The data-safety kinds' valued options: plain strings that carry no credential.
 OPTION_ARGUMENTS = {"to_time", "key", "version"}

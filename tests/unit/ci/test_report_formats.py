@@ -7,7 +7,7 @@ import pytest
 from rich.console import Console
 
 from pipeline.console import Progress, print_report
-from pipeline.report_formats import markdown, write_step_summary
+from pipeline.report_formats import markdown, stage_summaries, write_step_summary
 from pipeline.results import RunReport, StageResult, Status
 from pipeline.scheduler import Event, EventKind
 
@@ -57,6 +57,24 @@ def test_step_summary_appends_only_when_github_sets_it(
     monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(target))
     assert write_step_summary(_report(TEST_CACHED)) == target
     assert target.read_text().startswith("earlier\n## Pipeline")
+
+
+def test_the_stages_own_blocks_follow_the_table_in_the_step_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    perf = StageResult("perf-staging", Status.DEGRADED, 60.0, "docker", "img", True)
+    skipped = StageResult("perf-dev", Status.SKIPPED, 0.0, "docker", "img", True)
+    for result in (perf, skipped, TEST_CACHED):  # only the perf run of this call counts
+        folder = tmp_path / "build" / "reports" / result.name
+        folder.mkdir(parents=True)
+        (folder / "step-summary.md").write_text(f"### {result.name}: Inconclusive\n")
+    blocks = stage_summaries(_report(LINT_FAIL, perf, skipped, TEST_CACHED), tmp_path)
+    assert blocks == ["### perf-staging: Inconclusive\n"]
+    target = tmp_path / "summary.md"
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(target))
+    write_step_summary(_report(perf), blocks)
+    text = target.read_text()
+    assert text.index("| perf-staging |") < text.index("### perf-staging: Inconclusive")
 
 
 def test_terminal_report_prints_failing_log_and_table() -> None:

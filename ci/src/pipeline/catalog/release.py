@@ -16,7 +16,15 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 
-from pipeline.catalog.model import Catalog, CatalogError, Network, Stage, Step, python_cmd
+from pipeline.catalog.model import (
+    DEGRADED_EXIT,
+    Catalog,
+    CatalogError,
+    Network,
+    Stage,
+    Step,
+    python_cmd,
+)
 from pipeline.catalog.toolchains import PROJECT_FILES
 from pipeline.errors import UsageError
 
@@ -43,6 +51,20 @@ TARGET_AWS = "aws"
 AWS_SECRETS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 # pragma: allowlist nextline secret
 SMOKE_TOKEN_SECRET = "SMOKE_TOKEN"  # noqa: S105  # nosec B105 - a name, not a value
+# The perf and E2E suites' bearer tokens (names, not values): minted host-side from the local
+# keypair for the suites' own sites on the local target; given as secrets on AWS.
+# pragma: allowlist nextline secret
+PERF_TOKEN_SECRET = "PERF_TOKEN"  # noqa: S105  # nosec B105
+# pragma: allowlist nextline secret
+E2E_TOKEN_SECRET = "E2E_TOKEN"  # noqa: S105  # nosec B105
+# Correctly signed tokens the API must refuse (expired; for another audience): let the E2E
+# suite's refusal tests run without the signing key (skipped when absent).
+# pragma: allowlist nextline secret
+E2E_EXPIRED_TOKEN_SECRET = "E2E_EXPIRED_TOKEN"  # noqa: S105  # nosec B105
+# pragma: allowlist nextline secret
+E2E_FOREIGN_TOKEN_SECRET = "E2E_FOREIGN_TOKEN"  # noqa: S105  # nosec B105
+E2E_SECRETS = (E2E_TOKEN_SECRET, E2E_EXPIRED_TOKEN_SECRET, E2E_FOREIGN_TOKEN_SECRET)
+SUITE_SECRETS = (SMOKE_TOKEN_SECRET, PERF_TOKEN_SECRET, *E2E_SECRETS)
 RELEASE_INPUTS = ("app/**/*.py", "infra/**/*", "ci/src/pipeline/release/**/*.py", *PROJECT_FILES)
 
 
@@ -128,6 +150,9 @@ class StageKind:
     on_demand: bool = False
     options: tuple[Option, ...] = ()
     subcommand: str = ""  # the CLI's second word: `pipeline drill restore`
+    outputs: tuple[str, ...] = ()  # folders it writes besides its report dir (`{env}` filled)
+    degraded_exit: int | None = None  # its entry's "ran, but could not judge everything"
+    step_summary: bool = False  # its entry writes a Markdown block for the run's summary
 
     @property
     def any_env(self) -> bool:
@@ -143,12 +168,14 @@ class StageKind:
             *(s.param for s in self.switches),
             *(o.param for o in self.options),
         )
+        argv = python_cmd(ENTRY_MODULE, self.name, "--env", env)
         return Stage(
             name=self.stage_name(env),
             description=self.summary.format(env=env),
             toolchain="python",
-            steps=(Step(self.name, python_cmd(ENTRY_MODULE, self.name, "--env", env)),),
+            steps=(Step(self.name, argv, self.degraded_exit),),
             inputs=self.inputs,
+            outputs=tuple(path.format(env=env) for path in self.outputs),
             needs=needs,
             network=Network.HOST,  # the local target's emulator and apps are on the loopback
             params=(*params, app_url_param(env)) if self.reaches_app else params,
@@ -239,8 +266,30 @@ RESTORE_OBJECT = StageKind(
     options=(OBJECT_KEY, OBJECT_VERSION),
     on_demand=True,
 )
+E2E = StageKind(
+    name="e2e",
+    summary="end-to-end user flows (tests/e2e) against {env}; a failure marks its deployment "
+    "record failed",
+    params=(PARAM_TARGET, PARAM_EMULATOR),
+    secrets=(*AWS_SECRETS, *E2E_SECRETS),
+    inputs=(*RELEASE_INPUTS, "tests/e2e/**/*"),
+    reaches_app=True,
+)
+PERF = StageKind(
+    name="perf",
+    summary="load test {env}'s API (locust) and gate it on the SLO and the last green run; "
+    "records the verdict for promotion",
+    params=(PARAM_TARGET, PARAM_COMMIT, PARAM_EMULATOR),
+    secrets=(*AWS_SECRETS, PERF_TOKEN_SECRET),
+    inputs=(*RELEASE_INPUTS, "tests/perf/**/*"),
+    reaches_app=True,
+    outputs=("build/reports/perf/{env}",),
+    degraded_exit=DEGRADED_EXIT,  # Inconclusive: ran, but could not judge (never a pass)
+    step_summary=True,
+)
 KINDS = {
-    kind.name: kind for kind in (DEPLOY, SMOKE, STATUS, HISTORY, BACKUP, DRILL, RESTORE_OBJECT)
+    kind.name: kind
+    for kind in (DEPLOY, SMOKE, STATUS, HISTORY, E2E, PERF, BACKUP, DRILL, RESTORE_OBJECT)
 }
 
 BUILD = Stage(
@@ -254,15 +303,27 @@ BUILD = Stage(
 )
 
 # Build once, deploy that digest dev -> staging, smoke-test each (a deploy also needs `build`:
-# its artifact is copied in).
+# its artifact is copied in). In dev the E2E suite runs next to smoke (both need only the
+# deploy, so they run at once): dev is where integration is proven, and staging is deployed only
+# when both passed. In staging: smoke, then E2E, then perf, one after the other: the load test
+# must not share the app (or this machine's cores) with the E2E suite, and it is the slowest.
 RELEASE: tuple[Stage, ...] = (
     BUILD,
     DEPLOY.stage("dev", needs=(BUILD_STAGE,)),
     SMOKE.stage("dev", needs=("deploy-dev",)),
-    DEPLOY.stage("staging", needs=(BUILD_STAGE, "smoke-dev")),
+    E2E.stage("dev", needs=("deploy-dev",)),
+    DEPLOY.stage("staging", needs=(BUILD_STAGE, "smoke-dev", "e2e-dev")),
     SMOKE.stage("staging", needs=("deploy-staging",)),
+    E2E.stage("staging", needs=("smoke-staging",)),
+    PERF.stage("staging", needs=("e2e-staging",)),
 )
 RELEASE_STAGES = tuple(stage.name for stage in RELEASE)
+# Declared outside the release chain, run on demand (`pipeline perf --env dev|prod`): perf on
+# prod is refused by its config unless `perf.allow_prod: true` (a deliberate choice there).
+ON_DEMAND: tuple[Stage, ...] = (
+    PERF.stage("dev", needs=("smoke-dev",)),
+    PERF.stage("prod"),
+)
 
 
 def kind_of(stage: Stage) -> tuple[StageKind, str] | None:

@@ -18,6 +18,7 @@ from pipeline.cli import (
     local_stack,
     monitoring_commands,
     operations_commands,
+    perf_commands,
     restore_command,
     stage_commands,
 )
@@ -77,6 +78,8 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return operations_commands.report(args)
     if action == "diagnose":
         return operations_commands.diagnose_command(args)
+    if action == "capacity":
+        return perf_commands.capacity(args)
     raise UsageError(f"unknown action {action!r}")
 
 

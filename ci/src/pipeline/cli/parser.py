@@ -159,6 +159,16 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     target_option(diagnose)
     repo_option(diagnose)
     diagnose.set_defaults(action="diagnose")
+    capacity = commands.add_parser(
+        "capacity",
+        help="an environment's capacity settings against the load a perf run sustained "
+        "within the SLO (from its results in build/reports/perf)",
+    )
+    env_option(capacity, "dev, staging or prod: whose settings to check")
+    capacity.add_argument("--results-from", help="whose perf results to use (default: --env)")
+    capacity.add_argument("--results", type=Path, help="a perf summary.json (default: latest)")
+    repo_option(capacity)
+    capacity.set_defaults(action="capacity")
     return parser
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pipeline.catalog import DEGRADED_EXIT
 from pipeline.errors import StepFailed, UsageError
 
 
@@ -15,3 +16,18 @@ class ReleaseUsageError(UsageError, ReleaseError):
 
 class SmokeFailed(ReleaseError):
     """The smoke tests failed against an environment."""
+
+
+class E2EFailed(ReleaseError):
+    """The end-to-end suite failed against an environment."""
+
+
+class PerfGateFailed(ReleaseError):
+    """The perf gate judged a run Failed (or Error); the message names the exceeded limits."""
+
+
+class StageDegraded(ReleaseError):
+    """The stage ran but could not judge everything (e.g. perf Inconclusive): the catalog's
+    degraded exit, never a pass. Its entry prints the reason as `degraded: ...`."""
+
+    exit_code = DEGRADED_EXIT

@@ -6,24 +6,15 @@ from __future__ import annotations
 import subprocess  # nosec B404 - runs pytest with a fixed argv
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
 
-from infra.deploy.records import DeploymentRecord, Outcome
-from pipeline.release.errors import ReleaseError, SmokeFailed
+from pipeline.release.deployed import RecordsPort, latest_deployment, mark_failed
+from pipeline.release.errors import SmokeFailed
 
 SMOKE_DIR = "tests/smoke"
 Emit = Callable[[str], None]
-
-
-class RecordsPort(Protocol):
-    """The part of infra.deploy.records.RecordStore the smoke step uses."""
-
-    def history(self, limit: int = 20) -> list[DeploymentRecord]: ...
-
-    def save(self, record: DeploymentRecord) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -81,12 +72,7 @@ def smoke_environment(
 ) -> str:
     """Smoke-test `env`'s latest deployment; returns its digest or raises SmokeFailed after
     marking that record failed."""
-    records = store.history(1)
-    if not records:
-        raise ReleaseError(
-            f"{env} has no deployment record: deploy it first (`pipeline deploy --env {env}`)"
-        )
-    record = records[0]
+    record = latest_deployment(env, store)
     emit(
         f"smoke {env}: {endpoint.base_url} (from {endpoint.source}), expecting digest "
         f"{record.digest[:12]} (deployment {record.deployment_id})"
@@ -95,13 +81,8 @@ def smoke_environment(
     if result.exit_code == 0:
         emit(f"smoke {env}: passed")
         return record.digest
-    failed = replace(
-        record,
-        outcome=Outcome.FAILED,
-        error=f"smoke tests failed against {endpoint.base_url} (pytest exit {result.exit_code})",
-        notes=(*record.notes, f"smoke failed at {now().isoformat(timespec='seconds')}"),
-    )
-    store.save(failed)
+    error = f"smoke tests failed against {endpoint.base_url} (pytest exit {result.exit_code})"
+    mark_failed(store, record, "smoke", error, now)
     emit(f"smoke {env}: FAILED; marked deployment {record.deployment_id} failed")
     raise SmokeFailed(
         f"smoke tests failed against {env} ({endpoint.base_url}); deployment "

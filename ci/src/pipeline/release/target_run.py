@@ -14,7 +14,7 @@ from infra.targets.base import Lifecycle, NoLifecycle, TargetChoice, TargetKind
 from infra.targets.local import LocalTarget
 from infra.targets.local_apps import AppRunner, LocalApps
 from infra.targets.local_lifecycle import LocalLifecycle
-from infra.targets.local_state import LOCAL_DIR, local_token, read_app
+from infra.targets.local_state import LOCAL_DIR, local_keys, local_token, read_app
 from pipeline.catalog import (
     AWS_SECRETS,
     DEPLOY,
@@ -28,6 +28,7 @@ from pipeline.catalog import (
     kind_of,
 )
 from pipeline.release.errors import ReleaseError, ReleaseUsageError
+from pipeline.release.suite_tokens import LocalMinter, given_suite_tokens, suite_sites
 from pipeline.results import StageResult, Status
 
 Say = Callable[[str], None]
@@ -91,9 +92,10 @@ def open_on_target(
     where each environment's app answers (a port kept per environment; an app this run does
     not deploy must already be served), the local token, and serving after each deploy (none
     on a dry run, which also stops the emulator again if it started it)."""
+    sites = suite_sites(stages, choice.kind.value)  # refuses a bad perf config: exit 2
     if choice.kind is TargetKind.AWS:
         params = release_params(choice.kind, commit, actor)
-        secrets = release_secrets(choice.kind, environ, None)
+        secrets = {**release_secrets(choice.kind, environ, None), **given_suite_tokens(environ)}
         return OnTarget(choice, params, secrets, NoLifecycle())
     found = [kind for kind, _ in filter(None, map(kind_of, stages))]
     if found and all(kind.on_demand for kind in found):
@@ -108,7 +110,10 @@ def open_on_target(
     lifecycle = LocalLifecycle(target, None if dry_run else apps, keep_emulator=not dry_run)
     token = local_token(repo) if urls else None
     params = release_params(choice.kind, commit, actor, target.endpoint, urls)
-    return OnTarget(choice, params, release_secrets(choice.kind, environ, token), lifecycle, urls)
+    secrets = release_secrets(choice.kind, environ, token)
+    if not sites.empty:
+        secrets.update(LocalMinter(local_keys(repo).private_pem).tokens(sites))
+    return OnTarget(choice, params, secrets, lifecycle, urls)
 
 
 def _app_urls(repo: Path, stages: Sequence[Stage], apps: LocalApps) -> dict[str, str]:

@@ -9,13 +9,19 @@ from pipeline.catalog import (
     AWS_SECRETS,
     BACKUP,
     CATALOG,
+    DEGRADED_EXIT,
     DEPLOY,
     DRILL,
+    E2E,
+    E2E_SECRETS,
     HISTORY,
+    PERF,
+    PERF_TOKEN_SECRET,
     RELEASE_STAGES,
     RESTORE_OBJECT,
     SMOKE,
     STATUS,
+    SUITE_SECRETS,
     CatalogError,
     Network,
     StageKind,
@@ -29,8 +35,17 @@ from pipeline.catalog import (
 
 
 def test_release_stages_run_in_promotion_order() -> None:
-    assert RELEASE_STAGES == ("build", "deploy-dev", "smoke-dev", "deploy-staging", "smoke-staging")
-    assert CATALOG.closure(["smoke-staging"]) == RELEASE_STAGES
+    assert RELEASE_STAGES == (
+        "build",
+        "deploy-dev",
+        "smoke-dev",
+        "e2e-dev",
+        "deploy-staging",
+        "smoke-staging",
+        "e2e-staging",
+        "perf-staging",
+    )
+    assert CATALOG.closure(["perf-staging"]) == RELEASE_STAGES
 
 
 @pytest.mark.parametrize(
@@ -39,8 +54,13 @@ def test_release_stages_run_in_promotion_order() -> None:
         ("build", ()),
         ("deploy-dev", ("build",)),
         ("smoke-dev", ("deploy-dev",)),
-        ("deploy-staging", ("build", "smoke-dev")),
+        ("e2e-dev", ("deploy-dev",)),  # next to smoke-dev: both only need the deploy
+        ("deploy-staging", ("build", "smoke-dev", "e2e-dev")),
         ("smoke-staging", ("deploy-staging",)),
+        ("e2e-staging", ("smoke-staging",)),
+        ("perf-staging", ("e2e-staging",)),  # alone on the app: nothing else loads it
+        ("perf-dev", ("smoke-dev",)),  # on demand, outside the chain
+        ("perf-prod", ()),
     ],
 )
 def test_needs(name: str, needs: tuple[str, ...]) -> None:
@@ -77,6 +97,34 @@ def test_deploy_and_smoke_have_effects_so_never_cache(env: str) -> None:
     assert "tests/smoke/**/*" in smoke.inputs
 
 
+@pytest.mark.parametrize("env", ["dev", "staging"])
+def test_e2e_runs_the_suite_with_its_tokens_as_secrets(env: str) -> None:
+    stage = CATALOG.stage(f"e2e-{env}")
+    assert not stage.cacheable
+    assert stage.network is Network.HOST
+    assert set(E2E_SECRETS) <= set(stage.secrets)
+    assert app_url_param(env) in stage.params
+    assert "tests/e2e/**/*" in stage.inputs
+    assert stage.steps[0].argv[-3:] == ("e2e", "--env", env)
+
+
+@pytest.mark.parametrize("env", ["dev", "staging", "prod"])
+def test_perf_is_degraded_when_inconclusive_and_exports_its_report(env: str) -> None:
+    stage = CATALOG.stage(f"perf-{env}")
+    (step,) = stage.steps
+    assert step.degraded_exit == DEGRADED_EXIT == 3
+    assert stage.outputs == (f"build/reports/perf/{env}",)
+    assert PERF_TOKEN_SECRET in stage.secrets
+    assert {"PIPELINE_TARGET", "PIPELINE_COMMIT", app_url_param(env)} <= set(stage.params)
+    assert "tests/perf/**/*" in stage.inputs
+    assert PERF.step_summary and not SMOKE.step_summary
+
+
+def test_the_suites_token_secrets_are_named_once() -> None:
+    assert ("SMOKE_TOKEN", "PERF_TOKEN", *E2E_SECRETS) == SUITE_SECRETS
+    assert E2E_SECRETS == ("E2E_TOKEN", "E2E_EXPIRED_TOKEN", "E2E_FOREIGN_TOKEN")
+
+
 @pytest.mark.parametrize("name", RELEASE_STAGES)
 def test_release_stages_survive_the_json_round_trip(name: str) -> None:
     stage = CATALOG.stage(name)
@@ -97,6 +145,7 @@ def test_app_url_param(env: str, param: str) -> None:
         # its artifact is re-made (or answered from the cache), what dev did is not redone
         ("deploy-staging", {"build": (), "deploy-staging": ("build",)}),
         ("smoke-staging", {"smoke-staging": ()}),
+        ("perf-staging", {"perf-staging": ()}),  # perf against what staging already serves
         ("build", {"build": ()}),
         ("scan", {"synth": (), "scan": ("synth",)}),
     ],
@@ -114,6 +163,9 @@ def test_a_stage_run_alone_brings_only_the_cacheable_stages_it_needs(
         (DEPLOY, "staging", True),
         (DEPLOY, "prod", False),  # prod is reached by promotion
         (SMOKE, "prod", False),
+        (E2E, "prod", False),  # the E2E suite writes its own data: never against prod
+        (PERF, "dev", True),  # on demand
+        (PERF, "prod", True),  # declared; its config refuses it unless allow_prod
         (STATUS, "prod", True),  # read-only: any env; the config loader judges the name
         (HISTORY, "qa", True),
     ],
@@ -129,7 +181,7 @@ def test_the_one_rule_for_which_environments_a_kind_runs_in(
             "python", "-m", "pipeline.release.entries", kind.name, "--env", env,
         )  # fmt: skip
     else:
-        with pytest.raises(CatalogError, match=f"{kind.name} runs in dev, staging"):
+        with pytest.raises(CatalogError, match=f"{kind.name} runs in (dev, )?staging"):
             kind_stage(CATALOG, kind, env)
 
 

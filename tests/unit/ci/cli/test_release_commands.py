@@ -16,6 +16,7 @@ from infra.targets.local_apps import AppServingError, LocalApps
 from infra.targets.local_emulator import EmulatorState
 from infra.targets.local_state import ServedApp, read_app, write_app
 from pipeline import cli
+from pipeline.catalog import RELEASE_STAGES
 from pipeline.cli import environment_commands, local_stack, stage_commands
 from pipeline.results import Status
 from tests.unit.ci.fake_engine import FakeEngine
@@ -89,8 +90,13 @@ def test_a_local_release_runs_the_stages_and_serves_each_env_after_its_deploy(
     local, fake = Local(monkeypatch), engine(monkeypatch)
     code, out, _ = run(capsys, "release")
     assert code == 0
-    assert fake.calls == ["build", "deploy-dev", "smoke-dev", "deploy-staging", "smoke-staging"]
+    assert sorted(fake.calls) == sorted(RELEASE_STAGES)
+    assert fake.calls[-3:] == ["smoke-staging", "e2e-staging", "perf-staging"]
     assert local.served == ["dev", "staging"]
+    # the suites get tokens minted host-side with the local keypair, as secrets
+    assert set(fake.secrets["perf-staging"]) >= {"PERF_TOKEN"}
+    assert set(fake.secrets["e2e-dev"]) >= {"E2E_TOKEN", "E2E_EXPIRED_TOKEN", "E2E_FOREIGN_TOKEN"}
+    assert "PERF_TOKEN" not in fake.secrets["smoke-dev"]
     assert "target: local (no AWS credentials configured" in out
     assert f"local emulator already running at {EMULATOR}" in out
     assert "serving dev: http://127.0.0.1:" in out

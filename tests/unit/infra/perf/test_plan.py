@@ -46,7 +46,10 @@ def test_aws_runs_the_configured_load_and_local_the_sized_one() -> None:
     assert len(aws.sites) == 20
     local = plan_perf(staging, "local")
     assert local.profile == staging.perf.local_load  # type: ignore[union-attr]
-    assert "sized for the 2 shared cores" in local.profile_source
+    assert local.profile_source == (
+        "perf.local_load in infra/environments/staging.yaml (a cap sized for 2 shared cores); "
+        "not checked against the emulator's ceiling (no capacity data)"
+    )
     assert local.min_requests_key == "perf.local_load.min_requests"
     assert local.profile_key.startswith("local users=8 ")
     assert aws.profile_key != local.profile_key
@@ -56,8 +59,13 @@ def test_the_emulator_capacity_port_may_derive_the_local_load() -> None:
     staging = load_environment("staging")
     plan = plan_perf(staging, "local", emulator=Capacity(PROFILE))
     assert plan.profile == PROFILE
-    assert plan.profile_source == "derived from the measured emulator capacity"
-    assert plan_perf(staging, "local", emulator=Capacity(None)).profile.users == 8
+    assert plan.profile_source.endswith(
+        f"; users 8 -> {PROFILE.users} and min_requests 150 -> {PROFILE.min_requests} by the "
+        "emulator's ceiling"
+    )
+    kept = plan_perf(staging, "local", emulator=Capacity(None))
+    assert kept.profile.users == 8
+    assert kept.profile_source.endswith("; within the emulator's ceiling with headroom")
     assert plan_perf(staging, "aws", emulator=Capacity(PROFILE)).profile.users == 100
 
 

@@ -21,6 +21,9 @@ from dagger import DefaultPath, Doc, Ignore, function
 
 from pipeline.catalog import (
     AWS_SECRETS,
+    E2E_EXPIRED_TOKEN_SECRET,
+    E2E_FOREIGN_TOKEN_SECRET,
+    E2E_TOKEN_SECRET,
     EXCLUDES,
     GITHUB_TOKEN_SECRET,
     KINDS,
@@ -28,7 +31,9 @@ from pipeline.catalog import (
     PARAM_COMMIT,
     PARAM_EMULATOR,
     PARAM_TARGET,
+    PERF_TOKEN_SECRET,
     SMOKE_TOKEN_SECRET,
+    SUITE_SECRETS,
     TARGET_LOCAL,
     Catalog,
     CatalogError,
@@ -80,6 +85,35 @@ SmokeToken = Annotated[
         "(the local target mints its own)"
     ),
 ]
+PerfToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "Bearer token the API accepts for the perf sites (perf-<env>-001...), for the perf "
+        "stage on --target aws, e.g. env:PERF_TOKEN (the local target mints its own)"
+    ),
+]
+E2eToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "Bearer token the API accepts for the E2E sites (e2e-<env>-a, e2e-<env>-b and "
+        "e2e-<env>-a-never-created), for the E2E suite on --target aws, e.g. env:E2E_TOKEN "
+        "(the local target mints its own)"
+    ),
+]
+E2eExpiredToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "An expired token of the same identity provider, e.g. env:E2E_EXPIRED_TOKEN: the E2E "
+        "suite checks it is refused (skipped without it; minted locally)"
+    ),
+]
+E2eForeignToken = Annotated[
+    dagger.Secret | None,
+    Doc(
+        "A valid token for another audience, e.g. env:E2E_FOREIGN_TOKEN: the E2E suite checks "
+        "it is refused (skipped without it; minted locally)"
+    ),
+]
 GithubToken = Annotated[
     dagger.Secret | None,
     Doc(
@@ -113,6 +147,10 @@ ARGUMENTS: Mapping[str, Argument] = {
     AWS_SECRETS[1]: Argument("aws_secret_access_key", AwsSecretKey, None),
     AWS_SECRETS[2]: Argument("aws_session_token", AwsSessionToken, None),
     SMOKE_TOKEN_SECRET: Argument("smoke_token", SmokeToken, None),
+    PERF_TOKEN_SECRET: Argument("perf_token", PerfToken, None),
+    E2E_TOKEN_SECRET: Argument("e2e_token", E2eToken, None),
+    E2E_EXPIRED_TOKEN_SECRET: Argument("e2e_expired_token", E2eExpiredToken, None),
+    E2E_FOREIGN_TOKEN_SECRET: Argument("e2e_foreign_token", E2eForeignToken, None),
     GITHUB_TOKEN_SECRET: Argument("github_token", GithubToken, None),
     PARAM_COMMIT: Argument("commit", Commit, "unknown"),
     PARAM_ACTOR: Argument("actor", Actor, "dagger"),
@@ -227,7 +265,7 @@ def kind_function(catalog: Catalog, kind: StageKind, client: Client) -> Callable
     """`<kind>(source, env, ...)`: the kind's stage in one environment, with what the call
     must make first (on the local target the emulator lives only for the call)."""
     arguments = kind_arguments(catalog, kind)
-    secrets = [key for key in (*AWS_SECRETS, SMOKE_TOKEN_SECRET) if ARGUMENTS[key] in arguments]
+    secrets = [key for key in (*AWS_SECRETS, *SUITE_SECRETS) if ARGUMENTS[key] in arguments]
 
     async def body(source: dagger.Directory, env: str, **given: Any) -> str:
         request = ReleaseRequest.from_args(

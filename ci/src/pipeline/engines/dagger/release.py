@@ -21,7 +21,9 @@ from pipeline.catalog import (
     ARTIFACTS_DIR,
     AWS_SECRETS,
     BUILD_STAGE,
-    SMOKE_TOKEN_SECRET,
+    KINDS,
+    REPORTS_DIR,
+    SUITE_SECRETS,
     TARGET_AWS,
     Catalog,
     CatalogError,
@@ -43,9 +45,11 @@ from pipeline.engines.dagger.stages import (
     run_stages,
     toolchain_container,
 )
+from pipeline.results import STEP_SUMMARY_FILE
 
-# The name the minted smoke token gets in Dagger's secret store (a name, not a value).
-TOKEN_SECRET_NAME = "pipeline-local-smoke-token"  # noqa: S105  # nosec B105  # pragma: allowlist secret
+# The name a minted suite token (smoke, perf, E2E) gets in Dagger's secret store: this prefix
+# plus the secret's name, lower case (names, not values).
+TOKEN_SECRET_PREFIX = "pipeline-local-"  # noqa: S105  # nosec B105  # pragma: allowlist secret
 
 
 @dataclass(frozen=True)
@@ -95,6 +99,7 @@ class LocalServices:
         source: dagger.Directory,
         commit: str,
         run_id: str,
+        stages: Sequence[str] = (),
     ) -> None:
         self.client = client
         self.source = source
@@ -105,11 +110,12 @@ class LocalServices:
             .with_exposed_port(rp.EMULATOR_PORT)
             .as_service(args=list(rp.emulator_argv()))
         )
-        # A throwaway key pair per call: the app trusts its public half, smoke gets a token.
+        # A throwaway key pair per call: the app trusts its public half; smoke, perf and E2E
+        # get tokens minted with it for their own sites (the private half stays in there).
         self.auth = (
             self._with_source()
             .with_env_variable(rp.RUN_ID_ENV, run_id)
-            .with_exec(list(rp.auth_argv()))
+            .with_exec(list(rp.auth_argv(rp.suite_stages(catalog, stages))))
             .directory(rp.AUTH_DIR)
         )
 
@@ -139,7 +145,7 @@ class LocalServices:
         if not wiring.bind_emulator:
             return None
         app: dagger.Service | None = None
-        token: dagger.Secret | None = None
+        tokens: dict[str, dagger.Secret] = {}
         if wiring.bind_app:
             build = done.get(BUILD_STAGE)
             if build is None or build.container is None:
@@ -149,15 +155,18 @@ class LocalServices:
                 )
             bundle_path = f"{SOURCE_DIR}/{ARTIFACTS_DIR}/{rp.BUNDLE_FILE}"
             app = self.app(rp.env_of(stage), build.container.file(bundle_path))
-            plaintext = await self.auth.file("token").contents()
-            token = self.client.set_secret(TOKEN_SECRET_NAME, plaintext)
+            for name in (s for s in stage.secrets if s in SUITE_SECRETS):
+                plaintext = await self.auth.file(rp.token_file(name)).contents()
+                tokens[name] = self.client.set_secret(
+                    f"{TOKEN_SECRET_PREFIX}{name.lower()}", plaintext
+                )
 
         def bind(ctr: dagger.Container) -> dagger.Container:
             ctr = ctr.with_service_binding(rp.EMULATOR_ALIAS, self.emulator)
             if app is not None:
                 ctr = ctr.with_service_binding(rp.APP_ALIAS, app)
-            if token is not None:
-                ctr = ctr.with_secret_variable(SMOKE_TOKEN_SECRET, token)
+            for name, secret in tokens.items():
+                ctr = ctr.with_secret_variable(name, secret)
             return ctr
 
         return bind
@@ -178,13 +187,14 @@ async def run_release_stages(
 ) -> list[StageRun]:
     """Run the stages on the request's target; locally inside one emulator session."""
     run_id = new_run_id()
-    optional = (*AWS_SECRETS, SMOKE_TOKEN_SECRET)
+    optional = (*AWS_SECRETS, *SUITE_SECRETS)
     if request.target == TARGET_AWS:
         inputs = RunInputs(request.credentials, request.params, optional, run_id)
         return await run_stages(
             client, catalog, names, source, inputs=inputs, with_needs=with_needs
         )
-    local = LocalServices(client, catalog, source, request.commit, run_id)
+    running = catalog.closure(names) if with_needs else tuple(catalog.only(names).stages)
+    local = LocalServices(client, catalog, source, request.commit, run_id, running)
     inputs = RunInputs({}, request.params, optional, run_id, local.wire)
     try:
         await local.emulator.start()
@@ -207,12 +217,28 @@ async def report(runs: Sequence[StageRun], *, strict: bool = False) -> str:
     for result in results:  # what each deploy/smoke did (failures are in the summary already)
         if result.status.ok and result.name != BUILD_STAGE and result.log_tail:
             text += f"\n### {result.name}\n```\n{result.log_tail}\n```\n"
+    for block in await stage_summaries(runs):
+        text += f"\n{block.rstrip()}\n"
     digest = await built_digest(runs)
     if digest is not None:
         text += f"\nartifact: sha256:{digest}\n"
     if plan.run_fails(results, strict=strict):
         raise StagesFailed(text)
     return text
+
+
+async def stage_summaries(runs: Sequence[StageRun]) -> list[str]:
+    """The Markdown blocks the stages that write one (the perf verdict) left in their report
+    dir, for the function's answer (GitHub shows it as the step summary)."""
+    blocks = []
+    for run in runs:
+        found = KINDS.get(run.result.name.partition("-")[0])
+        if run.container is None or found is None or not found.step_summary:
+            continue
+        path = f"{SOURCE_DIR}/{REPORTS_DIR}/{run.result.name}/{STEP_SUMMARY_FILE}"
+        with contextlib.suppress(dagger.QueryError):  # judged nothing: no block
+            blocks.append(await run.container.file(path).contents())
+    return blocks
 
 
 async def built_digest(runs: Sequence[StageRun]) -> str | None:

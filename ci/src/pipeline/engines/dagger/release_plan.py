@@ -6,7 +6,7 @@ dagger. The stage kinds themselves come from the catalog."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -19,6 +19,8 @@ from pipeline.catalog import (
     PARAM_TARGET,
     RELEASE_ENVS,
     RELEASE_STAGES,
+    SMOKE_TOKEN_SECRET,
+    SUITE_SECRETS,
     TARGET_AWS,
     TARGET_LOCAL,
     Catalog,
@@ -130,7 +132,7 @@ def selection(catalog: Catalog, kind: StageKind, env: str, target: str) -> Catal
 
 
 def release_selection(catalog: Catalog) -> tuple[str, ...]:
-    """build -> deploy dev -> smoke dev -> deploy staging -> smoke staging."""
+    """build -> deploy dev -> smoke dev + e2e dev -> deploy staging -> smoke, e2e, perf."""
     missing = [name for name in RELEASE_STAGES if name not in catalog.stages]
     if missing:
         raise CatalogError(
@@ -160,9 +162,25 @@ def unpack_bundle_argv() -> tuple[str, ...]:
     return (VENV_PYTHON, "-m", "zipfile", "-e", BUNDLE_PATH, TASK_DIR)
 
 
-def auth_argv() -> tuple[str, ...]:
-    """Make the throwaway local key pair and a smoke-test token in AUTH_DIR."""
-    return (VENV_PYTHON, "-m", LAUNCHER, "auth", "--out", AUTH_DIR)
+def auth_argv(suite_stages: Sequence[str] = ()) -> tuple[str, ...]:
+    """Make the throwaway local key pair and a smoke-test token in AUTH_DIR, and the tokens
+    the suites of `suite_stages` (perf, e2e) need, one file per secret name."""
+    suites = tuple(arg for name in suite_stages for arg in ("--suite-stage", name))
+    return (VENV_PYTHON, "-m", LAUNCHER, "auth", "--out", AUTH_DIR, *suites)
+
+
+def token_file(secret: str) -> str:
+    """The file in AUTH_DIR holding a suite secret's token (the smoke token's is `token`)."""
+    return "token" if secret == SMOKE_TOKEN_SECRET else secret
+
+
+def suite_stages(catalog: Catalog, names: Sequence[str]) -> tuple[str, ...]:
+    """The stages among `names` whose tokens the auth step mints besides smoke's."""
+    return tuple(
+        name
+        for name in names
+        if any(s in SUITE_SECRETS and s != SMOKE_TOKEN_SECRET for s in catalog.stage(name).secrets)
+    )
 
 
 def app_argv(env: str, commit: str) -> tuple[str, ...]:

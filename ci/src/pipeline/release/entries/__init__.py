@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from pipeline.release.entries import data_safety, deploy, smoke, views
+from pipeline.release.entries import data_safety, deploy, e2e, perf, smoke, views
 from pipeline.release.entries.context import EntryContext
 
 Entry = Callable[[EntryContext], None]
@@ -26,6 +26,8 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType(
         "backup": data_safety.run_backup,
         "drill": data_safety.run_drill,
         "restore-object": data_safety.run_restore_object,
+        "e2e": e2e.run,
+        "perf": perf.run,
     }
 )
 

@@ -7,6 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from infra.aws.items import ItemTable
 from infra.config import EnvironmentConfig, load_environment
 from infra.targets.aws import AwsTarget
 from infra.targets.base import Target, TargetKind
@@ -14,6 +15,7 @@ from infra.targets.local import LocalTarget
 from infra.targets.local_state import LOCAL_DIR
 from infra.targets.select import choose_target
 from pipeline.catalog import PARAM_EMULATOR, PARAM_TARGET, Switch, app_url_param
+from pipeline.release.errors import ReleaseUsageError
 
 Emit = Callable[[str], None]
 
@@ -63,3 +65,29 @@ class EntryContext:
         if endpoint:
             return LocalTarget(endpoint, apps)
         return LocalTarget.running(self.repo / LOCAL_DIR, apps)
+
+    def app_url(self, target: Target) -> tuple[str, str]:
+        """The API's base URL and where it came from: the run parameter PIPELINE_APP_URL_<ENV>
+        when set, else where the target says the environment answers."""
+        explicit = self.param(app_url_param(self.env))
+        if explicit:
+            return explicit.rstrip("/"), app_url_param(self.env)
+        return target.api_url(self.config), "the target"
+
+    def suite_token(self, target: Target, secret: str, suite: str, aws_hint: str) -> str:
+        """The bearer token of a test suite (smoke, perf, E2E) from its secret; a usage error
+        saying where one comes from when it is missing."""
+        token = self.param(secret)
+        if token:
+            return token
+        how = (
+            "the local release mints one from its keypair"
+            if target.kind is TargetKind.LOCAL
+            else f"pass a token the API's JWT authorizer accepts {aws_hint}"
+        )
+        raise ReleaseUsageError(f"no {suite} token: set the secret {secret} ({how})")
+
+    def deployments(self, target: Target) -> ItemTable:
+        """The environment's deployments table on the target (records, locks, perf records)."""
+        clients = target.connect(self.config.region).clients
+        return ItemTable(clients, self.config.names.deployments_table)

@@ -32,6 +32,39 @@ def test_auth_writes_a_public_key_and_a_token_it_verifies(tmp_path: Path) -> Non
     assert not list((tmp_path / "auth").glob("*private*"))  # the private key never lands
 
 
+def test_auth_mints_the_tokens_of_the_named_suite_stages_for_their_sites(tmp_path: Path) -> None:
+    out = tmp_path / "auth"
+    argv = ["auth", "--out", str(out), "--suite-stage", "e2e-staging"]
+    assert launcher.main([*argv, "--suite-stage", "perf-staging"]) == 0
+    names = {p.name for p in out.iterdir()}
+    assert names == {
+        "public.pem",
+        "token",
+        "PERF_TOKEN",
+        "E2E_TOKEN",
+        "E2E_EXPIRED_TOKEN",
+        "E2E_FOREIGN_TOKEN",
+    }
+    public = (out / "public.pem").read_text()
+    perf = jwt.decode(
+        (out / "PERF_TOKEN").read_text(),
+        public,
+        algorithms=["RS256"],
+        audience="energy-insights-api",
+    )
+    assert perf["sites"][0] == "perf-staging-001"
+    assert all(stat.S_IMODE((out / n).stat().st_mode) == 0o600 for n in names - {"public.pem"})
+
+
+def test_auth_refuses_a_perf_stage_its_config_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["auth", "--out", str(tmp_path / "auth"), "--suite-stage", "perf-prod"]
+    assert launcher.main(argv) == 2
+    assert "perf.allow_prod is false" in capsys.readouterr().err
+    assert not (tmp_path / "auth").exists()  # nothing minted
+
+
 @pytest.fixture
 def bundle(tmp_path: Path) -> Path:
     path = tmp_path / "lambda.zip"

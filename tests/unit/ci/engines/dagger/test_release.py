@@ -85,9 +85,12 @@ def test_release_runs_the_stages_in_order_inside_one_emulator_session(client: Fa
     runs = run(client, RELEASE_STAGES, request(), with_needs=True)
     assert list(runs) == list(RELEASE_STAGES)
     assert all(r.passed for r in runs.values())
-    # strictly one after the other: each starts after the previous one ended
+    # each stage starts after every stage it needs ended (smoke-dev and e2e-dev may overlap)
     stage_events = [e for e in client.events if e[0] in ("start", "end")]
-    assert stage_events == [(kind, name) for name in RELEASE_STAGES for kind in ("start", "end")]
+    for name in RELEASE_STAGES:
+        started = stage_events.index(("start", name))
+        for need in CATALOG.stage(name).needs:
+            assert stage_events.index(("end", need)) < started, (name, need)
     # the emulator starts before the first stage and stops after the last
     assert client.events[0] == ("service-start", EMULATOR_ARGV[0])
     assert client.events[-1] == ("service-stop", EMULATOR_ARGV[0])
@@ -95,6 +98,31 @@ def test_release_runs_the_stages_in_order_inside_one_emulator_session(client: Fa
     emulators = {id(bindings(container(runs, name))["emulator"]) for name in RELEASE_STAGES[1:]}
     assert len(emulators) == 1
     assert "emulator" not in bindings(container(runs, "build"))
+
+
+def test_the_release_answer_ends_with_the_perf_verdict_block(client: FakeClient) -> None:
+    block = "### perf staging (local): Successful\n| check | measured |\n"
+    client.scripts["perf-staging"] = Script(step_summary=block)
+    client.scripts["smoke-staging"] = Script(step_summary="not a kind that writes one")
+    answer = anyio.run(lambda: Pipeline().release(SOURCE, commit=COMMIT))
+    assert block.rstrip() in answer
+    assert "not a kind that writes one" not in answer
+
+
+def test_each_suite_stage_gets_only_its_own_minted_tokens(client: FakeClient) -> None:
+    runs = run(client, RELEASE_STAGES, request(), with_needs=True)
+    given = {
+        name: {c.args[0] for c in calls_named(container(runs, name), "with_secret_variable")}
+        for name in ("smoke-dev", "e2e-dev", "perf-staging", "deploy-dev")
+    }
+    assert given == {
+        "smoke-dev": {"SMOKE_TOKEN"},
+        "e2e-dev": {"E2E_TOKEN", "E2E_EXPIRED_TOKEN", "E2E_FOREIGN_TOKEN"},
+        "perf-staging": {"PERF_TOKEN"},
+        "deploy-dev": set(),
+    }
+    minted = {name for kind, name in client.events if kind == "set_secret"}
+    assert "pipeline-local-perf_token" in minted
 
 
 def test_the_emulator_service_is_moto_server_on_its_exposed_port(client: FakeClient) -> None:
@@ -110,9 +138,13 @@ def test_the_emulator_service_is_moto_server_on_its_exposed_port(client: FakeCli
     [
         ("build", ["build"], RELEASE_STAGES[1:]),
         ("deploy-dev", ["build", "deploy-dev"], RELEASE_STAGES[2:]),
-        ("smoke-dev", list(RELEASE_STAGES[:3]), RELEASE_STAGES[3:]),
-        ("deploy-staging", list(RELEASE_STAGES[:4]), RELEASE_STAGES[4:]),
-        ("smoke-staging", list(RELEASE_STAGES), ()),
+        # e2e-dev runs next to smoke-dev (both need only the deploy): it still starts
+        ("smoke-dev", list(RELEASE_STAGES[:4]), RELEASE_STAGES[4:]),
+        ("e2e-dev", list(RELEASE_STAGES[:4]), RELEASE_STAGES[4:]),
+        ("deploy-staging", list(RELEASE_STAGES[:5]), RELEASE_STAGES[5:]),
+        ("smoke-staging", list(RELEASE_STAGES[:6]), RELEASE_STAGES[6:]),
+        ("e2e-staging", list(RELEASE_STAGES[:7]), RELEASE_STAGES[7:]),
+        ("perf-staging", list(RELEASE_STAGES), ()),
     ],
 )
 def test_release_stops_at_the_first_failure(
@@ -371,7 +403,8 @@ def test_smoke_on_aws_gets_the_given_token_as_a_secret(client: FakeClient) -> No
         )
     )
     assert starts(client) == ["smoke-dev"]
-    assert ("set_secret", release.TOKEN_SECRET_NAME) not in client.events  # none minted
+    minted = [name for kind, name in client.events if kind == "set_secret"]
+    assert not [n for n in minted if n.startswith(release.TOKEN_SECRET_PREFIX)]  # none minted
 
 
 def test_smoke_on_aws_binds_the_token_and_keys_only_as_secrets(client: FakeClient) -> None:

@@ -181,7 +181,7 @@ def test_release_selection_refuses_a_catalog_without_the_release_stages() -> Non
         CATALOG,
         stages=MappingProxyType({k: v for k, v in CATALOG.stages.items() if "-" not in k}),
     )
-    with pytest.raises(CatalogError, match="deploy-dev, smoke-dev, deploy-staging"):
+    with pytest.raises(CatalogError, match="deploy-dev, smoke-dev, e2e-dev, deploy-staging"):
         rp.release_selection(ci_only)
 
 
@@ -220,6 +220,16 @@ def test_parse_digest(text: str, ok: bool) -> None:
     else:
         with pytest.raises(ReleaseUsageError, match="not a sha256 digest"):
             rp.parse_digest(text)
+
+
+def test_the_auth_step_mints_for_the_suite_stages_among_the_running_ones() -> None:
+    running = ("build", "deploy-dev", "smoke-dev", "e2e-dev", "perf-staging")
+    assert rp.suite_stages(CATALOG, running) == ("e2e-dev", "perf-staging")
+    assert rp.auth_argv(("e2e-dev", "perf-staging"))[-6:] == (
+        "--out", "/auth", "--suite-stage", "e2e-dev", "--suite-stage", "perf-staging",
+    )  # fmt: skip
+    assert rp.token_file("SMOKE_TOKEN") == "token"
+    assert rp.token_file("E2E_FOREIGN_TOKEN") == "E2E_FOREIGN_TOKEN"
 
 
 def test_service_commands() -> None:

@@ -14,12 +14,13 @@ from infra.targets.aws import AwsTarget
 from infra.targets.base import TargetKind
 from infra.targets.local import LocalTarget
 from infra.targets.local_lifecycle import SERVE_AFTER
-from pipeline.catalog import DEPLOY, KINDS, TARGET_AWS, TARGET_LOCAL
+from pipeline.catalog import DEGRADED_EXIT, DEPLOY, KINDS, TARGET_AWS, TARGET_LOCAL
 from pipeline.engines.base import EngineError, EngineUnavailable
 from pipeline.exits import exit_code_for
 from pipeline.release.entries import ENTRIES, EntryContext
+from pipeline.release.entries import __main__ as entry_main
 from pipeline.release.entries.__main__ import main
-from pipeline.release.errors import ReleaseError, ReleaseUsageError
+from pipeline.release.errors import ReleaseError, ReleaseUsageError, StageDegraded
 
 
 def test_every_stage_kind_has_its_entry_and_no_entry_lacks_a_kind() -> None:
@@ -60,17 +61,52 @@ def test_a_deploy_without_an_artifact_exits_2(
     assert "run `pipeline build`" in capsys.readouterr().err
 
 
-def test_a_smoke_without_a_token_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("kind", "target", "message"),
+    [
+        ("smoke", "local", "no smoke token: set the secret SMOKE_TOKEN (the local release mints"),
+        ("e2e", "local", "no E2E token: set the secret E2E_TOKEN (the local release mints one"),
+        ("perf", "local", "no perf token: set the secret PERF_TOKEN (the local release mints"),
+        ("smoke", "aws", "SMOKE_TOKEN (pass a token the API's JWT authorizer accepts (e.g."),
+        (
+            "e2e",
+            "aws",
+            "E2E_TOKEN (pass a token the API's JWT authorizer accepts for the sites e2e-dev-a, "
+            "e2e-dev-b, e2e-dev-a-never-created",
+        ),
+        ("perf", "aws", "PERF_TOKEN (pass a token the API's JWT authorizer accepts for the perf"),
+    ],
+)
+def test_a_suite_without_its_token_exits_2_saying_where_one_comes_from(
+    kind: str,
+    target: str,
+    message: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.chdir(tmp_path)
     environ = {
-        "PIPELINE_TARGET": "local",
+        "PIPELINE_TARGET": target,
         "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
         "PIPELINE_APP_URL_DEV": "http://127.0.0.1:8",
     }
-    assert main(["smoke", "--env", "dev"], environ=environ) == 2
-    assert "no smoke token: set the secret SMOKE_TOKEN" in capsys.readouterr().err
+    assert main([kind, "--env", "dev"], environ=environ) == 2
+    assert message in " ".join(capsys.readouterr().err.split())
+
+
+def test_a_degraded_stage_exits_with_the_degraded_code_and_says_why(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def inconclusive(ctx: EntryContext) -> None:
+        raise StageDegraded("perf dev: Inconclusive\nerror rate 4% (limit 1%): emulator saturated")
+
+    monkeypatch.setattr(entry_main, "ENTRIES", {"perf": inconclusive})
+    assert main(["perf", "--env", "dev"], environ={}) == DEGRADED_EXIT == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "degraded: perf dev: Inconclusive",
+        "degraded: error rate 4% (limit 1%): emulator saturated",
+    ]
 
 
 @pytest.mark.parametrize(
