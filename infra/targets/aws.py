@@ -28,11 +28,16 @@ class AwsTarget:
 
     def api_url(self, config: EnvironmentConfig) -> str:
         clients = self.connect(config.region).clients
-        state = Stacks(clients).stack(config.names.stack)
-        url = state.outputs.get(API_URL_OUTPUT, "") if state is not None else ""
-        if not url:
-            raise TargetError(
-                f"the {config.name} stack has no {API_URL_OUTPUT} output: deploy it first "
-                f"(`pipeline deploy --env {config.name} --target aws`)"
-            )
-        return url.rstrip("/")
+        return stack_output(clients, config, API_URL_OUTPUT).rstrip("/")
+
+
+def stack_output(clients: AwsClients, config: EnvironmentConfig, name: str) -> str:
+    """An output of the environment's stack; TargetError (deploy first) when there is none."""
+    state = Stacks(clients).stack(config.names.stack)
+    value = state.outputs.get(name, "") if state is not None else ""
+    if not value:
+        raise TargetError(
+            f"the {config.name} stack has no {name} output: deploy it first "
+            f"(`pipeline deploy --env {config.name} --target aws`)"
+        )
+    return value

@@ -9,14 +9,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from troposphere import GetAtt, Ref, Sub, Template, awslambda, iam, logs, sns, sqs
+from troposphere import GetAtt, Ref, Sub, Template, awslambda, iam, sns, sqs
 
 from infra.config.model import EnvironmentConfig
 from infra.config.runtime import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
 from infra.monitoring import notifier_function
 from infra.monitoring.catalog import parameter_prefix, topic_name
 from infra.monitoring.severity import ALARM_SEVERITIES, Severity
-from infra.templates.function import LOG_GROUP_KMS_SKIP
+from infra.templates.lambda_common import function_log_group, lambda_trust_policy
 from infra.templates.metadata import checkov_skips
 from infra.templates.parameters import ON_AWS_CONDITION
 
@@ -85,27 +85,12 @@ def _add_notifier(
         )
     )
     log_group = template.add_resource(
-        logs.LogGroup(
-            "NotifierLogGroup",
-            LogGroupName=f"/aws/lambda/{name}",
-            RetentionInDays=config.log_retention_days,
-            Metadata=checkov_skips(LOG_GROUP_KMS_SKIP),
-            **aws_only,
-        )
+        function_log_group("NotifierLogGroup", name, config, **aws_only)
     )
     role = template.add_resource(
         iam.Role(
             "NotifierRole",
-            AssumeRolePolicyDocument={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
+            AssumeRolePolicyDocument=lambda_trust_policy(),
             Policies=[
                 iam.Policy(
                     PolicyName="notify",

@@ -13,6 +13,7 @@ from infra.config.model import EnvironmentConfig
 from infra.config.runtime import LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME
 from infra.templates import contract
 from infra.templates.identity import TokenIssuer
+from infra.templates.lambda_common import lambda_trust_policy
 from infra.templates.metadata import LOG_GROUP_KMS_SKIP, checkov_skips
 from infra.templates.parameters import NEW_VERSION_CONDITION, Parameters
 from infra.templates.storage import Storage
@@ -120,16 +121,7 @@ def _role(log_group: logs.LogGroup, storage: Storage, config: EnvironmentConfig)
     traces = [_allow("WriteTraces", TRACE_ACTIONS, ["*"])] if tracing else []
     return iam.Role(
         "FunctionRole",
-        AssumeRolePolicyDocument={
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
+        AssumeRolePolicyDocument=lambda_trust_policy(),
         Policies=[
             iam.Policy(
                 PolicyName="least-privilege",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from troposphere import GetAtt, If, NoValue, Ref, Template, awslambda, cognito, iam, logs
+from troposphere import GetAtt, If, NoValue, Ref, Template, awslambda, cognito, iam
 
 from infra.config.model import EnvironmentConfig
 from infra.config.runtime import LAMBDA_ARCHITECTURE, LAMBDA_RUNTIME
@@ -18,7 +18,8 @@ from infra.operations.users.grants import (
     Role,
     roles_setting,
 )
-from infra.templates.metadata import LOG_GROUP_KMS_SKIP, checkov_skips
+from infra.templates.lambda_common import function_log_group, lambda_trust_policy
+from infra.templates.metadata import checkov_skips
 from infra.templates.parameters import ON_AWS_CONDITION
 
 TRIGGER_SOURCE = Path(token_claims_function.__file__).read_text(encoding="utf-8")
@@ -76,27 +77,12 @@ def _add_trigger(template: Template, config: EnvironmentConfig) -> awslambda.Fun
     name = f"{config.name_prefix}-token-claims"
     aws_only = {"Condition": ON_AWS_CONDITION}
     log_group = template.add_resource(
-        logs.LogGroup(
-            "TokenClaimsLogGroup",
-            LogGroupName=f"/aws/lambda/{name}",
-            RetentionInDays=config.log_retention_days,
-            Metadata=checkov_skips(LOG_GROUP_KMS_SKIP),
-            **aws_only,
-        )
+        function_log_group("TokenClaimsLogGroup", name, config, **aws_only)
     )
     role = template.add_resource(
         iam.Role(
             "TokenClaimsRole",
-            AssumeRolePolicyDocument={
-                "Version": "2012-10-17",
-                "Statement": [
-                    {
-                        "Effect": "Allow",
-                        "Principal": {"Service": "lambda.amazonaws.com"},
-                        "Action": "sts:AssumeRole",
-                    }
-                ],
-            },
+            AssumeRolePolicyDocument=lambda_trust_policy(),
             Policies=[
                 iam.Policy(
                     PolicyName="logs",

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from infra.aws.clients import AwsClients
-from infra.aws.cloudformation import Stacks
 from infra.aws.items import ItemTable
 from infra.clock import SystemClock
 from infra.config import load_environment
@@ -35,6 +34,7 @@ from infra.operations.users.commands import render_users, run_users
 from infra.operations.users.local_identity import LocalIdentity
 from infra.operations.users.plan import IdentityNotDeployed, UsersRequest, parse_action
 from infra.operations.users.pool import find_pool
+from infra.targets.aws import stack_output
 from infra.targets.base import TargetError, TargetKind
 from infra.targets.local_state import APPS_DIR, LOCAL_DIR, read_app
 from infra.targets.select import choose_target, open_target
@@ -159,17 +159,6 @@ def diagnose_command(args: argparse.Namespace) -> int:
         for line in render_diagnosis(result):
             _out(line)
     return result.exit_code
-
-
-def stack_output(clients: AwsClients, config: EnvironmentConfig, name: str) -> str:
-    state = Stacks(clients).stack(config.names.stack)
-    value = state.outputs.get(name, "") if state is not None else ""
-    if not value:
-        raise TargetError(
-            f"the {config.name} stack has no {name} output: deploy it first "
-            f"(`pipeline deploy --env {config.name} --target aws`)"
-        )
-    return value
 
 
 def local_jwks_url(clients: AwsClients, config: EnvironmentConfig) -> str | None:
