@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ from infra.clock import SystemClock
 from infra.config import load_environment
 from infra.config.model import EnvironmentConfig
 from infra.deploy.provenance import actor
-from infra.monitoring.local_source import LinesSource, LocalFeeds, local_alarm_source
+from infra.monitoring.local_source import MONITORING_DIR, notifications_file
 from infra.operations.audit import AuditStore
 from infra.operations.diagnose.collectors import aws_collectors, local_collectors
 from infra.operations.diagnose.model import parse_symptom
@@ -36,16 +35,15 @@ from infra.operations.users.plan import IdentityNotDeployed, UsersRequest, parse
 from infra.operations.users.pool import find_pool
 from infra.targets.aws import stack_output
 from infra.targets.base import TargetError, TargetKind
-from infra.targets.local_state import APPS_DIR, LOCAL_DIR, read_app
+from infra.targets.local_state import LOCAL_DIR, read_app
 from infra.targets.select import choose_target, open_target
 from infra.templates.contract import OUT_API_ID
+from pipeline.cli.monitoring_commands import app_log_reader, local_alarms
 from pipeline.cli.stage_commands import repo_of
 from pipeline.errors import EXIT_OK
 
 # The local alarm evaluator's states and notification sink (<env>-notifications.jsonl).
-MONITORING_DIR = LOCAL_DIR / "monitoring"
 REPORTS_DIR = Path("build/reports/ops")  # ops.yml posts report.md from here
-HOST_APP_LOG = "app.log"  # the host runner's log, in APPS_DIR/<env>/
 
 
 def _out(line: str) -> None:
@@ -97,7 +95,7 @@ def report(args: argparse.Namespace) -> int:
             clients,
             repo,
             app_log_lines=lambda: served_app_lines(repo, config.name),
-            notification_sink=repo / MONITORING_DIR / f"{config.name}-notifications.jsonl",
+            notification_sink=notifications_file(repo / MONITORING_DIR, config.name),
             rollouts=None,
             perf=None,
         )
@@ -143,9 +141,7 @@ def diagnose_command(args: argparse.Namespace) -> int:
             clients,
             clock,
             app_url=served.url,
-            alarm_source=local_alarm_source(
-                repo / MONITORING_DIR, lambda env: LocalFeeds(LinesSource(lines())), clock
-            ),
+            alarm_source=local_alarms(repo)[0],
             app_log_lines=lines,
             jwks_url=local_jwks_url(clients, config),
             rollouts=None,
@@ -172,23 +168,10 @@ def local_jwks_url(clients: AwsClients, config: EnvironmentConfig) -> str | None
         return None
 
 
-def served_app_lines(
-    repo: Path, env: str, docker_client: Callable[[], Any] | None = None
-) -> list[str]:
-    """Every line `env`'s served app printed: the host runner's log file, or its container's
-    logs; none when no app is served."""
+def served_app_lines(repo: Path, env: str) -> list[str]:
+    """Every line `env`'s served app printed (through the runner that serves it, as `alarms`
+    reads it); none when no app is served."""
     served = read_app(repo, env)
     if served is None:
         return []
-    if served.runner == "docker":
-        from docker.errors import NotFound
-
-        from pipeline.engines.docker.engine import connect_client
-
-        try:
-            container = (docker_client or connect_client)().containers.get(served.handle)
-        except NotFound:
-            return []
-        return str(container.logs().decode("utf-8", "replace")).splitlines()
-    log = repo / APPS_DIR / env / HOST_APP_LOG
-    return log.read_text(encoding="utf-8", errors="replace").splitlines() if log.exists() else []
+    return app_log_reader(repo, served.runner).logs(served.handle).splitlines()

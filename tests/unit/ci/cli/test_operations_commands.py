@@ -7,7 +7,6 @@ import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -153,6 +152,7 @@ def served_staging(repo: Path, capsys: pytest.CaptureFixture[str], requests: int
     log = repo / APPS_DIR / "staging" / "app.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     log.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (log.parent / "app.pid").write_text("1\n", encoding="utf-8")  # the host runner's record
     return lines
 
 
@@ -234,27 +234,13 @@ def test_operations_refusals_exit_2(
     assert message in " ".join(err.split())
 
 
-class Container:
-    def logs(self) -> bytes:
-        return b"one\ntwo\n"
-
-
-class Containers:
-    def get(self, handle: str) -> Any:
-        if handle != "energy-insights-dev":
-            from docker.errors import NotFound
-
-            raise NotFound(handle)
-        return Container()
-
-
-class Docker:
-    containers = Containers()
-
-
-def test_served_app_lines_from_a_container_or_none(tmp_path: Path) -> None:
+def test_served_app_lines_from_the_runner_that_serves_it_or_none(tmp_path: Path) -> None:
     assert operations_commands.served_app_lines(tmp_path, "dev") == []
-    write_app(tmp_path, ServedApp("dev", UNREACHABLE, 9, DIGEST, "docker", "energy-insights-dev"))
-    assert operations_commands.served_app_lines(tmp_path, "dev", Docker) == ["one", "two"]
-    write_app(tmp_path, ServedApp("dev", UNREACHABLE, 9, DIGEST, "docker", "gone"))
-    assert operations_commands.served_app_lines(tmp_path, "dev", Docker) == []
+    folder = tmp_path / APPS_DIR / "dev"
+    folder.mkdir(parents=True)
+    (folder / "app.pid").write_text("4242\n", encoding="utf-8")
+    (folder / "app.log").write_text("one\ntwo\n", encoding="utf-8")
+    write_app(tmp_path, ServedApp("dev", UNREACHABLE, 9, DIGEST, "host", "4242"))
+    assert operations_commands.served_app_lines(tmp_path, "dev") == ["one", "two"]
+    write_app(tmp_path, ServedApp("dev", UNREACHABLE, 9, DIGEST, "host", "4343"))
+    assert operations_commands.served_app_lines(tmp_path, "dev") == []
