@@ -62,7 +62,8 @@ def test_one_job_per_environment_with_its_own_oidc_role(
     assert oidc["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(oidc["with"])
     calls = [s["with"]["call"] for s in spec["steps"] if "dagger-for-github" in s["uses"]]
-    assert [c.split()[:3] for c in calls] == [["deploy", "--env", job], ["smoke", "--env", job]]
+    kinds = ["deploy", "smoke", "e2e", *(["perf"] if job == "staging" else [])]
+    assert [c.split()[:3] for c in calls] == [[kind, "--env", job] for kind in kinds]
 
 
 def test_credentials_reach_dagger_only_as_env_secret_arguments(workflow: dict[Any, Any]) -> None:
@@ -72,14 +73,18 @@ def test_credentials_reach_dagger_only_as_env_secret_arguments(workflow: dict[An
             continue
         assert step["with"]["version"] == "0.21.11"
         call = step["with"]["call"]
-        flags = dict(re.findall(r"--([a-z-]+) (\S+)", call))
+        flags = dict(re.findall(r"--([a-z0-9-]+) (\S+)", call))
         for name in ("aws-access-key-id", "aws-secret-access-key", "aws-session-token"):
             assert flags[name] == f"env:{name.upper().replace('-', '_')}"
         assert flags["target"] == "aws"
         params = fn[call.split()[0]].parameters
         for flag in flags:  # every flag is an argument of the function
             assert flag.replace("-", "_") in params, flag
-        if call.startswith("smoke"):
-            # pragma: allowlist nextline secret
-            assert flags["smoke-token"] == "env:SMOKE_TOKEN"
-            assert step["env"] == {"SMOKE_TOKEN": "${{ secrets.SMOKE_TOKEN }}"}
+        tokens = {  # each suite's tokens: environment secrets, passed as Dagger secrets
+            "smoke": ("SMOKE_TOKEN",),
+            "e2e": ("E2E_TOKEN", "E2E_EXPIRED_TOKEN", "E2E_FOREIGN_TOKEN"),
+            "perf": ("PERF_TOKEN",),
+        }.get(call.split()[0], ())
+        for name in tokens:
+            assert flags[name.lower().replace("_", "-")] == f"env:{name}"
+        assert step.get("env", {}) == {n: f"${{{{ secrets.{n} }}}}" for n in tokens}

@@ -64,7 +64,7 @@ def test_a_missing_threshold_is_required_by_name(config_dir: Path, key: str) -> 
         ("perf.thresholds.min_samples", 0, "greater than or equal to 1"),
         ("perf.local_load.min_requests", 0, "greater than or equal to 1"),
         ("perf.load.users", 0, "greater than or equal to 1"),
-        ("perf.local_load.wait_max_s", 0.1, "must be at least wait_min_s (0.2)"),
+        ("perf.local_load.wait_max_s", 0.1, "must be at least wait_min_s (0.5)"),
         ("perf.baseline.regression_margin", 0, "greater than 0"),
         ("perf.baseline.regression_margin", 1.5, "less than or equal to 1"),
         ("perf.thresholds.p50_ms", 10, "unknown key"),

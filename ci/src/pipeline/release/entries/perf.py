@@ -1,8 +1,9 @@
 """The perf entry: the perf gate (`infra.perf.run_perf`) against the environment's API with
 the secret PERF_TOKEN, expecting the digest of its latest deployment record; the `perf#` record
 goes to its deployments table (what `promote` reads). On the local target the load is sized
-from the emulator's ceiling, probed right before the run, and a failure the ceiling explains is
-Inconclusive. Exit: 0 Successful, 1 Failed/Error, 3 Inconclusive (degraded, never a pass)."""
+from the emulator's recorded ceiling, lowered when the ceiling probed right before the run is
+lower (`infra.perf.local_ceiling`), and a failure the ceiling explains is Inconclusive.
+Exit: 0 Successful, 1 Failed/Error, 3 Inconclusive (degraded, never a pass)."""
 
 from __future__ import annotations
 
