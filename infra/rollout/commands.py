@@ -20,6 +20,7 @@ from infra.rollout.errors import (
     RolloutUsageError,
     UnknownDigest,
 )
+from infra.rollout.first_release import FirstRelease, release_first
 from infra.rollout.gate import require_green, summary
 from infra.rollout.measure import expected_series
 from infra.rollout.notices import deliver, notification
@@ -181,7 +182,12 @@ def _start(
             ports.target,
             ports.backup if backup else None,
             f"before {kind.value} of {digest[:12]} ({rollout_id})",
+            first_release_ok=kind is Kind.PROMOTE,
         )
+        if checked.first_release:
+            first = FirstRelease(env, rollout_id, digest, who, (*notes, *checked.notes))
+            return release_first(first, ports.store, ports.target, ports.notifier, ports.clock,
+                                 ports.emit)  # fmt: skip
         candidate = candidate or ports.target.deploy_candidate(digest)
         if candidate.version == checked.live_version:
             raise RolloutUsageError(

@@ -1,5 +1,6 @@
-"""The smoke step: run tests/smoke against an environment; a failure marks its latest
-deployment record failed (so history shows the digest did not pass) and exits 1."""
+"""The smoke step: run tests/smoke against an environment and note the result on its latest
+deployment record: `smoke passed at …` (the evidence staging's deploy and the promotion gate
+read), or the record marked failed (so history shows the digest did not pass) and exit 1."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
+from infra.deploy.promotion_source import SMOKE_FAILED, SMOKE_PASSED
 from infra.deploy.records import DeploymentRecord, Outcome
 from pipeline.release.errors import ReleaseError, SmokeFailed
 
@@ -92,14 +94,17 @@ def smoke_environment(
         f"{record.digest[:12]} (deployment {record.deployment_id})"
     )
     result = run(endpoint, record.digest)
+    at = now().isoformat(timespec="seconds")
     if result.exit_code == 0:
-        emit(f"smoke {env}: passed")
+        # The evidence a later environment (and promotion) is built on: green, on the record.
+        store.save(replace(record, notes=(*record.notes, f"{SMOKE_PASSED} at {at}")))
+        emit(f"smoke {env}: passed; noted on deployment {record.deployment_id}")
         return record.digest
     failed = replace(
         record,
         outcome=Outcome.FAILED,
         error=f"smoke tests failed against {endpoint.base_url} (pytest exit {result.exit_code})",
-        notes=(*record.notes, f"smoke failed at {now().isoformat(timespec='seconds')}"),
+        notes=(*record.notes, f"{SMOKE_FAILED} at {at}"),
     )
     store.save(failed)
     emit(f"smoke {env}: FAILED; marked deployment {record.deployment_id} failed")
