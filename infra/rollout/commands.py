@@ -73,15 +73,23 @@ def promote(
 ) -> RolloutRecord:
     """Promote a digest that is green in staging, as the approver's canary; a rerun with the
     same digest resumes the rollout a killed controller left running."""
-    approver = required(approved_by, "approved_by", "--approved-by NAME: who approved it")
-    _known(digest, ports.evidence)
-    evidence = [ports.evidence.staging_deploy(digest), ports.evidence.staging_smoke(digest)]
-    if ports.perf is not None:
-        evidence.append(ports.perf.verdict("staging", digest))
-    require_green(digest, evidence)
-    notes = (f"gate: {summary(evidence)}" + ("" if ports.perf else "; perf gate not bound yet"),)
+    approver, notes = check_gate(digest, approved_by, ports.evidence, ports.perf)
     plan = compile_plan(config, time_scale)
     return _start(config.name, Kind.PROMOTE, digest, approver, "", plan, ports, notes, backup=True)
+
+
+def check_gate(
+    digest: str, approved_by: str, evidence: EvidencePort, perf: PerfRecords | None
+) -> tuple[str, tuple[str, ...]]:
+    """The promotion gate (approver, known digest, staging deploy + smoke and perf green):
+    (approver, the gate's notes), or the error saying what is missing."""
+    approver = required(approved_by, "approved_by", "--approved-by NAME: who approved it")
+    _known(digest, evidence)
+    found = [evidence.staging_deploy(digest), evidence.staging_smoke(digest)]
+    if perf is not None:
+        found.append(perf.verdict("staging", digest))
+    require_green(digest, found)
+    return approver, (f"gate: {summary(found)}" + ("" if perf else "; perf gate not bound yet"),)
 
 
 def hotfix(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rich.console import Console
@@ -41,6 +41,8 @@ class RunRequest:
     commit: str = "unknown"
     actor: str = "unknown"
     switches: tuple[Switch, ...] = ()  # the stage kind's switches that are on (--dry-run)
+    # The stage kind's valued options (--digest D): run parameter -> value.
+    kind_options: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def dry_run(self) -> bool:
@@ -109,6 +111,7 @@ def run_and_report(
                 **options.params,
                 **on_target.params,
                 **{switch.param: "1" for switch in request.switches},
+                **request.kind_options,
             },
         )
     console.print(f"pipeline: {', '.join(closure)} on the {engine.name} engine")

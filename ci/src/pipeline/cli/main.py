@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from rich.console import Console
 
 from pipeline.catalog import Catalog, validate
-from pipeline.cli import environment_commands, local_stack, stage_commands
+from pipeline.cli import environment_commands, local_stack, promotion, stage_commands
 from pipeline.cli.parser import build_parser
 from pipeline.errors import EXIT_OK, EXIT_USAGE, UsageError
 from pipeline.exits import REPORTED, report
@@ -54,6 +54,8 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return environment_commands.view(args)
     if action == "config":
         return environment_commands.config(args)
+    if action == "rollout":
+        return promotion.rollout_status(args, stage_commands.repo_of(args))
     if action == "up":
         return local_stack.stack_up(args, console)
     if action == "down":

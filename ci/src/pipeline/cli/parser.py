@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.catalog import CI_STAGES, KINDS, RELEASE_ENVS, RELEASE_STAGES, Catalog
+from pipeline.catalog import CI_STAGES, KINDS, RELEASE_STAGES, Catalog, StageKind, kind_of
 from pipeline.engines.select import ENGINE_NAMES
 
 DEFAULT_JOBS = 4
@@ -47,6 +47,12 @@ def env_option(parser: argparse.ArgumentParser, envs: str) -> None:
     parser.add_argument("--env", required=True, help=f"the environment: {envs}")
 
 
+def declared_envs(catalog: Catalog, kind: StageKind) -> list[str]:
+    """The environments the catalog declares `kind`'s stages in."""
+    found = filter(None, (kind_of(stage) for stage in catalog.stages.values()))
+    return [env for of, env in found if of == kind]
+
+
 def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="Energy Insights delivery pipeline (stages in containers)."
@@ -56,6 +62,9 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     common(ci)
     ci.set_defaults(action="stages", names=CI_STAGES)
     for stage in catalog.stages.values():
+        found = kind_of(stage)
+        if found is not None and found[0].options:  # needs its options: `pipeline <kind> ...`
+            continue
         sub = commands.add_parser(stage.name, help=stage.description.replace("%", "%%"))
         common(sub)
         sub.set_defaults(action="stages", names=(stage.name,))
@@ -80,11 +89,23 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
             repo_option(sub)
             sub.set_defaults(action="view", kind=kind.name)
             continue
-        env_option(sub, ", ".join(RELEASE_ENVS))
+        env_option(sub, ", ".join(declared_envs(catalog, kind)))
         common(sub)
         for switch in kind.switches:
             sub.add_argument(f"--{switch.name}", action="store_true", help=switch.help)
+        for option in kind.options:
+            sub.add_argument(
+                f"--{option.name}", required=option.required, default="", help=option.help
+            )
         sub.set_defaults(action="kind", kind=kind.name)
+
+    rollout = commands.add_parser("rollout", help="the rollout of an environment: status")
+    rollout.add_argument("what", choices=("status",))
+    target_option(rollout)
+    env_option(rollout, "prod")
+    rollout.add_argument("--json", action="store_true", help="one JSON document")
+    repo_option(rollout)
+    rollout.set_defaults(action="rollout")
 
     config = commands.add_parser("config", help="show|diff|export an environment's config")
     config.add_argument("rest", nargs=argparse.REMAINDER, help="e.g. show --env dev")

@@ -14,8 +14,17 @@ from rich.console import Console
 from infra.artifact.digest import sha256_of, single_artifact
 from infra.deploy.provenance import actor, git_head
 from infra.targets.local_state import read_app
-from pipeline.catalog import DEPLOY, KINDS, RELEASE_ENVS, Catalog, Stage, alone, kind_stage
-from pipeline.cli import on_dagger
+from pipeline.catalog import (
+    DEPLOY,
+    KINDS,
+    PROMOTION_KINDS,
+    RELEASE_ENVS,
+    Catalog,
+    Stage,
+    alone,
+    kind_stage,
+)
+from pipeline.cli import on_dagger, promotion
 from pipeline.cli.parser import DEFAULT_JOBS
 from pipeline.engines.base import Engine
 from pipeline.engines.select import DaggerCli, DaggerSession, choose, choose_local
@@ -70,8 +79,15 @@ def run_request(args: argparse.Namespace, catalog: Catalog, repo: Path) -> RunRe
         kind = KINDS[args.kind]
         stage = kind_stage(catalog, kind, args.env)
         on = tuple(s for s in kind.switches if getattr(args, s.name.replace("-", "_")))
+        given = {
+            o.param: str(getattr(args, o.name.replace("-", "_"))).strip() for o in kind.options
+        }
         return replace(
-            request, catalog=alone(catalog, stage.name), names=(stage.name,), switches=on
+            request,
+            catalog=alone(catalog, stage.name),
+            names=(stage.name,),
+            switches=on,
+            kind_options={param: value for param, value in given.items() if value},
         )
     return request
 
@@ -93,6 +109,8 @@ def run_command(args: argparse.Namespace, catalog: Catalog, console: Console) ->
     repo = repo_of(args)
     request = run_request(args, catalog, repo)
     preflight(request.catalog, request.names, repo)
+    if args.action == "kind" and KINDS[args.kind] in PROMOTION_KINDS:
+        promotion.preflight(args, repo)
     if reaches_an_environment(request.catalog, request.names):
         engine: Engine | DaggerCli | DaggerSession = choose_local(args.engine)
     else:

@@ -24,10 +24,13 @@ from pipeline.catalog import (
     EXCLUDES,
     GITHUB_TOKEN_SECRET,
     KINDS,
+    NOTIFY_SECRETS,
     PARAM_ACTOR,
+    PARAM_CANARY_FAULT,
     PARAM_COMMIT,
     PARAM_EMULATOR,
     PARAM_TARGET,
+    PROBE_TOKEN_SECRET,
     SMOKE_TOKEN_SECRET,
     TARGET_LOCAL,
     Catalog,
@@ -40,6 +43,7 @@ from pipeline.catalog import (
 from pipeline.engines.dagger.checks import check, secret_inputs
 from pipeline.engines.dagger.release import ReleaseRequest, run_kind
 from pipeline.engines.dagger.release_plan import selection
+from pipeline.engines.dagger.stages import PipelineError
 
 Source = Annotated[
     dagger.Directory,
@@ -87,6 +91,17 @@ GithubToken = Annotated[
         "vulnerable actions, impostor commits), e.g. env:GITHUB_TOKEN; without it scan is degraded"
     ),
 ]
+ProbeToken = Annotated[
+    dagger.Secret | None,
+    Doc("Bearer token of the promotion's synthetic probe on --target aws, e.g. env:PROBE_TOKEN"),
+]
+NotifyUrl = Annotated[
+    dagger.Secret | None,
+    Doc("An apprise URL the promotion notifies (never logged), e.g. env:EI_NOTIFY_SLACK_URL"),
+]
+CanaryFault = Annotated[
+    str, Doc("Rehearsal drill, local target only: the promoted digest answers 5xx at this rate")
+]
 Commit = Annotated[str, Doc("Commit the artifact is built from, recorded with each deploy")]
 Actor = Annotated[str, Doc("Who releases, recorded with each deploy")]
 
@@ -116,7 +131,12 @@ ARGUMENTS: Mapping[str, Argument] = {
     GITHUB_TOKEN_SECRET: Argument("github_token", GithubToken, None),
     PARAM_COMMIT: Argument("commit", Commit, "unknown"),
     PARAM_ACTOR: Argument("actor", Actor, "dagger"),
+    PROBE_TOKEN_SECRET: Argument("probe_token", ProbeToken, None),
+    **{key: Argument(key.lower().removeprefix("ei_"), NotifyUrl, None) for key in NOTIFY_SECRETS},
+    PARAM_CANARY_FAULT: Argument("canary_fault_error_rate", CanaryFault, ""),
 }
+# Secrets a kind's function passes on (the others are run parameters).
+SECRET_KEYS = (*AWS_SECRETS, SMOKE_TOKEN_SECRET, PROBE_TOKEN_SECRET, *NOTIFY_SECRETS)
 SOURCE = Argument("source", Source)
 
 
@@ -198,7 +218,8 @@ def kind_arguments(catalog: Catalog, kind: StageKind) -> tuple[Argument, ...]:
             declared.update(stage.params, stage.secrets)
     wired = {PARAM_EMULATOR, *(app_url_param(env) for env in _envs(catalog, kind))}
     switched = {s.param for other in KINDS.values() for s in other.switches}
-    unknown = sorted(declared - set(ARGUMENTS) - wired - switched)
+    optioned = {o.param for o in kind.options}
+    unknown = sorted(declared - set(ARGUMENTS) - wired - switched - optioned)
     if unknown:
         raise CatalogError(
             f"stage kind {kind.name!r} takes {', '.join(unknown)}, which no Dagger argument "
@@ -208,22 +229,39 @@ def kind_arguments(catalog: Catalog, kind: StageKind) -> tuple[Argument, ...]:
         Argument(s.name.replace("-", "_"), Annotated[bool, Doc(s.help)], False)
         for s in kind.switches
     ]
-    return (*(arg for key, arg in ARGUMENTS.items() if key in declared), *switches)
+    options = [
+        Argument(
+            o.name.replace("-", "_"), Annotated[str, Doc(o.help)], REQUIRED if o.required else ""
+        )
+        for o in kind.options
+    ]
+    required = [arg for arg in options if arg.default is REQUIRED]  # before any default
+    optional = [arg for arg in options if arg.default is not REQUIRED]
+    declared_args = [arg for key, arg in ARGUMENTS.items() if key in declared]
+    return (*required, *declared_args, *optional, *switches)
 
 
 def kind_function(catalog: Catalog, kind: StageKind, client: Client) -> Callable[..., Any]:
     """`<kind>(source, env, ...)`: the kind's stage in one environment, with what the call
     must make first (on the local target the emulator lives only for the call)."""
     arguments = kind_arguments(catalog, kind)
-    secrets = [key for key in (*AWS_SECRETS, SMOKE_TOKEN_SECRET) if ARGUMENTS[key] in arguments]
+    secrets = [key for key in SECRET_KEYS if ARGUMENTS[key] in arguments]
+    valued = [(key, arg.name) for key, arg in ARGUMENTS.items() if key not in SECRET_KEYS]
+    strings = [(key, name) for key, name in valued if key == PARAM_CANARY_FAULT]
 
     async def body(source: dagger.Directory, env: str, **given: Any) -> str:
+        target = given.get("target", TARGET_LOCAL)
+        if kind.not_on_dagger_local and target == TARGET_LOCAL:
+            raise PipelineError(f"{kind.name} on the local target: {kind.not_on_dagger_local}")
+        options = {o.param: str(given[o.name.replace("-", "_")]).strip() for o in kind.options}
+        options.update({key: str(given[name]) for key, name in strings if name in given})
         request = ReleaseRequest.from_args(
             given.get("target", TARGET_LOCAL),
             given.get("commit", "unknown"),
             given.get("actor", "dagger"),
             {key: given[ARGUMENTS[key].name] for key in secrets},
             {s.param: bool(given[s.name.replace("-", "_")]) for s in kind.switches},
+            {param: value for param, value in options.items() if value},
         )
         return await run_kind(client(), catalog, kind, env, source, request)
 

@@ -54,6 +54,7 @@ class ReleaseRequest:
     actor: str
     credentials: Mapping[str, dagger.Secret]
     switches: Mapping[str, bool] = field(default_factory=dict)  # run parameter -> on
+    options: Mapping[str, str] = field(default_factory=dict)  # a kind's valued options
 
     @classmethod
     def from_args(
@@ -63,6 +64,7 @@ class ReleaseRequest:
         actor: str,
         credentials: Mapping[str, dagger.Secret | None],
         switches: Mapping[str, bool] | None = None,
+        options: Mapping[str, str] | None = None,
     ) -> ReleaseRequest:
         """Validate the function arguments; a usage error becomes a PipelineError naming it."""
         try:
@@ -71,11 +73,14 @@ class ReleaseRequest:
             credentials_ = rp.credentials_for(chosen, credentials)
         except rp.ReleaseUsageError as exc:
             raise PipelineError(str(exc)) from None
-        return cls(chosen, commit, actor, credentials_, dict(switches or {}))
+        return cls(chosen, commit, actor, credentials_, dict(switches or {}), dict(options or {}))
 
     @property
     def params(self) -> dict[str, str]:
-        return rp.run_params(self.target, self.commit, self.actor, self.switches)
+        return {
+            **rp.run_params(self.target, self.commit, self.actor, self.switches),
+            **self.options,
+        }
 
 
 class LocalServices:

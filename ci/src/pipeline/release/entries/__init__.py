@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from pipeline.release.entries import deploy, smoke, views
+from pipeline.release.entries import deploy, promotion, smoke, views
 from pipeline.release.entries.context import EntryContext
 
 Entry = Callable[[EntryContext], None]
@@ -23,6 +23,11 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType(
         "smoke": smoke.run,
         "status": views.status,
         "history": views.history,
+        "promote": promotion.promote,
+        "hotfix": promotion.hotfix,
+        "undo": promotion.undo,
+        "resume": promotion.resume,
+        "retire": promotion.retire,
     }
 )
 
