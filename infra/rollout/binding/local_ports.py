@@ -19,13 +19,15 @@ from infra.aws.s3 import Buckets
 from infra.clock import Clock, SystemClock
 from infra.config import load_environment
 from infra.config.model import EnvironmentConfig
+from infra.deploy import commands as deploy_commands
 from infra.deploy.lock import DeployLock
-from infra.deploy.promotion_source import PREVIOUS, fetch_by_digest
+from infra.deploy.promotion_source import PREVIOUS, PROMOTED_DIR, fetch_by_digest
 from infra.deploy.request import DeployOptions
 from infra.deploy.verify import code_sha256
 from infra.monitoring.local_source import LinesSource, LocalFeeds, local_alarm_source
 from infra.monitoring.notify import local_notifier
 from infra.rollout.binding.app_versions import ENV_PREFIX, AppVersions, FaultDrill
+from infra.rollout.binding.emf_traffic import EmfTraffic
 from infra.rollout.binding.local_prod import LocalProd, ProcessInstances
 from infra.rollout.binding.records import perf_verdicts, release_evidence
 from infra.rollout.binding.stack import (
@@ -61,6 +63,9 @@ class LocalSetup:
     drill: FaultDrill = field(default_factory=FaultDrill)
     local_dirs: tuple[Path, ...] = (Path("build/artifacts"),)
     poll_s: float = 1.0
+    # A prod with no stack yet has no deployments table for the lock and records: its first
+    # deploy (of this digest, by the deployer, which bootstraps the table) comes first.
+    first_digest: str = ""
 
 
 class DataTableBackup:
@@ -117,6 +122,7 @@ def local_ports(
         own_bucket,
         (previous.names.artifact_bucket(conn.account_id, previous.region),),
         tuple(setup.repo / d for d in setup.local_dirs),
+        setup.repo / PROMOTED_DIR,
     )
     candidates = StackCandidates(
         config,
@@ -129,6 +135,16 @@ def local_ports(
         emit,
     )
     functions = LambdaFunctions(clients)
+    if setup.first_digest and not table.exists():
+        emit(
+            f"{config.name} has no stack yet: deploying {setup.first_digest[:12]} creates it "
+            "(deployments table, lock, records); the promotion records it as the first release"
+        )
+        artifact = find_artifact(buckets, places, setup.first_digest)
+        options = DeployOptions(commit=setup.commit, actor=setup.actor,
+                                app_version=app_version_of(setup.first_digest))  # fmt: skip
+        request = deploy_commands.deploy_request(config, artifact, options, emit)
+        deploy_commands.deploy(emulator, request, emit, clock)
 
     def ensure_deployed(digest: str) -> Path:
         """The stack runs `digest` (deployed now if no version does); its bundle file."""
@@ -159,7 +175,8 @@ def local_ports(
         lambda env: LocalFeeds(AppLogs(setup.repo, versions)),
         clock,
     )
-    target = LocalTarget(config.name, prod.runtime, instances, None, alarms, probe_token)
+    traffic = EmfTraffic(AppLogs(setup.repo, versions), lambda: clock.now().timestamp())
+    target = LocalTarget(config.name, prod.runtime, instances, traffic, alarms, probe_token)
     ports = RolloutPorts(
         store=store,
         lock=lock,

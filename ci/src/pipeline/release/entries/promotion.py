@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 
+from app.local.dev_keys import mint_token
 from infra.aws.lambda_ import LambdaFunctions
 from infra.config.model import EnvironmentConfig
 from infra.rollout import commands
@@ -19,11 +20,12 @@ from infra.rollout.binding.local_prod import LocalProd
 from infra.rollout.commands import RolloutPorts, exit_code_of
 from infra.rollout.errors import RolloutError, RolloutUsageError
 from infra.rollout.plan import time_scale_for
+from infra.rollout.providers.probe import PROBE_SITE
 from infra.rollout.record import RolloutRecord
 from infra.rollout.retire import LambdaVersionCatalog, retire_versions
 from infra.targets.base import TargetKind
 from infra.targets.local import LocalTarget as Emulator
-from infra.targets.local_state import local_token
+from infra.targets.local_state import local_keys
 from pipeline.catalog import (
     DRY_RUN,
     PARAM_ACTOR,
@@ -48,7 +50,7 @@ class RolledBack(RolloutError):
 
 def promote(ctx: EntryContext) -> None:
     digest, by = ctx.param(PARAM_DIGEST), ctx.param(PARAM_APPROVED_BY)
-    _run(ctx, digest, lambda c, p, scale: commands.promote(c, digest, by, p, scale))
+    _run(ctx, digest, lambda c, p, scale: commands.promote(c, digest, by, p, scale), first=True)
 
 
 def hotfix(ctx: EntryContext) -> None:
@@ -77,8 +79,8 @@ def _who(ctx: EntryContext) -> str:
     return ctx.param(PARAM_ACTOR) or f"{getpass.getuser()}@{socket.gethostname()}"
 
 
-def _run(ctx: EntryContext, digest: str, command: Command) -> None:
-    with _ports(ctx, digest) as (ports, prod):
+def _run(ctx: EntryContext, digest: str, command: Command, first: bool = False) -> None:
+    with _ports(ctx, digest, first) as (ports, prod):
         ctx.emit(f"local prod: the router answers at {prod.url} while this runs")
         scale = time_scale_for(ctx.config, local_target=ports.target.name == "local")
         record = command(ctx.config, ports, scale)
@@ -95,7 +97,7 @@ def _run(ctx: EntryContext, digest: str, command: Command) -> None:
 
 
 def _ports(
-    ctx: EntryContext, digest: str
+    ctx: EntryContext, digest: str, first_allowed: bool = False
 ) -> AbstractContextManager[tuple[RolloutPorts, LocalProd]]:
     target = ctx.target()
     if target.kind is not TargetKind.LOCAL or not isinstance(target, Emulator):
@@ -110,6 +112,8 @@ def _ports(
         commit=ctx.param(PARAM_COMMIT) or "unknown",
         actor=_who(ctx),
         drill=environ_drill(ctx.environ, digest, PARAM_CANARY_FAULT),
+        first_digest=digest if first_allowed else "",
     )
-    token = ctx.param(PROBE_TOKEN_SECRET) or local_token(ctx.repo)
+    # Locally the probe gets a token of the local keypair for its own site only.
+    token = ctx.param(PROBE_TOKEN_SECRET) or mint_token(local_keys(ctx.repo), sites=(PROBE_SITE,))
     return local_ports(ctx.config, target, setup, ctx.emit, probe_token=token)
