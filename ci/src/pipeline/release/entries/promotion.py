@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import getpass
 import socket
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from app.local.dev_keys import mint_token
 from infra.aws.lambda_ import LambdaFunctions
 from infra.config.model import EnvironmentConfig
 from infra.rollout import commands
+from infra.rollout.binding.aws_ports import aws_ports
 from infra.rollout.binding.local_ports import LocalSetup, environ_drill, local_ports
-from infra.rollout.binding.local_prod import LocalProd
 from infra.rollout.commands import RolloutPorts, exit_code_of
-from infra.rollout.errors import RolloutError, RolloutUsageError
+from infra.rollout.errors import RolloutError
 from infra.rollout.plan import time_scale_for
 from infra.rollout.providers.probe import PROBE_SITE
 from infra.rollout.record import RolloutRecord
@@ -69,7 +69,7 @@ def resume(ctx: EntryContext) -> None:
 
 def retire(ctx: EntryContext) -> None:
     older = ctx.param(PARAM_OLDER_THAN)
-    with _ports(ctx, "") as (ports, _prod):
+    with _ports(ctx, "") as (ports, _url):
         functions = LambdaFunctions(ctx.target().connect(ctx.config.region).clients)
         catalog = LambdaVersionCatalog(functions, ctx.config.names, functions.delete_version)
         retire_versions(catalog, ports, older, ctx.switch(DRY_RUN))
@@ -80,8 +80,9 @@ def _who(ctx: EntryContext) -> str:
 
 
 def _run(ctx: EntryContext, digest: str, command: Command, first: bool = False) -> None:
-    with _ports(ctx, digest, first) as (ports, prod):
-        ctx.emit(f"local prod: the router answers at {prod.url} while this runs")
+    with _ports(ctx, digest, first) as (ports, url):
+        if url:
+            ctx.emit(f"local prod: the router answers at {url} while this runs")
         scale = time_scale_for(ctx.config, local_target=ports.target.name == "local")
         record = command(ctx.config, ports, scale)
         ctx.emit(
@@ -96,24 +97,28 @@ def _run(ctx: EntryContext, digest: str, command: Command, first: bool = False) 
             )
 
 
+@contextmanager
 def _ports(
     ctx: EntryContext, digest: str, first_allowed: bool = False
-) -> AbstractContextManager[tuple[RolloutPorts, LocalProd]]:
+) -> Iterator[tuple[RolloutPorts, str]]:
+    """The bound ports and, locally, the router's URL (the local prod's endpoint)."""
     target = ctx.target()
-    if target.kind is not TargetKind.LOCAL or not isinstance(target, Emulator):
-        raise RolloutUsageError(
-            f"{ctx.env}: promotion on the aws target needs the CloudWatch Lambda metrics "
-            "adapter, which is not bound yet; rehearse on the local target (--target local)"
-        )
+    commit = ctx.param(PARAM_COMMIT) or "unknown"
+    if target.kind is TargetKind.AWS or not isinstance(target, Emulator):
+        token = ctx.param(PROBE_TOKEN_SECRET)
+        yield aws_ports(ctx.config, target, ctx.repo, ctx.environ, _who(ctx), commit, ctx.emit,
+                        token), ""  # fmt: skip
+        return
     setup = LocalSetup(
         repo=ctx.repo,
         runner=HostAppRunner(ctx.repo),
         owner=_who(ctx),
-        commit=ctx.param(PARAM_COMMIT) or "unknown",
+        commit=commit,
         actor=_who(ctx),
         drill=environ_drill(ctx.environ, digest, PARAM_CANARY_FAULT),
         first_digest=digest if first_allowed else "",
     )
     # Locally the probe gets a token of the local keypair for its own site only.
     token = ctx.param(PROBE_TOKEN_SECRET) or mint_token(local_keys(ctx.repo), sites=(PROBE_SITE,))
-    return local_ports(ctx.config, target, setup, ctx.emit, probe_token=token)
+    with local_ports(ctx.config, target, setup, ctx.emit, probe_token=token) as (ports, prod):
+        yield ports, prod.url
