@@ -55,7 +55,7 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
     if action == "config":
         return environment_commands.config(args)
     if action == "rollout":
-        return promotion.rollout_status(args, stage_commands.repo_of(args))
+        return promotion.rollout_command(args, stage_commands.repo_of(args))
     if action == "up":
         return local_stack.stack_up(args, console)
     if action == "down":

@@ -99,8 +99,11 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
             )
         sub.set_defaults(action="kind", kind=kind.name)
 
-    rollout = commands.add_parser("rollout", help="the rollout of an environment: status")
-    rollout.add_argument("what", choices=("status",))
+    rollout = commands.add_parser(
+        "rollout", help="an environment's rollout: status, promote (accept now), abort (roll back)"
+    )
+    rollout.add_argument("what", choices=("status", "promote", "abort"))
+    rollout.add_argument("--full", action="store_true", help="promote: straight to 100%%")
     target_option(rollout)
     env_option(rollout, "prod")
     rollout.add_argument("--json", action="store_true", help="one JSON document")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 from dataclasses import asdict
@@ -30,8 +31,10 @@ from infra.rollout.shifters.lambda_alias import LambdaAliasShifter
 from infra.rollout.status import read_status, render_status
 from infra.rollout.store import RolloutStore
 from infra.targets.base import Target, TargetKind
+from infra.targets.local import LocalTarget
 from infra.targets.local_state import LOCAL_DIR
 from infra.targets.select import choose_target, open_target
+from pipeline.catalog import PARAM_EMULATOR, PARAM_TARGET
 from pipeline.errors import EXIT_OK, UsageError
 
 DIGEST = re.compile(r"^[0-9a-f]{64}$")
@@ -79,6 +82,24 @@ def preflight(args: argparse.Namespace, repo: Path) -> None:
                    perf_verdicts(conn.clients, load_environment))  # fmt: skip
     except RolloutError as exc:
         raise UsageError(f"promote --env {args.env}: refused, nothing was changed: {exc}") from None
+
+
+def rollout_command(args: argparse.Namespace, repo: Path) -> int:
+    """`rollout status|promote|abort --env E`."""
+    if args.what == "status":
+        return rollout_status(args, repo)
+    from pipeline.release.entries import promotion as entries
+    from pipeline.release.entries.context import EntryContext
+
+    config = load_environment(args.env)
+    target = _open(args, repo)
+    environ = {PARAM_TARGET: target.kind.value}
+    if isinstance(target, LocalTarget):
+        environ[PARAM_EMULATOR] = target.endpoint
+    ctx = EntryContext(config, repo, {**os.environ, **environ})
+    record = entries.rollout_request(ctx, args.what, getattr(args, "full", False))
+    print(f"rollout {record.rollout_id}: {record.status.value} at {record.weight}%", flush=True)
+    return EXIT_OK
 
 
 def rollout_status(args: argparse.Namespace, repo: Path) -> int:

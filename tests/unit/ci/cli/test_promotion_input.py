@@ -150,3 +150,62 @@ def test_green_deploy_smoke_and_perf_pass_the_gate(staging: ItemTable) -> None:
     deployed(staging, "smoke passed at 2026-03-01T00:00:00+00:00")
     perf(staging, Phase.SUCCESSFUL)
     promotion.preflight(args(), Path("."))  # raises when refused
+
+
+@pytest.fixture
+def prod_table(clients: AwsClients, monkeypatch: pytest.MonkeyPatch) -> ItemTable:
+    name = load_environment("prod").names.deployments_table
+    clients.dynamodb.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    monkeypatch.setattr(promotion, "_open", lambda args, repo: MotoTarget(clients))
+    return ItemTable(clients, name)
+
+
+def test_rollout_status_shows_the_latest_rollout_and_says_why_weights_are_missing(
+    prod_table: ItemTable, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from dataclasses import replace
+
+    from infra.rollout.record import Status
+    from infra.rollout.store import RolloutStore
+    from tests.unit.infra.rollout.conftest import record_for, small_plan
+
+    running = replace(record_for(small_plan()), weight=10, status=Status.RUNNING)
+    RolloutStore(prod_table, "prod").create(running)
+    code = cli.main(["rollout", "status", "--env", "prod", "--repo", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "r1" in out
+    assert "no promotion runs the local prod router now" in out
+
+
+def test_rollout_promote_and_abort_hand_over_to_the_entry(
+    prod_table: ItemTable, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dataclasses import replace
+
+    from infra.rollout.record import Status
+    from pipeline.release.entries import promotion as entries
+    from tests.unit.infra.rollout.conftest import record_for, small_plan
+
+    asked: list[tuple[str, bool, str]] = []
+
+    def request(ctx: object, what: str, full: bool = False) -> object:
+        asked.append((what, full, ctx.environ["PIPELINE_TARGET"]))  # type: ignore[attr-defined]
+        return replace(record_for(small_plan()), status=Status.ROLLED_BACK)
+
+    monkeypatch.setattr(entries, "rollout_request", request)
+    repo = ["--repo", str(tmp_path)]
+    assert cli.main(["rollout", "abort", "--env", "prod", *repo]) == 0
+    assert cli.main(["rollout", "promote", "--env", "prod", "--full", *repo]) == 0
+    assert asked == [("abort", False, "local"), ("promote", True, "local")]

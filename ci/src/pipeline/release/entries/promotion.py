@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from app.local.dev_keys import mint_token
 from infra.aws.lambda_ import LambdaFunctions
 from infra.config.model import EnvironmentConfig
-from infra.rollout import commands
+from infra.rollout import commands, requests
 from infra.rollout.binding.aws_ports import aws_ports
 from infra.rollout.binding.local_ports import LocalSetup, environ_drill, local_ports
 from infra.rollout.commands import RolloutPorts, exit_code_of
@@ -73,6 +73,15 @@ def retire(ctx: EntryContext) -> None:
         functions = LambdaFunctions(ctx.target().connect(ctx.config.region).clients)
         catalog = LambdaVersionCatalog(functions, ctx.config.names, functions.delete_version)
         retire_versions(catalog, ports, older, ctx.switch(DRY_RUN))
+
+
+def rollout_request(ctx: EntryContext, what: str, full: bool = False) -> RolloutRecord:
+    """`rollout promote [--full]` / `rollout abort`: handed to the live controller, else this
+    process resumes the rollout (locally: with the local prod) and acts itself."""
+    with _ports(ctx, "") as (ports, _url):
+        if what == "abort":
+            return requests.abort(ctx.env, _who(ctx), ports)
+        return requests.promote_now(ctx.env, _who(ctx), ports, full)
 
 
 def _who(ctx: EntryContext) -> str:
