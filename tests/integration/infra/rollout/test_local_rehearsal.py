@@ -253,6 +253,11 @@ def test_first_release_then_a_good_canary_then_a_faulty_one_rolled_back(
     seen = bad_watch.canary_weights()
     assert 10 in seen and seen[-1] == 0, seen
     assert 50 not in seen and 100 not in seen, seen
+    at_10 = next(t for t, w in bad_watch.weights if w == 10)
+    at_0 = next(t for t, w in bad_watch.weights if t > at_10 and w == 0)
+    interval_s = 20 * rehearsal_config().rollout.local_time_scale
+    assert at_0 - at_10 <= interval_s + 5, "back to 0 % within one analysis interval + 5 s"
+    print(f"rehearsal: the faulty canary had traffic for {at_0 - at_10:.1f} s")
     rolled_back_at = bad.finished_at.timestamp() if bad.finished_at else 0
     assert c[:12] not in bad_watch.versions_after(rolled_back_at)
     served_5xx = [s for _, v, s in bad_watch.seen if v == c[:12] and s >= 500]
