@@ -60,7 +60,7 @@ def release_first(
         step_index=len(plan.steps),
         weight=100,
         steps_done=(StepOutcome(0, "set weight 100%", FIRST_RELEASE, started, finished),),
-        notes=(*first.notes, FIRST_RELEASE),
+        notes=first.notes,
         finished_at=finished,
     )
     record = store.create(record)
