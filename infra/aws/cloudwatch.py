@@ -182,6 +182,36 @@ class MetricStatistics:
             return None
         return max(values) if stat == "Maximum" else sum(values)
 
+    def percentile_over(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: Sequence[tuple[str, str]],
+        percentile: str,
+        start: datetime,
+        end: datetime,
+    ) -> float | None:
+        """A percentile (e.g. p95) over the whole window as one period; None without data."""
+        period = max(60, -(-int((end - start).total_seconds()) // 60) * 60)
+        with aws_call(
+            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
+        ):
+            answer = self._clients.cloudwatch.get_metric_statistics(
+                Namespace=namespace,
+                MetricName=name,
+                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
+                StartTime=start,
+                EndTime=end,
+                Period=period,
+                ExtendedStatistics=[percentile],
+            )
+        values = [
+            float(raw)
+            for point in answer.get("Datapoints", [])
+            if isinstance(raw := point.get("ExtendedStatistics", {}).get(percentile), int | float)
+        ]
+        return max(values) if values else None
+
     def daily(
         self,
         namespace: str,

@@ -185,3 +185,9 @@ class Buckets:
                 ContentType=content_type,
                 Metadata=dict(metadata or {}),
             )
+
+    def get(self, bucket: str, key: str) -> bytes:
+        """The object's bytes (a promoted artifact fetched by digest)."""
+        with aws_call("s3 GetObject", self._clients.endpoint):
+            body: bytes = self._clients.s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body

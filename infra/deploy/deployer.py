@@ -20,8 +20,8 @@ from infra.config.deploy import partition_of
 from infra.deploy.artifact_store import ArtifactBucket
 from infra.deploy.bootstrap import bootstrap_template
 from infra.deploy.changeset import ChangeSet, ChangeSets, Waits, compact_template
-from infra.deploy.errors import VerificationFailed
-from infra.deploy.lock import DEFAULT_TTL, DeployLock
+from infra.deploy.errors import LockHeld, VerificationFailed
+from infra.deploy.lock import DEFAULT_TTL, DeployLock, Lock
 from infra.deploy.monitoring_step import apply_monitoring
 from infra.deploy.plan import Plan, render_plan
 from infra.deploy.planner import plan_deploy
@@ -142,9 +142,12 @@ class Deployer:
         lock = DeployLock(table, plan.env)
         deployment_id = plan.deployment_id
         owner = f"{req.options.actor} (deployment {deployment_id})"
-        held, broken = lock.acquire(
-            owner, deployment_id, self._clock.now(), plan.apply.break_lock, self._lock_ttl
-        )
+        if req.options.held_lock:
+            held, broken = self._held_by_caller(lock, plan.env, req.options.held_lock), None
+        else:
+            held, broken = lock.acquire(
+                owner, deployment_id, self._clock.now(), plan.apply.break_lock, self._lock_ttl
+            )
         store = RecordStore(table, plan.env)
         record = DeploymentRecord(
             deployment_id=deployment_id,
@@ -181,7 +184,19 @@ class Deployer:
             self._best_effort(lambda: store.save(failed), "record the failure")
             raise
         finally:
-            self._best_effort(lambda: self._release(lock, deployment_id), "release the lock")
+            if not req.options.held_lock:
+                self._best_effort(lambda: self._release(lock, deployment_id), "release the lock")
+
+    def _held_by_caller(self, lock: DeployLock, env: str, token: str) -> Lock:
+        """The caller's lock, still its own (LockHeld naming the holder otherwise)."""
+        current = lock.current()
+        now = self._clock.now()
+        if current is None or current.token != token:
+            holder = current.owner if current else "nobody"
+            since = current.acquired_at if current else now
+            until = current.expires_at if current else now
+            raise LockHeld(env, f"{holder} (not this promotion)", since, until, False)
+        return current
 
     def _apply_change_set(
         self, plan: DeployPlan, req: DeployRequest

@@ -34,6 +34,9 @@ class DeployOptions:
     dry_run: bool = False
     break_lock: bool = False
     build_dir: Path = DEFAULT_BUILD_DIR
+    # The token of the environment lock the caller already holds (a promotion deploying its
+    # candidate): the deploy checks it still holds it, and neither takes nor releases it.
+    held_lock: str = ""
 
     def __post_init__(self) -> None:
         if not _COMMIT.fullmatch(self.commit):

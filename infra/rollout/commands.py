@@ -20,6 +20,7 @@ from infra.rollout.errors import (
     RolloutUsageError,
     UnknownDigest,
 )
+from infra.rollout.first_release import FirstRelease, release_first
 from infra.rollout.gate import require_green, summary
 from infra.rollout.measure import expected_series
 from infra.rollout.notices import deliver, notification
@@ -72,15 +73,23 @@ def promote(
 ) -> RolloutRecord:
     """Promote a digest that is green in staging, as the approver's canary; a rerun with the
     same digest resumes the rollout a killed controller left running."""
-    approver = required(approved_by, "approved_by", "--approved-by NAME: who approved it")
-    _known(digest, ports.evidence)
-    evidence = [ports.evidence.staging_deploy(digest), ports.evidence.staging_smoke(digest)]
-    if ports.perf is not None:
-        evidence.append(ports.perf.verdict("staging", digest))
-    require_green(digest, evidence)
-    notes = (f"gate: {summary(evidence)}" + ("" if ports.perf else "; perf gate not bound yet"),)
+    approver, notes = check_gate(digest, approved_by, ports.evidence, ports.perf)
     plan = compile_plan(config, time_scale)
     return _start(config.name, Kind.PROMOTE, digest, approver, "", plan, ports, notes, backup=True)
+
+
+def check_gate(
+    digest: str, approved_by: str, evidence: EvidencePort, perf: PerfRecords | None
+) -> tuple[str, tuple[str, ...]]:
+    """The promotion gate (approver, known digest, staging deploy + smoke and perf green):
+    (approver, the gate's notes), or the error saying what is missing."""
+    approver = required(approved_by, "approved_by", "--approved-by NAME: who approved it")
+    _known(digest, evidence)
+    found = [evidence.staging_deploy(digest), evidence.staging_smoke(digest)]
+    if perf is not None:
+        found.append(perf.verdict("staging", digest))
+    require_green(digest, found)
+    return approver, (f"gate: {summary(found)}" + ("" if perf else "; perf gate not bound yet"),)
 
 
 def hotfix(
@@ -181,7 +190,12 @@ def _start(
             ports.target,
             ports.backup if backup else None,
             f"before {kind.value} of {digest[:12]} ({rollout_id})",
+            first_release_ok=kind is Kind.PROMOTE,
         )
+        if checked.first_release:
+            first = FirstRelease(env, rollout_id, digest, who, (*notes, *checked.notes))
+            return release_first(first, ports.store, ports.target, ports.notifier, ports.clock,
+                                 ports.emit)  # fmt: skip
         candidate = candidate or ports.target.deploy_candidate(digest)
         if candidate.version == checked.live_version:
             raise RolloutUsageError(

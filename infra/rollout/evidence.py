@@ -1,18 +1,16 @@
 """EvidencePort over the deployment records (`deploy#` items): what staging's records say about
-a digest. On main the smoke step marks a deploy record failed when smoke fails and leaves no
-trace when it passes; a pass counts only once a `smoke passed` note (or a smoke record kind)
-exists, so until then the smoke gate reports "missing" rather than guessing green."""
+a digest. The smoke step notes its result on the deployment record (`smoke passed at …`, or
+`smoke failed at …` with the record marked failed); a record without a note has no smoke
+result, and the gate reports that as missing rather than guessing green."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
+from infra.deploy.promotion_source import SMOKE_FAILED, SMOKE_PASSED
 from infra.deploy.records import DeploymentRecord, Outcome
 from infra.rollout.ports import Evidence, Verdict
-
-SMOKE_PASSED = "smoke passed"
-SMOKE_FAILED = "smoke failed"
 
 
 class HistoryPort(Protocol):

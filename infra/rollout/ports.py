@@ -109,6 +109,11 @@ class RolloutTarget(Protocol):
         `live` pinned; local: start the canary app from the artifact)."""
         ...
 
+    def deploy_first(self, digest: str) -> Candidate:
+        """The environment's first version, straight to all traffic (nothing live to canary
+        against): aws, a plain stack deploy; local, the stack (the host serves it after)."""
+        ...
+
     def existing_candidate(self, digest: str, version: str) -> Candidate:
         """A version deployed before (undo): check it still runs `digest`; start it locally."""
         ...

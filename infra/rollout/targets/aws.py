@@ -42,6 +42,10 @@ class CandidateDeployer(Protocol):
 
     def existing(self, digest: str, version: str) -> Candidate: ...
 
+    def first(self, digest: str) -> Candidate:
+        """The environment's first version: a plain deploy, `live` on it."""
+        ...
+
 
 class AwsTarget:
     name = "aws"
@@ -83,6 +87,9 @@ class AwsTarget:
 
     def existing_candidate(self, digest: str, version: str) -> Candidate:
         return self._deployer.existing(digest, version)
+
+    def deploy_first(self, digest: str) -> Candidate:
+        return self._deployer.first(digest)
 
     def shifter(self, stable: str, candidate: Candidate) -> LambdaAliasShifter:
         return LambdaAliasShifter(

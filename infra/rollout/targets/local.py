@@ -14,6 +14,7 @@ from infra.rollout.providers.base import MetricsProvider
 from infra.rollout.providers.probe import HttpProbe
 from infra.rollout.providers.router_stats import router_stats_provider
 from infra.rollout.providers.version_metrics import EmfProvider, VersionMetricsPort
+from infra.rollout.router.config import BACKEND, CANARY, STABLE
 from infra.rollout.router.runtime import HAProxyRuntime
 from infra.rollout.shifters.haproxy import AppInstance, HAProxyShifter
 
@@ -59,6 +60,15 @@ class LocalTarget:
 
     def deploy_candidate(self, digest: str) -> Candidate:
         return self._candidate(self._instances.start(digest), digest)
+
+    def deploy_first(self, digest: str) -> Candidate:
+        """Start the first version and point the router's `stable` server at it (all traffic)."""
+        instance = self._instances.start(digest)
+        at = instance.endpoint
+        self._runtime.set_address(BACKEND, STABLE, at.host, at.port)
+        self._runtime.set_weight(BACKEND, STABLE, 100)
+        self._runtime.set_weight(BACKEND, CANARY, 0)
+        return self._candidate(instance, digest)
 
     def existing_candidate(self, digest: str, version: str) -> Candidate:
         found = self._instances.find(version)

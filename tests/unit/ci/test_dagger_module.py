@@ -346,12 +346,14 @@ OPTION_ARGUMENTS = {"to_time", "key", "version"}
 OPERATIONS_FUNCTIONS = {
     "report"
 }  # its own tests: tests/unit/ci/engines/dagger/test_report_function.py
+PROMOTION_FUNCTIONS = {"promote", "hotfix", "undo", "resume", "retire"}
 
 
 def test_the_module_exposes_one_documented_function_per_stage() -> None:
     obj = Pipeline.__dagger_module__.get_object("Pipeline")
     assert set(obj.functions) == {
-        *CI_STAGES, "ci", "reports", *RELEASE_FUNCTIONS, *OPERATIONS_FUNCTIONS
+        *CI_STAGES, "ci", "reports", *RELEASE_FUNCTIONS, *OPERATIONS_FUNCTIONS,
+        *PROMOTION_FUNCTIONS,
     }  # fmt: skip
     for name, fn in obj.functions.items():
         assert fn.doc, name
@@ -363,12 +365,26 @@ def test_the_module_exposes_one_documented_function_per_stage() -> None:
         assert params["source"].resolved_type is dagger.Directory
         assert params["source"].default_path == "/"
         assert params["source"].ignore == list(EXCLUDES)
-        if name not in RELEASE_FUNCTIONS | OPERATIONS_FUNCTIONS:
+        if name in PROMOTION_FUNCTIONS:
+            assert params["env"].resolved_type is str
+            assert {"target", "actor"} <= set(params)
+        elif name not in RELEASE_FUNCTIONS | OPERATIONS_FUNCTIONS:
             audits = name in ("ci", "scan", "reports")  # the workflow audit's online checks
             assert set(params) == {"source", "strict", *(("github_token",) if audits else ())}
             assert params["strict"].default_value == "false"
             if audits:
                 assert params["github_token"].resolved_type == dagger.Secret | None
+
+
+def test_promotion_functions_take_their_options_and_secrets() -> None:
+    functions = Pipeline.__dagger_module__.get_object("Pipeline").functions
+    promote = functions["promote"].parameters
+    assert {"digest", "approved_by", "probe_token", "notify_slack_url"} <= set(promote)
+    assert promote["digest"].resolved_type is str
+    assert promote["probe_token"].resolved_type == dagger.Secret | None
+    assert {"digest", "reason"} <= set(functions["hotfix"].parameters)
+    assert "to" in functions["undo"].parameters
+    assert {"older_than", "dry_run"} <= set(functions["retire"].parameters)
 
 
 def test_the_github_token_reaches_only_the_scan_stage_as_a_secret(client: FakeClient) -> None:

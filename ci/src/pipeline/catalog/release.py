@@ -1,9 +1,10 @@
 """The release stages: `build` once, then per-environment stages made from stage kinds.
 
-A kind (deploy, smoke, status, history) says what one kind of per-environment stage is: the
-entry it runs (`python -m pipeline.release.entries KIND --env E`), the run parameters and
-secrets it takes, its switches, and whether it reaches the environment's app. `RELEASE` places
-kinds in the release chain; a read-only kind runs on demand for any environment.
+A kind (deploy, smoke, status, history, promote...) says what one kind of per-environment stage
+is: the entry it runs (`python -m pipeline.release.entries KIND --env E`), the run parameters and
+secrets it takes, its switches and options, and whether it reaches the environment's app.
+`RELEASE` places kinds in the release chain, `PROMOTION` the release manager's prod stages; a
+read-only kind runs on demand for any environment.
 
 Adding a release stage: an entry function in `pipeline.release.entries`, a kind here, and (if it
 belongs to the release chain) its place in `RELEASE`. The CLI and the Dagger module read both.
@@ -30,7 +31,7 @@ from pipeline.errors import UsageError
 
 ARTIFACTS_DIR = "build/artifacts"
 BUILD_STAGE = "build"
-# The environments the release chain deploys; prod is reached by promotion (not built yet).
+# The environments the release chain deploys; prod is reached by promotion (`PROMOTION`).
 RELEASE_ENVS = ("dev", "staging")
 # The in-container side of every per-environment stage.
 ENTRY_MODULE = "pipeline.release.entries"
@@ -45,6 +46,14 @@ PARAM_DRY_RUN = "PIPELINE_DRY_RUN"  # "1": plan only, change nothing
 PARAM_TO_TIME = "PIPELINE_TO_TIME"  # drill: restore the table as it was then (PITR)
 PARAM_OBJECT_KEY = "PIPELINE_OBJECT_KEY"  # restore-object: the report object's key
 PARAM_OBJECT_VERSION = "PIPELINE_OBJECT_VERSION"  # restore-object: that version (default newest)
+# The release manager's options (promote, hotfix, undo, retire).
+PARAM_DIGEST = "PIPELINE_DIGEST"
+PARAM_APPROVED_BY = "PIPELINE_APPROVED_BY"
+PARAM_REASON = "PIPELINE_REASON"
+PARAM_UNDO_TO = "PIPELINE_UNDO_TO"
+PARAM_OLDER_THAN = "PIPELINE_OLDER_THAN"
+# Local target only, a rehearsal drill: the promoted digest's app answers 5xx at this rate.
+PARAM_CANARY_FAULT = "PIPELINE_CANARY_FAULT_ERROR_RATE"
 # PARAM_TARGET's values: infra.targets.base.TargetKind's (a test holds them equal).
 TARGET_LOCAL = "local"
 TARGET_AWS = "aws"
@@ -65,6 +74,12 @@ E2E_EXPIRED_TOKEN_SECRET = "E2E_EXPIRED_TOKEN"  # noqa: S105  # nosec B105
 E2E_FOREIGN_TOKEN_SECRET = "E2E_FOREIGN_TOKEN"  # noqa: S105  # nosec B105
 E2E_SECRETS = (E2E_TOKEN_SECRET, E2E_EXPIRED_TOKEN_SECRET, E2E_FOREIGN_TOKEN_SECRET)
 SUITE_SECRETS = (SMOKE_TOKEN_SECRET, PERF_TOKEN_SECRET, *E2E_SECRETS)
+# The synthetic probe's bearer token (read and write on the probe's own site).
+PROBE_TOKEN_SECRET = "PROBE_TOKEN"  # noqa: S105  # nosec B105 - a name, not a value
+# Notification endpoints (apprise URLs) of the promotion's notifier: infra.monitoring.notify.
+NOTIFY_SECRETS = tuple(
+    f"EI_NOTIFY_{channel}_URL" for channel in ("PAGERDUTY", "SLACK", "EMAIL", "WEBHOOK")
+)
 RELEASE_INPUTS = ("app/**/*.py", "infra/**/*", "ci/src/pipeline/release/**/*.py", *PROJECT_FILES)
 
 
@@ -111,7 +126,9 @@ def option_values(given: Mapping[Option, str | None]) -> dict[str, str]:
     functions and the stage entries all judge options here."""
     values = {}
     for option, value in given.items():
-        if not value:
+        if not value or not value.strip():
+            if option.required and value is not None:
+                raise OptionRefused(f"--{option.name} is empty: give a value")
             continue
         problem = option.check(value)
         if problem:
@@ -131,6 +148,13 @@ def aware_time(value: str) -> str:
 
 def not_blank(value: str) -> str:
     return "" if value.strip() else "is empty"
+
+
+def sha256_hex(value: str) -> str:
+    """What is wrong with `value` as an artifact digest ('' when fine)."""
+    if len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return ""
+    return "is not a sha256 digest (64 lowercase hex characters, as `release` printed)"
 
 
 @dataclass(frozen=True)
@@ -154,13 +178,17 @@ class StageKind:
     degraded_exit: int | None = None  # its entry's "ran, but could not judge everything"
     step_summary: bool = False  # its entry writes a Markdown block for the run's summary
 
+    stage_prefix: str = ""  # the stage is `<prefix>-<env>` (default: the kind's name)
+    # Why Dagger's local target cannot run it ('' when it can): said, never silently skipped.
+    not_on_dagger_local: str = ""
+
     @property
     def any_env(self) -> bool:
         """It runs in any environment (the config loader judges the name)."""
         return self.read_only or self.on_demand
 
     def stage_name(self, env: str) -> str:
-        return f"{self.name}-{env}"
+        return f"{self.stage_prefix or self.name}-{env}"
 
     def stage(self, env: str, needs: tuple[str, ...] = ()) -> Stage:
         params = (
@@ -287,10 +315,111 @@ PERF = StageKind(
     degraded_exit=DEGRADED_EXIT,  # Inconclusive: ran, but could not judge (never a pass)
     step_summary=True,
 )
+# The release manager's prod stages: the controller runs in the stage against the target
+# (infra.rollout). On the local target the stage also runs the local prod for the promotion's
+# length (HAProxy in front of the app versions, stopped when it ends; the records in the
+# emulator keep what went live). Not in `RELEASE`: each needs a digest and a person.
+PROMOTION_PARAMS = (PARAM_TARGET, PARAM_COMMIT, PARAM_ACTOR, PARAM_EMULATOR, PARAM_CANARY_FAULT)
+PROMOTION_SECRETS = (*AWS_SECRETS, PROBE_TOKEN_SECRET, *NOTIFY_SECRETS)
+NEEDS_A_HOST = (
+    "on the local target it reads the release records of the local emulator the host keeps "
+    "between runs; a Dagger call's emulator lives for that call only. Use `./pipeline` "
+    "locally, or --target aws"
+)
+DIGEST = Option(
+    "digest",
+    PARAM_DIGEST,
+    "the sha256 digest to release (as `release` printed)",
+    "DIGEST",
+    required=True,
+    check=sha256_hex,
+)
+PROMOTE = StageKind(
+    name="promote",
+    stage_prefix="deploy",
+    summary="promote a digest green in staging to {env}: canary with analysis, rollback",
+    params=PROMOTION_PARAMS,
+    secrets=PROMOTION_SECRETS,
+    options=(
+        DIGEST,
+        Option(
+            "approved-by",
+            PARAM_APPROVED_BY,
+            "who approved this release (recorded)",
+            "NAME",
+            required=True,
+            check=not_blank,
+        ),
+    ),
+    not_on_dagger_local=NEEDS_A_HOST,
+)
+HOTFIX = StageKind(
+    name="hotfix",
+    summary="an audited emergency release to {env}: skips staging, never the canary",
+    params=PROMOTION_PARAMS,
+    secrets=PROMOTION_SECRETS,
+    options=(
+        DIGEST,
+        Option(
+            "reason",
+            PARAM_REASON,
+            "why staging is skipped (recorded)",
+            "TEXT",
+            required=True,
+            check=not_blank,
+        ),
+    ),
+    not_on_dagger_local=NEEDS_A_HOST,
+)
+UNDO = StageKind(
+    name="undo",
+    summary="revert {env} fast to a previous green digest (recorded)",
+    params=PROMOTION_PARAMS,
+    secrets=PROMOTION_SECRETS,
+    options=(
+        Option(
+            "to",
+            PARAM_UNDO_TO,
+            "the digest to return to (default: the previous one)",
+            "DIGEST",
+            check=sha256_hex,
+        ),
+    ),
+    not_on_dagger_local=NEEDS_A_HOST,
+)
+RESUME = StageKind(
+    name="resume",
+    summary="continue {env}'s running rollout where a stopped controller left it",
+    params=PROMOTION_PARAMS,
+    secrets=PROMOTION_SECRETS,
+    not_on_dagger_local=NEEDS_A_HOST,
+)
+RETIRE = StageKind(
+    name="retire",
+    summary="delete the Lambda versions of {env} nothing needs any more (keeps undo's)",
+    params=(PARAM_TARGET, PARAM_ACTOR, PARAM_EMULATOR),
+    secrets=AWS_SECRETS,
+    options=(
+        Option(
+            "older-than",
+            PARAM_OLDER_THAN,
+            "records younger than this keep their versions, e.g. 24h",
+            "AGE",
+            required=True,
+            check=not_blank,
+        ),
+    ),
+    switches=(DRY_RUN,),
+    not_on_dagger_local=NEEDS_A_HOST,
+)
+PROMOTION_KINDS = (PROMOTE, HOTFIX, UNDO, RESUME, RETIRE)
 KINDS = {
     kind.name: kind
-    for kind in (DEPLOY, SMOKE, STATUS, HISTORY, E2E, PERF, BACKUP, DRILL, RESTORE_OBJECT)
-}
+    for kind in (
+        DEPLOY, SMOKE, STATUS, HISTORY, E2E, PERF, BACKUP, DRILL, RESTORE_OBJECT,
+        *PROMOTION_KINDS,
+    )
+}  # fmt: skip
 
 BUILD = Stage(
     name=BUILD_STAGE,
@@ -325,13 +454,22 @@ ON_DEMAND: tuple[Stage, ...] = (
     PERF.stage("prod"),
 )
 
+PROMOTION: tuple[Stage, ...] = tuple(kind.stage("prod") for kind in PROMOTION_KINDS)
+PROMOTION_ENV = "prod"
+
 
 def kind_of(stage: Stage) -> tuple[StageKind, str] | None:
-    """(kind, environment) of a per-environment stage (`deploy-dev`, `restore-object-prod`:
-    environment names have no hyphen); None for the others."""
+    """(kind, environment) of a per-environment stage (`deploy-dev`, `restore-object-prod`;
+    `deploy-prod` runs the `promote` entry, so its one step names its kind; environment names
+    have no hyphen); None for the others."""
+    if len(stage.steps) == 1:
+        kind = KINDS.get(stage.steps[0].name)
+        prefix = f"{kind.stage_prefix or kind.name}-" if kind is not None else ""
+        if kind is not None and stage.name.startswith(prefix) and stage.name != prefix:
+            return kind, stage.name[len(prefix) :]
     name, _, env = stage.name.rpartition("-")
-    kind = KINDS.get(name)
-    return (kind, env) if kind is not None and env else None
+    by_name = KINDS.get(name)
+    return (by_name, env) if by_name is not None and env else None
 
 
 def alone(catalog: Catalog, name: str) -> Catalog:
@@ -359,12 +497,12 @@ def kind_stage(catalog: Catalog, kind: StageKind, env: str) -> Stage:
         deploy = DEPLOY.stage_name(env)
         return kind.stage(env, needs=(deploy,) if deploy in catalog.stages else ())
     stage = catalog.stages.get(kind.stage_name(env))
-    if stage is None:
+    if stage is None or kind_of(stage) != (kind, env):
         found = filter(None, (kind_of(s) for s in catalog.stages.values()))
         envs = [declared for of, declared in found if of == kind]
         raise CatalogError(
             f"--env {env!r}: {kind.name} runs in {', '.join(envs) or 'no environment'} (the "
-            f"catalog declares no {kind.stage_name(env)} stage; prod is reached by promotion)"
+            f"catalog declares no {kind.name} stage for {env}; prod is reached by promotion)"
         )
     return stage
 

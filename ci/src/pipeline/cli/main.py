@@ -19,6 +19,7 @@ from pipeline.cli import (
     monitoring_commands,
     operations_commands,
     perf_commands,
+    promotion,
     restore_command,
     stage_commands,
 )
@@ -66,6 +67,8 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return monitoring_commands.alarms(args)
     if action == "dashboard":
         return monitoring_commands.dashboard(args)
+    if action == "rollout":
+        return promotion.rollout_command(args, stage_commands.repo_of(args))
     if action == "up":
         return local_stack.stack_up(args, console)
     if action == "down":

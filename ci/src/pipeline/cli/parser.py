@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pipeline.catalog import CI_STAGES, KINDS, RELEASE_ENVS, RELEASE_STAGES, Catalog
+from pipeline.catalog import CI_STAGES, KINDS, RELEASE_STAGES, Catalog, StageKind, kind_of
 from pipeline.engines.select import ENGINE_NAMES
 
 DEFAULT_JOBS = 4
@@ -47,6 +47,12 @@ def env_option(parser: argparse.ArgumentParser, envs: str) -> None:
     parser.add_argument("--env", required=True, help=f"the environment: {envs}")
 
 
+def declared_envs(catalog: Catalog, kind: StageKind) -> list[str]:
+    """The environments the catalog declares `kind`'s stages in."""
+    found = filter(None, (kind_of(stage) for stage in catalog.stages.values()))
+    return [env for of, env in found if of == kind]
+
+
 def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="pipeline", description="Energy Insights delivery pipeline (stages in containers)."
@@ -56,6 +62,9 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     common(ci)
     ci.set_defaults(action="stages", names=CI_STAGES)
     for stage in catalog.stages.values():
+        found = kind_of(stage)
+        if found is not None and found[0].options:  # needs its options: `pipeline <kind> ...`
+            continue
         sub = commands.add_parser(stage.name, help=stage.description.replace("%", "%%"))
         common(sub)
         sub.set_defaults(action="stages", names=(stage.name,))
@@ -84,7 +93,9 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
             repo_option(sub)
             sub.set_defaults(action="view", kind=kind.name)
             continue
-        env_option(sub, "dev, staging or prod" if kind.any_env else ", ".join(RELEASE_ENVS))
+        env_option(
+            sub, "dev, staging or prod" if kind.any_env else ", ".join(declared_envs(catalog, kind))
+        )
         common(sub)
         for switch in kind.switches:
             sub.add_argument(f"--{switch.name}", action="store_true", help=switch.help)
@@ -114,6 +125,17 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     dashboard.add_argument("--grafana", type=Path, help="write its Grafana JSON model to PATH")
     dashboard.add_argument("--api-id", help="the stack's HTTP API id (fills ${HttpApi})")
     dashboard.set_defaults(action="dashboard")
+
+    rollout = commands.add_parser(
+        "rollout", help="an environment's rollout: status, promote (accept now), abort (roll back)"
+    )
+    rollout.add_argument("what", choices=("status", "promote", "abort"))
+    rollout.add_argument("--full", action="store_true", help="promote: straight to 100%%")
+    target_option(rollout)
+    env_option(rollout, "prod")
+    rollout.add_argument("--json", action="store_true", help="one JSON document")
+    repo_option(rollout)
+    rollout.set_defaults(action="rollout")
 
     config = commands.add_parser("config", help="show|diff|export an environment's config")
     config.add_argument("rest", nargs=argparse.REMAINDER, help="e.g. show --env dev")

@@ -18,6 +18,7 @@ from infra.targets.local_state import read_app
 from pipeline.catalog import (
     DEPLOY,
     KINDS,
+    PROMOTION_KINDS,
     RELEASE_ENVS,
     Catalog,
     Stage,
@@ -27,7 +28,7 @@ from pipeline.catalog import (
     option_values,
     with_stage,
 )
-from pipeline.cli import on_dagger
+from pipeline.cli import on_dagger, promotion
 from pipeline.cli.parser import DEFAULT_JOBS
 from pipeline.engines.base import Engine
 from pipeline.engines.select import DaggerCli, DaggerSession, choose, choose_local
@@ -125,6 +126,8 @@ def run_command(args: argparse.Namespace, catalog: Catalog, console: Console) ->
     repo = repo_of(args)
     request = run_request(args, catalog, repo)
     preflight(request.catalog, request.names, repo)
+    if args.action == "kind" and KINDS[args.kind] in PROMOTION_KINDS:
+        promotion.preflight(args, repo)
     if reaches_an_environment(request.catalog, request.names):
         engine: Engine | DaggerCli | DaggerSession = choose_local(args.engine)
     else:

@@ -1,15 +1,17 @@
-"""The smoke step: run tests/smoke against an environment; a failure marks its latest
-deployment record failed (so history shows the digest did not pass) and exits 1."""
+"""The smoke step: run tests/smoke against an environment and note the result on its latest
+deployment record: `smoke passed at …` (the evidence staging's deploy and the promotion gate
+read), or the record marked failed (so history shows the digest did not pass) and exit 1."""
 
 from __future__ import annotations
 
 import subprocess  # nosec B404 - runs pytest with a fixed argv
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from infra.deploy.promotion_source import SMOKE_PASSED
 from pipeline.release.deployed import RecordsPort, latest_deployment, mark_failed
 from pipeline.release.errors import SmokeFailed
 
@@ -78,8 +80,11 @@ def smoke_environment(
         f"{record.digest[:12]} (deployment {record.deployment_id})"
     )
     result = run(endpoint, record.digest)
+    at = now().isoformat(timespec="seconds")
     if result.exit_code == 0:
-        emit(f"smoke {env}: passed")
+        # The evidence a later environment (and promotion) is built on: green, on the record.
+        store.save(replace(record, notes=(*record.notes, f"{SMOKE_PASSED} at {at}")))
+        emit(f"smoke {env}: passed; noted on deployment {record.deployment_id}")
         return record.digest
     error = f"smoke tests failed against {endpoint.base_url} (pytest exit {result.exit_code})"
     mark_failed(store, record, "smoke", error, now)

@@ -373,3 +373,40 @@ def test_a_stage_that_refuses_its_input_makes_the_command_exit_2(
     assert run(capsys, "drill", "restore", "--env", "prod")[0] == 2
     fake.exit_codes["drill-prod"] = 1
     assert run(capsys, "drill", "restore", "--env", "prod")[0] == 1
+
+
+def test_promote_runs_the_deploy_prod_stage_with_its_options_after_the_gate(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pipeline.cli import promotion
+
+    Local(monkeypatch)
+    fake = engine(monkeypatch)
+    gated: list[str] = []
+    monkeypatch.setattr(promotion, "preflight", lambda args, _repo: gated.append(args.digest))
+    digest = "e" * 64
+    code, _, _ = run(
+        capsys, "promote", "--env", "prod", "--digest", digest, "--approved-by", "rita"
+    )
+    assert code == 0
+    assert gated == [digest]
+    assert fake.calls == ["deploy-prod"]  # the digest is fetched, never rebuilt: no build stage
+    params = fake.params["deploy-prod"]
+    assert params["PIPELINE_DIGEST"] == digest
+    assert params["PIPELINE_APPROVED_BY"] == "rita"
+    assert params["PIPELINE_TARGET"] == "local"
+    assert params["AWS_ENDPOINT_URL"] == EMULATOR
+
+
+def test_hotfix_undo_and_resume_run_their_prod_stages(
+    repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Local(monkeypatch)
+    fake = engine(monkeypatch)
+    digest = "e" * 64
+    assert run(capsys, "hotfix", "--env", "prod", "--digest", digest, "--reason", "CVE")[0] == 0
+    assert run(capsys, "undo", "--env", "prod")[0] == 0
+    assert run(capsys, "resume", "--env", "prod")[0] == 0
+    assert fake.calls == ["hotfix-prod", "undo-prod", "resume-prod"]
+    assert fake.params["hotfix-prod"]["PIPELINE_REASON"] == "CVE"
+    assert "PIPELINE_UNDO_TO" not in fake.params["undo-prod"]

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from infra.deploy.promotion_source import is_green
 from infra.deploy.records import DeploymentRecord, Outcome
 from pipeline.release.errors import ReleaseError, SmokeFailed
 from pipeline.release.smoke import SmokeEndpoint, SmokeRun, pytest_argv, smoke_environment
@@ -40,7 +41,7 @@ class FakeStore:
         self.saved.append(record)
 
 
-def test_passing_smoke_returns_the_digest_and_changes_nothing() -> None:
+def test_passing_smoke_notes_the_pass_on_the_record() -> None:
     store = FakeStore([record()])
     seen: list[str] = []
 
@@ -48,9 +49,20 @@ def test_passing_smoke_returns_the_digest_and_changes_nothing() -> None:
         seen.append(digest)
         return SmokeRun(0, Path("junit.xml"))
 
-    assert smoke_environment("dev", ENDPOINT, store, run, emit=lambda _l: None) == "d" * 64
+    digest = smoke_environment(
+        "dev",
+        ENDPOINT,
+        store,
+        run,
+        emit=lambda _l: None,
+        now=lambda: datetime(2026, 1, 2, tzinfo=UTC),
+    )
+    assert digest == "d" * 64
     assert seen == ["d" * 64]
-    assert store.saved == []
+    (saved,) = store.saved
+    assert saved.outcome is Outcome.SUCCEEDED  # only a note is added: the evidence of green
+    assert saved.notes == ("verified", "smoke passed at 2026-01-02T00:00:00+00:00")
+    assert is_green(saved) and not is_green(record())
 
 
 @pytest.mark.parametrize("exit_code", [1, 2, 5])

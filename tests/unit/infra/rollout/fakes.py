@@ -232,6 +232,12 @@ class FakeTarget:
     def existing_candidate(self, digest: str, version: str) -> Candidate:
         return Candidate(version, digest, f"app-{digest[:6]}", "http://canary.invalid")
 
+    def deploy_first(self, digest: str) -> Candidate:
+        candidate = self.deploy_candidate(digest)
+        self.live = candidate.version
+        self.log.append(f"first {candidate.version}")
+        return candidate
+
     def shifter(self, stable: str, candidate: Candidate) -> FakeShifter:
         shifter = FakeShifter(stable, candidate.version, self.log)
         last = self.shifters[-1] if self.shifters else None

@@ -150,11 +150,23 @@ def test_failed_prechecks_shift_nothing(
     nothing_done(ports)
 
 
-def test_no_previous_version_means_no_promotion(prod_config: EnvironmentConfig) -> None:
+def test_a_first_promotion_goes_live_without_a_canary(prod_config: EnvironmentConfig) -> None:
+    ports = make_ports()
+    ports.target.live = None  # type: ignore[attr-defined]
+    record = commands.promote(prod_config, DIGEST, "rita", ports)
+    assert record.status is Status.SUCCEEDED
+    assert (record.stable_version, record.canary_version, record.weight) == ("", "2", 100)
+    assert ports.target.log == ["first 2"]  # type: ignore[attr-defined]
+    assert any("first release" in note for note in record.notes)
+    assert ports.store.latest() == record
+    assert ports.lock.holder is None  # type: ignore[attr-defined]
+
+
+def test_no_previous_version_means_no_hotfix(prod_config: EnvironmentConfig) -> None:
     ports = make_ports()
     ports.target.live = None  # type: ignore[attr-defined]
     with pytest.raises(PrecheckFailed, match="no live version in prod"):
-        commands.promote(prod_config, DIGEST, "rita", ports)
+        commands.hotfix(prod_config, DIGEST, "urgent fix", "rita", ports)
     nothing_done(ports)
 
 

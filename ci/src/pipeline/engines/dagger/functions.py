@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any, TypeVar
 
 import dagger
@@ -27,11 +27,14 @@ from pipeline.catalog import (
     EXCLUDES,
     GITHUB_TOKEN_SECRET,
     KINDS,
+    NOTIFY_SECRETS,
     PARAM_ACTOR,
+    PARAM_CANARY_FAULT,
     PARAM_COMMIT,
     PARAM_EMULATOR,
     PARAM_TARGET,
     PERF_TOKEN_SECRET,
+    PROBE_TOKEN_SECRET,
     SMOKE_TOKEN_SECRET,
     SUITE_SECRETS,
     TARGET_LOCAL,
@@ -45,6 +48,7 @@ from pipeline.catalog import (
 from pipeline.engines.dagger.checks import check, secret_inputs
 from pipeline.engines.dagger.release import ReleaseRequest, run_kind
 from pipeline.engines.dagger.release_plan import selection
+from pipeline.engines.dagger.stages import PipelineError
 
 Source = Annotated[
     dagger.Directory,
@@ -121,6 +125,17 @@ GithubToken = Annotated[
         "vulnerable actions, impostor commits), e.g. env:GITHUB_TOKEN; without it scan is degraded"
     ),
 ]
+ProbeToken = Annotated[
+    dagger.Secret | None,
+    Doc("Bearer token of the promotion's synthetic probe on --target aws, e.g. env:PROBE_TOKEN"),
+]
+NotifyUrl = Annotated[
+    dagger.Secret | None,
+    Doc("An apprise URL the promotion notifies (never logged), e.g. env:EI_NOTIFY_SLACK_URL"),
+]
+CanaryFault = Annotated[
+    str, Doc("Rehearsal drill, local target only: the promoted digest answers 5xx at this rate")
+]
 Commit = Annotated[str, Doc("Commit the artifact is built from, recorded with each deploy")]
 Actor = Annotated[str, Doc("Who releases, recorded with each deploy")]
 
@@ -154,7 +169,12 @@ ARGUMENTS: Mapping[str, Argument] = {
     GITHUB_TOKEN_SECRET: Argument("github_token", GithubToken, None),
     PARAM_COMMIT: Argument("commit", Commit, "unknown"),
     PARAM_ACTOR: Argument("actor", Actor, "dagger"),
+    PROBE_TOKEN_SECRET: Argument("probe_token", ProbeToken, None),
+    **{key: Argument(key.lower().removeprefix("ei_"), NotifyUrl, None) for key in NOTIFY_SECRETS},
+    PARAM_CANARY_FAULT: Argument("canary_fault_error_rate", CanaryFault, ""),
 }
+# Secrets a kind's function passes on (the others are run parameters).
+SECRET_KEYS = (*AWS_SECRETS, *SUITE_SECRETS, PROBE_TOKEN_SECRET, *NOTIFY_SECRETS)
 SOURCE = Argument("source", Source)
 
 
@@ -265,17 +285,25 @@ def kind_function(catalog: Catalog, kind: StageKind, client: Client) -> Callable
     """`<kind>(source, env, ...)`: the kind's stage in one environment, with what the call
     must make first (on the local target the emulator lives only for the call)."""
     arguments = kind_arguments(catalog, kind)
-    secrets = [key for key in (*AWS_SECRETS, *SUITE_SECRETS) if ARGUMENTS[key] in arguments]
+    secrets = [key for key in SECRET_KEYS if ARGUMENTS[key] in arguments]
+    valued = [(key, arg.name) for key, arg in ARGUMENTS.items() if key not in SECRET_KEYS]
+    strings = [(key, name) for key, name in valued if key == PARAM_CANARY_FAULT]
 
     async def body(source: dagger.Directory, env: str, **given: Any) -> str:
+        target = given.get("target", TARGET_LOCAL)
+        if kind.not_on_dagger_local and target == TARGET_LOCAL:
+            raise PipelineError(f"{kind.name} on the local target: {kind.not_on_dagger_local}")
         request = ReleaseRequest.from_args(
             given.get("target", TARGET_LOCAL),
             given.get("commit", "unknown"),
             given.get("actor", "dagger"),
             {key: given[ARGUMENTS[key].name] for key in secrets},
             {s.param: bool(given[s.name.replace("-", "_")]) for s in kind.switches},
-            {o: given[o.name.replace("-", "_")] for o in kind.options},
+            {o: str(given[o.name.replace("-", "_")]).strip() for o in kind.options},
         )
+        drill = {key: str(given[name]) for key, name in strings if given.get(name)}
+        if drill:  # a rehearsal's run parameter, not an option of the kind
+            request = replace(request, values={**request.values, **drill})
         return await run_kind(client(), catalog, kind, env, source, request)
 
     where = "any environment" if kind.any_env else ", ".join(_envs(catalog, kind))

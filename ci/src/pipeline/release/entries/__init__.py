@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
 
-from pipeline.release.entries import data_safety, deploy, e2e, perf, smoke, views
+from pipeline.release.entries import data_safety, deploy, e2e, perf, promotion, smoke, views
 from pipeline.release.entries.context import EntryContext
 
 Entry = Callable[[EntryContext], None]
@@ -28,6 +28,11 @@ ENTRIES: Mapping[str, Entry] = MappingProxyType(
         "restore-object": data_safety.run_restore_object,
         "e2e": e2e.run,
         "perf": perf.run,
+        "promote": promotion.promote,
+        "hotfix": promotion.hotfix,
+        "undo": promotion.undo,
+        "resume": promotion.resume,
+        "retire": promotion.retire,
     }
 )
 
