@@ -494,8 +494,9 @@ def kind_stage(catalog: Catalog, kind: StageKind, env: str) -> Stage:
     if kind.read_only:
         return kind.stage(env)
     if kind.on_demand:
-        deploy = DEPLOY.stage_name(env)
-        return kind.stage(env, needs=(deploy,) if deploy in catalog.stages else ())
+        deploy = catalog.stages.get(DEPLOY.stage_name(env))  # prod's deploy-prod is promotion's
+        deployed = deploy is not None and kind_of(deploy) == (DEPLOY, env)
+        return kind.stage(env, needs=(deploy.name,) if deploy is not None and deployed else ())
     stage = catalog.stages.get(kind.stage_name(env))
     if stage is None or kind_of(stage) != (kind, env):
         found = filter(None, (kind_of(s) for s in catalog.stages.values()))
