@@ -108,7 +108,7 @@ def test_cd_runs_only_from_ci_after_every_ci_job_passed_on_main() -> None:
     ci, cd = load("ci.yml"), load("cd.yml")
     assert set(cd[True]) == {"workflow_call"}, "cd.yml has no trigger of its own"
     job = ci["jobs"]["cd"]
-    assert job["uses"].split()[0] == "./.github/workflows/cd.yml"
+    assert job["uses"].split()[0] == "$/.github/workflows/cd.yml"
     assert set(job["needs"]) == {name for name in ci["jobs"] if name != "cd"}
     condition = re.sub(r"\s+", " ", job["if"])
     assert "github.event_name != 'pull_request'" in condition

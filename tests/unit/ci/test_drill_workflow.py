@@ -93,7 +93,9 @@ def test_the_call_matches_the_modules_drill_function(workflow: dict[Any, Any]) -
         "target": "aws",
         "fresh_backup": None,
         "aws_access_key_id": "env:AWS_ACCESS_KEY_ID",
+        # pragma: allowlist nextline secret
         "aws_secret_access_key": "env:AWS_SECRET_ACCESS_KEY",
+        # pragma: allowlist nextline secret
         "aws_session_token": "env:AWS_SESSION_TOKEN",
         "actor": "github-actions",
     }

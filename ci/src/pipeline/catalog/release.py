@@ -75,6 +75,7 @@ E2E_FOREIGN_TOKEN_SECRET = "E2E_FOREIGN_TOKEN"  # noqa: S105  # nosec B105
 E2E_SECRETS = (E2E_TOKEN_SECRET, E2E_EXPIRED_TOKEN_SECRET, E2E_FOREIGN_TOKEN_SECRET)
 SUITE_SECRETS = (SMOKE_TOKEN_SECRET, PERF_TOKEN_SECRET, *E2E_SECRETS)
 # The synthetic probe's bearer token (read and write on the probe's own site).
+# pragma: allowlist nextline secret
 PROBE_TOKEN_SECRET = "PROBE_TOKEN"  # noqa: S105  # nosec B105 - a name, not a value
 # Notification endpoints (apprise URLs) of the promotion's notifier: infra.monitoring.notify.
 NOTIFY_SECRETS = tuple(

@@ -197,7 +197,9 @@ def test_the_app_verifies_the_emulators_tokens_through_its_jwks(
     identity = ensure_local_identity(clients, load_environment("dev"))
     add_test_user(clients, identity.pool, "cara@example.com", PASSWORD)
     tokens = sign_in(clients, identity.pool, "cara@example.com", PASSWORD)
-    extra = load_extra_issuer(identity.app_environment())
+    # The served app has AWS_ENDPOINT_URL set to the emulator (plain http is allowed below it:
+    # in the integration stage the emulator is http://emulator:5000, not the loopback).
+    extra = load_extra_issuer({**identity.app_environment(), "AWS_ENDPOINT_URL": moto_endpoint})
     assert extra is not None
     assert (extra.issuer, extra.jwks_url) == (identity.pool.issuer, identity.jwks_url)
     auth = replace(support.settings().auth, extra=extra)

@@ -21,6 +21,7 @@ import httpx
 import pytest
 
 from app.local.dev_keys import DEMO_SITES
+from infra.artifact import build_bundle
 from infra.artifact.digest import sha256_of
 from infra.aws.items import ItemTable
 from infra.config import load_environment
@@ -171,11 +172,18 @@ class Watch:
         return {version for started, version, status in self.seen if started > moment and status}
 
 
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The app's Lambda bundle: the one `./pipeline build` left, else built here the same way
+    (the integration stage's container starts from a clean tree)."""
+    left = REPO / "build" / "artifacts" / "lambda.zip"
+    if left.is_file():
+        return left
+    return build_bundle(REPO, tmp_path_factory.mktemp("bundle")).path
+
+
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
-    built = REPO / "build" / "artifacts" / "lambda.zip"
-    if not built.is_file():
-        pytest.fail(f"{built} is missing: run `./pipeline build` first")
     return tmp_path
 
 
@@ -221,9 +229,8 @@ def promote(repo: Path, moto: str, digest: str, watch: Watch, fault: str = "") -
 
 
 def test_first_release_then_a_good_canary_then_a_faulty_one_rolled_back(
-    repo: Path, tables: str, haproxy: str
+    repo: Path, tables: str, haproxy: str, built: Path
 ) -> None:
-    built = REPO / "build" / "artifacts" / "lambda.zip"
     releases = repo / "build" / "artifacts"
     a, _ = bundle_variant(built, releases, "a")
     b, _ = bundle_variant(built, releases, "b")

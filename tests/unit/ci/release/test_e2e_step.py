@@ -19,6 +19,7 @@ from pipeline.release.e2e import (
 from pipeline.release.errors import E2EFailed, ReleaseError
 from tests.unit.ci.release.test_smoke_step import FakeStore, record
 
+# pragma: allowlist nextline secret
 TOKENS = {"E2E_TOKEN": "e2e-token-value", "E2E_EXPIRED_TOKEN": "expired-value"}
 TARGET = E2ETarget("http://127.0.0.1:9", "PIPELINE_APP_URL_DEV", ("e2e-dev-a", "e2e-dev-b"), TOKENS)
 LATER = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
