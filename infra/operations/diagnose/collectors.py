@@ -203,7 +203,9 @@ def local_collectors(
             clock,
         ),
         issuer=lambda: (
-            probe_jwks(jwks_url) if jwks_url else IssuerFact("", True, 1, static_key=True)
+            probe_jwks(jwks_url, emulator=emulator.endpoint.url or "")
+            if jwks_url
+            else IssuerFact("", True, 1, static_key=True)
         ),
         identity=identity,
         cost=lambda: CostFact(

@@ -31,9 +31,12 @@ def probe_health(base_url: str, timeout_s: float = PROBE_TIMEOUT_S) -> HealthFac
         return HealthFact(url, None, error=f"{type(exc).__name__}: {reason}")
 
 
-def probe_jwks(url: str, timeout_s: float = PROBE_TIMEOUT_S) -> IssuerFact:
-    if not url.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-        return IssuerFact(url, False, 0, "not an https:// (or loopback) URL")
+def probe_jwks(url: str, timeout_s: float = PROBE_TIMEOUT_S, emulator: str = "") -> IssuerFact:
+    """The issuer's JWKS as the app would fetch it: https, the loopback, or plain http below
+    the local emulator's URL (`emulator`; the app's own rule, app.settings)."""
+    below_emulator = bool(emulator) and url.startswith(f"{emulator.rstrip('/')}/")
+    if not (url.startswith(("https://", "http://127.0.0.1", "http://localhost")) or below_emulator):
+        return IssuerFact(url, False, 0, "not an https:// (or loopback, or emulator) URL")
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as answer:  # noqa: S310  # nosec B310
             keys = json.loads(answer.read()).get("keys", [])

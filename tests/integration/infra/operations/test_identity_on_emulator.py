@@ -205,7 +205,7 @@ def test_the_app_verifies_the_emulators_tokens_through_its_jwks(
     auth = replace(support.settings().auth, extra=extra)
     from infra.operations.diagnose.probes import probe_jwks
 
-    served = probe_jwks(identity.jwks_url)
+    served = probe_jwks(identity.jwks_url, emulator=moto_endpoint)
     assert (served.reachable, served.keys) == (True, 1)
     assert probe_jwks("http://127.0.0.1:9/none/.well-known/jwks.json").reachable is False
     verifier = TokenVerifier(auth)

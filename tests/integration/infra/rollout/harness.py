@@ -230,9 +230,15 @@ def aws_clients(moto_url: str) -> AwsClients:
     return AwsClients(emulator_session(REGION), AwsEndpoint(region=REGION, url=moto_url))
 
 
-def create_table(clients: AwsClients) -> None:
+def create_table(clients: AwsClients, name: str = TABLE) -> None:
+    """A new, empty deployments-shaped table. The emulator's state is one per test process
+    (every in-process moto server shares it), so a table of that name another test left (the
+    users audit; a prod stack, whose table is deletion-protected) is dropped first."""
+    if name in clients.dynamodb.list_tables()["TableNames"]:
+        clients.dynamodb.update_table(TableName=name, DeletionProtectionEnabled=False)
+        clients.dynamodb.delete_table(TableName=name)
     clients.dynamodb.create_table(
-        TableName=TABLE,
+        TableName=name,
         AttributeDefinitions=[
             {"AttributeName": "pk", "AttributeType": "S"},
             {"AttributeName": "sk", "AttributeType": "S"},

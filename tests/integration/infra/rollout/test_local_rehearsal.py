@@ -48,6 +48,7 @@ from pipeline.catalog import (
 )
 from pipeline.release.entries import promotion
 from pipeline.release.entries.context import EntryContext
+from tests.integration.infra.rollout.harness import create_table
 
 pytestmark = [pytest.mark.router, pytest.mark.emulator, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[4]
@@ -190,19 +191,7 @@ def repo(tmp_path: Path) -> Path:
 @pytest.fixture
 def tables(moto_endpoint: str) -> str:
     clients = LocalTarget(moto_endpoint).clients(REGION)
-    staging = load_environment("staging").names.deployments_table
-    clients.dynamodb.create_table(
-        TableName=staging,
-        AttributeDefinitions=[
-            {"AttributeName": "pk", "AttributeType": "S"},
-            {"AttributeName": "sk", "AttributeType": "S"},
-        ],
-        KeySchema=[
-            {"AttributeName": "pk", "KeyType": "HASH"},
-            {"AttributeName": "sk", "KeyType": "RANGE"},
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    create_table(clients, load_environment("staging").names.deployments_table)
     return moto_endpoint
 
 
