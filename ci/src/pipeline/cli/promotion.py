@@ -19,7 +19,7 @@ from infra.errors import InfraError
 from infra.rollout.binding.local_ports import ROUTER_DIR
 from infra.rollout.binding.local_prod import read_router_file
 from infra.rollout.binding.records import perf_verdicts, release_evidence
-from infra.rollout.commands import check_gate
+from infra.rollout.commands import check_gate, exit_code_of
 from infra.rollout.errors import RolloutError, RouterUnavailable
 from infra.rollout.ports import Candidate
 from infra.rollout.record import RolloutRecord
@@ -99,7 +99,9 @@ def rollout_command(args: argparse.Namespace, repo: Path) -> int:
     ctx = EntryContext(config, repo, {**os.environ, **environ})
     record = entries.rollout_request(ctx, args.what, getattr(args, "full", False))
     print(f"rollout {record.rollout_id}: {record.status.value} at {record.weight}%", flush=True)
-    return EXIT_OK
+    if args.what == "abort":
+        return EXIT_OK  # rolled back, as asked
+    return exit_code_of(record)  # promote: 1 when the rollout ended rolled back
 
 
 def rollout_status(args: argparse.Namespace, repo: Path) -> int:

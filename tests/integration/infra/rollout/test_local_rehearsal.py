@@ -116,11 +116,9 @@ class Watch:
     weights: list[tuple[float, int]] = field(default_factory=list)
     _stop: threading.Event = field(default_factory=threading.Event)
     _threads: list[threading.Thread] = field(default_factory=list)
-    lines: list[str] = field(default_factory=list)
 
     def emit(self, line: str) -> None:
         print(line, flush=True)
-        self.lines.append(line)
         marker = "the router answers at "
         if marker in line and not self._threads:
             self.url = line.split(marker, 1)[1].split()[0]
@@ -229,18 +227,16 @@ def test_first_release_then_a_good_canary_then_a_faulty_one_rolled_back(
     token = local_token(repo)
     started = time.monotonic()
 
-    first_watch = Watch(repo, token=token)
-    first = promote(repo, tables, a, first_watch)
+    first = promote(repo, tables, a, Watch(repo, token=token))
     assert first.status is Status.SUCCEEDED and first.weight == 100
-    assert any(line.startswith("backup before") for line in first_watch.lines)
+    assert not first.backup_arn  # nothing live yet: nothing to back up
     assert any("first release" in note for note in first.notes)
 
     good_watch = Watch(repo, token=token)
     good = promote(repo, tables, b, good_watch)
     assert good.status is Status.SUCCEEDED, (good.verdict, good.verdict_message, good.notes)
-    # Every promotion of a live prod backs its data up first (issue 11), before any weight moves.
-    backed_up = [line for line in good_watch.lines if line.startswith("backup before")]
-    assert backed_up and "(succeeded)" in backed_up[0], good_watch.lines
+    # Every promotion of a live prod backs its data table up before any weight moves.
+    assert good.backup_arn and "/backup/" in good.backup_arn, good.notes
     assert good.stable_version == a[:12] and good.canary_version == b[:12]
     weights = good_watch.canary_weights()
     assert [w for w in weights if w in (10, 50, 100)] == [10, 50, 100], weights

@@ -206,6 +206,7 @@ def test_rollout_promote_and_abort_hand_over_to_the_entry(
 
     monkeypatch.setattr(entries, "rollout_request", request)
     repo = ["--repo", str(tmp_path)]
-    assert cli.main(["rollout", "abort", "--env", "prod", *repo]) == 0
-    assert cli.main(["rollout", "promote", "--env", "prod", "--full", *repo]) == 0
+    assert cli.main(["rollout", "abort", "--env", "prod", *repo]) == 0  # rolled back, as asked
+    # A promotion that ended rolled back is a failure of that command.
+    assert cli.main(["rollout", "promote", "--env", "prod", "--full", *repo]) == 1
     assert asked == [("abort", False, "local"), ("promote", True, "local")]

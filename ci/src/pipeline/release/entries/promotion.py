@@ -13,7 +13,6 @@ from contextlib import contextmanager
 
 from app.local.dev_keys import mint_token
 from infra.aws.lambda_ import LambdaFunctions
-from infra.backup import backup_before_change
 from infra.config.model import EnvironmentConfig
 from infra.rollout import commands, requests
 from infra.rollout.binding.aws_ports import aws_ports
@@ -41,7 +40,6 @@ from pipeline.catalog import (
 )
 from pipeline.release.app_runners import HostAppRunner
 from pipeline.release.entries.context import EntryContext
-from pipeline.release.entries.data_safety import data_safety
 
 Command = Callable[[EnvironmentConfig, RolloutPorts, float], RolloutRecord]
 
@@ -52,13 +50,11 @@ class RolledBack(RolloutError):
 
 def promote(ctx: EntryContext) -> None:
     digest, by = ctx.param(PARAM_DIGEST), ctx.param(PARAM_APPROVED_BY)
-    _backup_first(ctx, f"prod promotion of {digest[:12]}")
     _run(ctx, digest, lambda c, p, scale: commands.promote(c, digest, by, p, scale), first=True)
 
 
 def hotfix(ctx: EntryContext) -> None:
     digest, reason = ctx.param(PARAM_DIGEST), ctx.param(PARAM_REASON)
-    _backup_first(ctx, f"hotfix of {digest[:12]}")
     _run(ctx, digest, lambda c, p, scale: commands.hotfix(c, digest, reason, _who(ctx), p, scale))
 
 
@@ -86,17 +82,6 @@ def rollout_request(ctx: EntryContext, what: str, full: bool = False) -> Rollout
         if what == "abort":
             return requests.abort(ctx.env, _who(ctx), ports)
         return requests.promote_now(ctx.env, _who(ctx), ports, full)
-
-
-def _backup_first(ctx: EntryContext, reason: str) -> None:
-    """Every prod promotion and hotfix backs up the live data first (infra.backup), and stops
-    when that backup is not good enough (BackupFailed); a first release has no table yet."""
-    safety = data_safety(ctx)
-    if safety.tables.shape(safety.protected_table) is None:
-        ctx.emit(f"backup before {reason}: no data table live yet, nothing to back up")
-        return
-    record = backup_before_change(safety, reason, _who(ctx))
-    ctx.emit(f"backup before {reason}: {record.backup_id} ({record.status.value})")
 
 
 def _who(ctx: EntryContext) -> str:
