@@ -165,19 +165,10 @@ class MetricStatistics:
     ) -> float | None:
         """Sum of the Sum datapoints, or the largest Maximum; None when there is no data."""
         period = max(60, int((end - start).total_seconds()) // 60 * 60)
-        with aws_call(
-            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
-        ):
-            answer = self._clients.cloudwatch.get_metric_statistics(
-                Namespace=namespace,
-                MetricName=name,
-                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
-                StartTime=start,
-                EndTime=end,
-                Period=period,
-                Statistics=[stat],  # type: ignore[list-item]
-            )
-        values = [float(p[stat]) for p in answer.get("Datapoints", []) if stat in p]  # type: ignore[literal-required]
+        answer = self._statistics(
+            namespace, name, dimensions, start, end, period, {"Statistics": [stat]}
+        )
+        values = [float(p[stat]) for p in answer.get("Datapoints", []) if stat in p]
         if not values:
             return None
         return max(values) if stat == "Maximum" else sum(values)
@@ -193,18 +184,9 @@ class MetricStatistics:
     ) -> float | None:
         """A percentile (e.g. p95) over the whole window as one period; None without data."""
         period = max(60, -(-int((end - start).total_seconds()) // 60) * 60)
-        with aws_call(
-            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
-        ):
-            answer = self._clients.cloudwatch.get_metric_statistics(
-                Namespace=namespace,
-                MetricName=name,
-                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
-                StartTime=start,
-                EndTime=end,
-                Period=period,
-                ExtendedStatistics=[percentile],
-            )
+        answer = self._statistics(
+            namespace, name, dimensions, start, end, period, {"ExtendedStatistics": [percentile]}
+        )
         values = [
             float(raw)
             for point in answer.get("Datapoints", [])
@@ -224,18 +206,7 @@ class MetricStatistics:
         """One value per UTC day (Sum, Maximum, or a percentile such as p95)."""
         percentile = stat.startswith("p")
         kind = {"ExtendedStatistics": [stat]} if percentile else {"Statistics": [stat]}
-        with aws_call(
-            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
-        ):
-            answer = self._clients.cloudwatch.get_metric_statistics(
-                Namespace=namespace,
-                MetricName=name,
-                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
-                StartTime=start,
-                EndTime=end,
-                Period=86_400,
-                **kind,  # type: ignore[arg-type]
-            )
+        answer = self._statistics(namespace, name, dimensions, start, end, 86_400, kind)
         values: dict[date, float] = {}
         for point in answer.get("Datapoints", []):
             found: Mapping[str, Any] = (
@@ -245,3 +216,29 @@ class MetricStatistics:
             if isinstance(raw, int | float):
                 values[point["Timestamp"].date()] = float(raw)
         return values
+
+    def _statistics(
+        self,
+        namespace: str,
+        name: str,
+        dimensions: Sequence[tuple[str, str]],
+        start: datetime,
+        end: datetime,
+        period: int,
+        kind: Mapping[str, list[str]],
+    ) -> Mapping[str, Any]:
+        """One GetMetricStatistics call; `kind` is {"Statistics": [...]} or
+        {"ExtendedStatistics": [...]}."""
+        with aws_call(
+            f"cloudwatch GetMetricStatistics ({namespace} {name})", self._clients.endpoint
+        ):
+            answer: Mapping[str, Any] = self._clients.cloudwatch.get_metric_statistics(
+                Namespace=namespace,
+                MetricName=name,
+                Dimensions=[{"Name": k, "Value": v} for k, v in dimensions],
+                StartTime=start,
+                EndTime=end,
+                Period=period,
+                **kind,  # type: ignore[arg-type]
+            )
+        return answer
