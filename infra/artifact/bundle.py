@@ -22,6 +22,7 @@ from infra.artifact.runtime import (
 
 BUNDLE_NAME = "lambda.zip"
 MANIFEST_NAME = "lambda.json"
+LABEL_NAME = "release-label.txt"  # a labelled build: the same tree, another release (digest)
 WHEEL_CACHE = Path(".pipeline/cache/wheels")
 
 
@@ -45,8 +46,13 @@ def build_bundle(
     run: Runner = run_tool,
     cache: Path | None = None,
     max_bytes: int = MAX_BUNDLE_BYTES,
+    label: str = "",
 ) -> Bundle:
-    """Build `out_dir/lambda.zip` (+ `.sha256`, a JSON manifest) from the lock and app/."""
+    """Build `out_dir/lambda.zip` (+ `.sha256`, a JSON manifest) from the lock and app/. A
+    `label` adds `release-label.txt` holding it: the same code as another release with its own
+    digest (`pipeline rehearse` releases the tree twice this way)."""
+    if label != label.strip() or "\n" in label or len(label) > 100:
+        raise BuildError(f"build label {label!r}: one line of at most 100 characters, no padding")
     repo = repo.resolve()
     if not (repo / "app" / "lambda_handler.py").is_file():
         raise BuildError(f"{repo} has no app/lambda_handler.py: pass the repository root")
@@ -60,6 +66,9 @@ def build_bundle(
         stage_app(repo, app_root)
         compile_app(app_root, run)
         entries = tree_entries(target) + tree_entries(app_root)
+        if label:
+            (work / LABEL_NAME).write_text(label + "\n", encoding="utf-8")
+            entries.append((LABEL_NAME, work / LABEL_NAME))
         out = out_dir / BUNDLE_NAME
         digest = write_zip(entries, out)
     bundle = Bundle(path=out, sha256=digest, size=out.stat().st_size)
@@ -75,6 +84,7 @@ def build_bundle(
         "runtime": LAMBDA_RUNTIME,
         "platform": LAMBDA_PLATFORM,
         "handler": LAMBDA_HANDLER,
+        **({"label": label} if label else {}),
     }
     (out_dir / MANIFEST_NAME).write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     return bundle

@@ -5,6 +5,11 @@ compiles it into the plan the controller runs.
 Durations are in seconds of real time; on the local target they are multiplied by
 `local_time_scale`, so a rehearsal runs the same steps, weights, measurement counts and limits
 in seconds instead of minutes (a second, shorter plan per target could drift from prod's).
+
+`pipeline rehearse` (the local rehearsal under steady client load) keeps the steps, weights,
+templates and limits too, but judges each analysis over `rehearsal.measurements` intervals of
+`rehearsal.interval_s`: the emulator's ceiling caps the client load, and a 10 % canary needs an
+interval long enough to see `min_requests` requests (`rehearsal_rollout`; docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -138,6 +143,18 @@ def _default_templates() -> dict[str, AnalysisTemplate]:
     }
 
 
+class RehearsalConfig(ConfigModel):
+    """`pipeline rehearse` on the local target: prod's plan, its analyses cut to a few
+    measurements long enough for a 10 % canary to see `min_requests` under the steady client."""
+
+    interval_s: Annotated[StrictInt, Field(ge=5, le=120)] = 10
+    measurements: Annotated[StrictInt, Field(ge=1, le=10)] = 2  # per analysis step, at most
+    watch_measurements: Annotated[StrictInt, Field(ge=1, le=10)] = 1
+    hold_s: Annotated[StrictInt, Field(ge=0, le=120)] = 8  # serving on after the rollout ends
+    fault_error_rate: Annotated[float, Field(strict=False, gt=0, le=1)] = 1.0
+    load_headroom: Annotated[float, Field(strict=False, gt=0, le=1)] = 0.5  # of the ceiling
+
+
 class RolloutConfig(ConfigModel):
     """How a release reaches 100 % in this environment."""
 
@@ -145,6 +162,7 @@ class RolloutConfig(ConfigModel):
     templates: Mapping[TemplateName, AnalysisTemplate] = Field(default_factory=_default_templates)
     post_promotion_watch: WatchConfig | None = None
     local_time_scale: Annotated[float, Field(strict=False, gt=0, le=1)] = 0.02
+    rehearsal: RehearsalConfig = Field(default_factory=RehearsalConfig)
 
     @field_validator("steps")
     @classmethod
@@ -189,3 +207,27 @@ def plan_problem(steps: tuple[RolloutStep, ...]) -> str:
                 return f"steps[{index}]: analysis before the first set_weight measures nothing"
             analysed = True
     return ""
+
+
+def rehearsal_rollout(rollout: RolloutConfig) -> RolloutConfig:
+    """The rollout `pipeline rehearse` runs: the same steps, weights and templates; each
+    analysis `min(its count, rehearsal.measurements)` intervals of `rehearsal.interval_s` real
+    seconds (the watch: `watch_measurements`), pauses scaled by `local_time_scale`; time scale 1."""
+    rehearsal = rollout.rehearsal
+    interval = rehearsal.interval_s
+    steps: list[RolloutStep] = []
+    for step in rollout.steps:
+        if isinstance(step, AnalysisStep):
+            count = min(step.duration_s // step.interval_s, rehearsal.measurements)
+            step = step.model_copy(update={"duration_s": count * interval, "interval_s": interval})
+        elif isinstance(step, PauseStep) and step.seconds is not None:
+            scaled = max(1, round(step.seconds * rollout.local_time_scale))
+            step = step.model_copy(update={"seconds": scaled})
+        steps.append(step)
+    watch = rollout.post_promotion_watch
+    if watch is not None:
+        count = min(watch.duration_s // watch.interval_s, rehearsal.watch_measurements)
+        watch = watch.model_copy(update={"duration_s": count * interval, "interval_s": interval})
+    return rollout.model_copy(
+        update={"steps": tuple(steps), "post_promotion_watch": watch, "local_time_scale": 1.0}
+    )

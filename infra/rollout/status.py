@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from infra.deploy.table_items import format_time
 from infra.errors import InfraError
 from infra.rollout.analysis import Measurement, Phase
 from infra.rollout.commands import RolloutPorts
@@ -139,3 +140,45 @@ def _series(m: Measurement) -> SeriesView:
         ("<" if not m.metric.rolls_back_above else ">") + " " + shown(m.limit) + " fails",
         m.detail,
     )
+
+
+def rollout_history_line(record: RolloutRecord) -> str:
+    """One rollout in `pipeline history`: when, what, its verdict and who (pure)."""
+    ended = format_time(record.finished_at) if record.finished_at else "-"
+    over = f" over {record.stable_version}" if record.stable_version else " (first release)"
+    line = (
+        f"{format_time(record.started_at)}  rollout {record.rollout_id}  {record.kind.value:<7} "
+        f"{record.status.value:<12} {record.weight:>3}%  {record.digest[:12]}  version "
+        f"{record.canary_version}{over}  by {record.requested_by}  ended {ended}"
+    )
+    details = []
+    if record.verdict:
+        details.append(f"verdict: {record.verdict}: {record.verdict_message}")
+    if record.reason:
+        details.append(f"reason: {record.reason}")
+    if record.backup_arn:
+        details.append(f"backup: {record.backup_arn}")
+    return "\n".join([line, *(f"    {d}" for d in details)])
+
+
+def rollout_history_item(record: RolloutRecord) -> dict[str, object]:
+    """JSON-ready summary of a rollout for `pipeline history --json`."""
+    return {
+        "record": "rollout",
+        "rollout_id": record.rollout_id,
+        "env": record.env,
+        "target": record.target,
+        "kind": record.kind.value,
+        "digest": record.digest,
+        "stable_version": record.stable_version,
+        "canary_version": record.canary_version,
+        "requested_by": record.requested_by,
+        "started_at": format_time(record.started_at),
+        "finished_at": format_time(record.finished_at) if record.finished_at else None,
+        "status": record.status.value,
+        "weight": record.weight,
+        "verdict": record.verdict,
+        "verdict_message": record.verdict_message,
+        "reason": record.reason,
+        "backup_arn": record.backup_arn,
+    }

@@ -87,6 +87,7 @@ JOURNEYS: Mapping[str, Journey] = {
     "summary": Journey("GET /sites/{id}/summary, one day", 1, queries=1, items_per_query=288),
     "readings": Journey("GET /sites/{id}/readings, 100", 1, queries=1, items_per_query=101),
     "ingest": Journey("POST /sites/{id}/readings, 100", 1, batch_writes=4),
+    "ingest_one": Journey("POST /sites/{id}/readings, 1", 1, batch_writes=1),
     "report": Journey(
         "POST /sites/{id}/reports, one day", 2, queries=1, items_per_query=288, put_objects=2
     ),
@@ -108,7 +109,9 @@ PERF_MIX: Mix = {
     JOURNEYS["report"]: 1,
     JOURNEYS["refused"]: 1,
 }
-STEADY_MIX: Mix = {JOURNEYS["readings"]: 2, JOURNEYS["ingest"]: 1, JOURNEYS["site"]: 1}
+# The rehearsal's client (infra.rollout.rehearsal.load): reads of its last 100 writes, one-reading
+# writes (each its own timestamp, all read back), site reads.
+STEADY_MIX: Mix = {JOURNEYS["readings"]: 2, JOURNEYS["ingest_one"]: 1, JOURNEYS["site"]: 1}
 
 
 def query_cost_s(capacity: EmulatorCapacity, items: int, table_items: int) -> float:

@@ -66,6 +66,8 @@ class LocalSetup:
     # A prod with no stack yet has no deployments table for the lock and records: its first
     # deploy (of this digest, by the deployer, which bootstraps the table) comes first.
     first_digest: str = ""
+    router_ports: tuple[int, int] = (0, 0)  # (listen, runtime API); 0: a free loopback port
+    public_pem: str = ""  # the keypair the versions trust ('' : this repository's local one)
 
 
 class DataTableBackup:
@@ -162,12 +164,15 @@ def local_ports(
         ensure_deployed=ensure_deployed,
         deployed_env=lambda: functions.environment(config.names.function),
         emulator_url=emulator.endpoint,
-        public_pem=local_keys(setup.repo).public_pem,
+        public_pem=setup.public_pem or local_keys(setup.repo).public_pem,
         region=config.region,
         clock=clock,
         drill=setup.drill,
     )
-    prod = LocalProd(setup.repo / ROUTER_DIR, router or HostHAProxy(), clock)
+    listen_port, runtime_port = setup.router_ports
+    prod = LocalProd(
+        setup.repo / ROUTER_DIR, router or HostHAProxy(), clock, listen_port, runtime_port
+    )
     instances = ProcessInstances(store.history(200), versions, app_version_of, prod.served)
     reports = setup.repo / REPORT_DIR
     alarms = local_alarm_source(

@@ -57,14 +57,16 @@ class Pipeline:
         self.copy = copy
         self.env = env
 
-    def __call__(self, *argv: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+    def __call__(
+        self, *argv: str, timeout_s: float = TIMEOUT_S, **extra_env: str
+    ) -> subprocess.CompletedProcess[str]:
         done = subprocess.run(
             [sys.executable, "-m", "pipeline.cli", *argv],
             cwd=self.copy,
             env={**self.env, **extra_env},
             capture_output=True,
             text=True,
-            timeout=TIMEOUT_S,
+            timeout=timeout_s,
             check=False,
         )
         print(f"$ pipeline {' '.join(argv)} -> {done.returncode}\n{done.stdout}\n{done.stderr}")

@@ -31,7 +31,8 @@ def workflow() -> dict[Any, Any]:
 
 
 def steps(workflow: dict[Any, Any]) -> list[dict[str, Any]]:
-    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+    """The steps that use an action (the digest step is a plain `run`)."""
+    return [step for job in workflow["jobs"].values() for step in job["steps"] if "uses" in step]
 
 
 def test_every_action_is_pinned_to_its_vetted_sha(workflow: dict[Any, Any]) -> None:
@@ -58,10 +59,10 @@ def test_one_job_per_environment_with_its_own_oidc_role(
     assert spec["concurrency"] == {"group": f"deploy-{job}", "cancel-in-progress": False}
     # pragma: allowlist nextline secret
     assert spec["permissions"] == {"contents": "read", "id-token": "write"}
-    oidc = next(s for s in spec["steps"] if "configure-aws-credentials" in s["uses"])
+    oidc = next(s for s in spec["steps"] if "configure-aws-credentials" in s.get("uses", ""))
     assert oidc["with"]["role-to-assume"] == "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
     assert not {"aws-access-key-id", "aws-secret-access-key"} & set(oidc["with"])
-    calls = [s["with"]["call"] for s in spec["steps"] if "dagger-for-github" in s["uses"]]
+    calls = [s["with"]["call"] for s in spec["steps"] if "dagger-for-github" in s.get("uses", "")]
     kinds = ["deploy", "smoke", "e2e", *(["perf"] if job == "staging" else [])]
     assert [c.split()[:3] for c in calls] == [[kind, "--env", job] for kind in kinds]
 
@@ -88,3 +89,41 @@ def test_credentials_reach_dagger_only_as_env_secret_arguments(workflow: dict[An
         for name in tokens:
             assert flags[name.lower().replace("_", "-")] == f"env:{name}"
         assert step.get("env", {}) == {n: f"${{{{ secrets.{n} }}}}" for n in tokens}
+
+
+def test_staging_deploys_the_digest_dev_deployed(workflow: dict[Any, Any]) -> None:
+    """Build once: dev's job outputs the digest its deploy call answered with, checked to be
+    64 hex characters; staging deploys exactly that digest (`deploy --digest`)."""
+    dev = workflow["jobs"]["dev"]
+    assert dev["outputs"] == {"digest": "${{ steps.digest.outputs.digest }}"}
+    ids = [step.get("id") for step in dev["steps"]]
+    assert ids.index("deploy") < ids.index("digest")
+    found = next(step for step in dev["steps"] if step.get("id") == "digest")
+    assert found["env"] == {"ANSWER": "${{ steps.deploy.outputs.output }}"}
+    script = found["run"]
+    assert "artifact: sha256:" in script and "[0-9a-f]\\{64\\}" in script
+    assert "exit 1" in script  # no digest in the answer: the job fails, staging never runs
+    staging_deploy = next(
+        step["with"]["call"]
+        for step in workflow["jobs"]["staging"]["steps"]
+        if step.get("with", {}).get("call", "").startswith("deploy ")
+    )
+    assert "--digest ${{ needs.dev.outputs.digest }}" in staging_deploy
+
+
+def test_the_digest_step_finds_the_digest_in_a_deploy_answer(
+    workflow: dict[Any, Any], tmp_path: Path
+) -> None:
+    import os
+    import subprocess
+
+    script = next(s for s in workflow["jobs"]["dev"]["steps"] if s.get("id") == "digest")["run"]
+    digest = "ab" * 32
+    answer = f"deploy-dev passed\n### deploy-dev\n```\nok\n```\nartifact: sha256:{digest}\n"
+    out = tmp_path / "out"
+    env = {**os.environ, "ANSWER": answer, "GITHUB_OUTPUT": str(out)}
+    subprocess.run(["bash", "-c", script], env=env, check=True, capture_output=True)
+    assert out.read_text() == f"digest={digest}\n"
+    env["ANSWER"] = "deploy-dev passed\nartifact: sha256:not-a-digest\n"
+    failed = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True)
+    assert failed.returncode == 1 and "names no artifact digest" in failed.stdout

@@ -342,7 +342,7 @@ def test_reports_collects_every_stage_report_folder(client: FakeClient) -> None:
 RELEASE_FUNCTIONS = {"build", "deploy", "smoke", "status", "history", "e2e", "perf", "release"}
 RELEASE_FUNCTIONS |= {"backup", "drill", "restore_object"}  # data safety (issue 11)
 # The data-safety kinds' valued options: plain strings that carry no credential.
-OPTION_ARGUMENTS = {"to_time", "key", "version"}
+OPTION_ARGUMENTS = {"to_time", "key", "version", "digest"}  # valued options: checked values
 OPERATIONS_FUNCTIONS = {
     "report"
 }  # its own tests: tests/unit/ci/engines/dagger/test_report_function.py

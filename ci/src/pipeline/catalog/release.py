@@ -54,6 +54,22 @@ PARAM_UNDO_TO = "PIPELINE_UNDO_TO"
 PARAM_OLDER_THAN = "PIPELINE_OLDER_THAN"
 # Local target only, a rehearsal drill: the promoted digest's app answers 5xx at this rate.
 PARAM_CANARY_FAULT = "PIPELINE_CANARY_FAULT_ERROR_RATE"
+# Local target only, set by `pipeline rehearse`: where the local prod's router listens and its
+# runtime API answers ("LISTEN,RUNTIME" loopback ports, so the host's client and weight reader
+# find it), and "1": run the config's rehearsal plan and serve on `rehearsal.hold_s` after.
+PARAM_ROUTER_PORTS = "PIPELINE_LOCAL_PROD_PORTS"
+PARAM_REHEARSAL = "PIPELINE_REHEARSAL"
+# Local target only: the public key of the host's local keypair, which the local prod's app
+# versions trust (the host's tokens: the rehearsal's client, a person's curl), set by the host.
+PARAM_LOCAL_PUBLIC_KEY = "PIPELINE_LOCAL_PUBLIC_KEY"
+# The build's label (infra.artifact's --label): the same tree as another release, its own digest.
+PARAM_BUILD_LABEL = "PIPELINE_BUILD_LABEL"
+HOST_WIRED_PARAMS = (  # set by the host side, never a Dagger argument
+    PARAM_ROUTER_PORTS,
+    PARAM_REHEARSAL,
+    PARAM_BUILD_LABEL,
+    PARAM_LOCAL_PUBLIC_KEY,
+)
 # PARAM_TARGET's values: infra.targets.base.TargetKind's (a test holds them equal).
 TARGET_LOCAL = "local"
 TARGET_AWS = "aws"
@@ -218,6 +234,16 @@ DEPLOY = StageKind(
     summary="deploy the built artifact to {env} (change set, lock, record, verify)",
     params=(PARAM_TARGET, PARAM_COMMIT, PARAM_ACTOR, PARAM_EMULATOR),
     switches=(DRY_RUN,),
+    options=(
+        Option(
+            "digest",
+            PARAM_DIGEST,
+            "staging: deploy this digest, green in dev (deployed and smoke-tested), fetched "
+            "from dev's artifact store by digest instead of the build's (build once)",
+            "DIGEST",
+            check=sha256_hex,
+        ),
+    ),
 )
 SMOKE = StageKind(
     name="smoke",
@@ -320,7 +346,9 @@ PERF = StageKind(
 # (infra.rollout). On the local target the stage also runs the local prod for the promotion's
 # length (HAProxy in front of the app versions, stopped when it ends; the records in the
 # emulator keep what went live). Not in `RELEASE`: each needs a digest and a person.
-PROMOTION_PARAMS = (PARAM_TARGET, PARAM_COMMIT, PARAM_ACTOR, PARAM_EMULATOR, PARAM_CANARY_FAULT)
+PROMOTION_PARAMS = (
+    PARAM_TARGET, PARAM_COMMIT, PARAM_ACTOR, PARAM_EMULATOR, PARAM_CANARY_FAULT, *HOST_WIRED_PARAMS
+)  # fmt: skip
 PROMOTION_SECRETS = (*AWS_SECRETS, PROBE_TOKEN_SECRET, *NOTIFY_SECRETS)
 NEEDS_A_HOST = (
     "on the local target it reads the release records of the local emulator the host keeps "
@@ -429,6 +457,7 @@ BUILD = Stage(
     steps=(Step("artifact", python_cmd("infra.artifact", "build", "--out", ARTIFACTS_DIR)),),
     inputs=("app/**/*", "infra/artifact/**/*", "infra/config/**/*", *PROJECT_FILES),
     outputs=(ARTIFACTS_DIR,),
+    params=(PARAM_BUILD_LABEL,),  # set by `pipeline rehearse` only; part of the cache key
     network=Network.DEFAULT,  # downloads the Lambda-platform wheels from PyPI
 )
 

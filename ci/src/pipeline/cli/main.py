@@ -20,6 +20,7 @@ from pipeline.cli import (
     operations_commands,
     perf_commands,
     promotion,
+    rehearse,
     restore_command,
     stage_commands,
 )
@@ -67,6 +68,8 @@ def dispatch(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         return monitoring_commands.alarms(args)
     if action == "dashboard":
         return monitoring_commands.dashboard(args)
+    if action == "rehearse":
+        return rehearse.rehearse(args, catalog, console)
     if action == "rollout":
         return promotion.rollout_command(args, stage_commands.repo_of(args))
     if action == "up":

@@ -63,7 +63,7 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     ci.set_defaults(action="stages", names=CI_STAGES)
     for stage in catalog.stages.values():
         found = kind_of(stage)
-        if found is not None and found[0].options:  # needs its options: `pipeline <kind> ...`
+        if found is not None and any(o.required for o in found[0].options):  # `pipeline <kind>`
             continue
         sub = commands.add_parser(stage.name, help=stage.description.replace("%", "%%"))
         common(sub)
@@ -80,6 +80,26 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
     common(release)
     target_option(release)
     release.set_defaults(action="release", names=RELEASE_STAGES)
+    rehearsal = (
+        "rehearse prod's promotion on the local target under steady load: release -> "
+        "promote a good release to 100%%, then a faulty one rolled back (report + PNG timeline "
+        "in build/reports/rollout)"
+    )
+    rehearse = commands.add_parser(
+        "rehearse",
+        help=rehearsal,
+        description=rehearsal.replace("%%", "%") + ". Its plan: `rollout.rehearsal` in "
+        "infra/environments/prod.yaml. Exit 0: every check held; 1: one did not, or a release "
+        "failed.",
+    )
+    rehearse.add_argument(
+        "--engine",
+        default="auto",
+        help="where its stages run: docker or host (auto: docker when a daemon answers)",
+    )
+    rehearse.add_argument("-v", "--verbose", action="store_true", help="stream every log line")
+    repo_option(rehearse)
+    rehearse.set_defaults(action="rehearse")
     for kind in KINDS.values():
         summary = kind.summary.format(env="one environment").replace("%", "%%")
         sub = commands.add_parser(kind.name, help=summary)

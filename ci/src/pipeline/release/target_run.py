@@ -9,7 +9,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from app.local.dev_keys import mint_token
 from infra.errors import InfraError
+from infra.rollout.providers.probe import PROBE_SITE
 from infra.targets.base import Lifecycle, NoLifecycle, TargetChoice, TargetKind
 from infra.targets.local import LocalTarget
 from infra.targets.local_apps import AppRunner, LocalApps
@@ -21,7 +23,10 @@ from pipeline.catalog import (
     PARAM_ACTOR,
     PARAM_COMMIT,
     PARAM_EMULATOR,
+    PARAM_LOCAL_PUBLIC_KEY,
     PARAM_TARGET,
+    PROBE_TOKEN_SECRET,
+    PROMOTION_KINDS,
     SMOKE_TOKEN_SECRET,
     Stage,
     app_url_param,
@@ -113,6 +118,12 @@ def open_on_target(
     secrets = release_secrets(choice.kind, environ, token)
     if not sites.empty:
         secrets.update(LocalMinter(local_keys(repo).private_pem).tokens(sites))
+    if any(kind in PROMOTION_KINDS for kind in found):
+        # The local prod runs in the stage: its versions trust this host's keypair (the host's
+        # tokens, e.g. `pipeline rehearse`'s client), and its probe gets a token of it.
+        keys = local_keys(repo)
+        params[PARAM_LOCAL_PUBLIC_KEY] = keys.public_pem
+        secrets[PROBE_TOKEN_SECRET] = mint_token(keys, sites=(PROBE_SITE,))
     return OnTarget(choice, params, secrets, lifecycle, urls)
 
 

@@ -5,22 +5,22 @@ through the router counted by X-App-Version, weights read back from HAProxy's ru
 
 A first release goes live without a canary; a good release goes 10 -> 50 -> 100 %; a release
 whose canary answers 5xx (the rehearsal's fault drill) is rolled back automatically and
-serves nothing after. Durations are the config's, scaled by `rollout.local_time_scale`."""
+serves nothing after. Durations are the config's, scaled by `rollout.local_time_scale`. The
+client and the weight reader are `pipeline rehearse`'s (infra.rollout.rehearsal)."""
 
 from __future__ import annotations
 
 import shutil
-import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
 import pytest
 
-from app.local.dev_keys import DEMO_SITES
+from app.local.dev_keys import mint_token
+from app.local.ports import free_port
 from infra.artifact import build_bundle
 from infra.artifact.digest import sha256_of
 from infra.aws.items import ItemTable
@@ -30,20 +30,19 @@ from infra.config.rollout import MetricName, RolloutConfig
 from infra.deploy.records import DeploymentRecord, Outcome, RecordStore
 from infra.perf.gate import Verdict as PerfVerdict
 from infra.perf.records import PerfRecord, PerfRecords
-from infra.rollout.binding.local_ports import ROUTER_DIR
-from infra.rollout.binding.local_prod import read_router_file
-from infra.rollout.errors import RolloutError
 from infra.rollout.record import RolloutRecord, Status
-from infra.rollout.router.config import BACKEND, CANARY, RuntimeAddress
-from infra.rollout.router.runtime import HAProxyRuntime
+from infra.rollout.rehearsal.judge import distinct_weights
+from infra.rollout.rehearsal.load import READ, SITE, WRITE, Ledger, SteadyClient
+from infra.rollout.rehearsal.weights import WeightReader
 from infra.rollout.store import RolloutStore
 from infra.targets.local import LocalTarget
-from infra.targets.local_state import local_token
+from infra.targets.local_state import local_keys
 from pipeline.catalog import (
     PARAM_APPROVED_BY,
     PARAM_CANARY_FAULT,
     PARAM_DIGEST,
     PARAM_EMULATOR,
+    PARAM_ROUTER_PORTS,
     PARAM_TARGET,
 )
 from pipeline.release.entries import promotion
@@ -57,7 +56,8 @@ T = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def rehearsal_config() -> EnvironmentConfig:
-    """Prod's plan and metrics, in seconds: intervals of 20 s run as 2 s (scale 0.1)."""
+    """Prod's plan and metrics, in seconds: intervals of 20 s run as 5 s (scale 0.25): a 10 %
+    canary sees ~7 of the steady client's 15 req/s per interval (min_requests 5)."""
     rollout = RolloutConfig.model_validate(
         {
             "steps": [
@@ -74,7 +74,7 @@ def rehearsal_config() -> EnvironmentConfig:
                     "min_requests": 5,
                 }
             },
-            "local_time_scale": 0.1,
+            "local_time_scale": 0.25,
         }
     )
     return load_environment("prod").model_copy(update={"rollout": rollout})
@@ -106,66 +106,42 @@ def green_in_staging(moto: str, digest: str) -> None:
 
 @dataclass
 class Watch:
-    """Steady load through the router (version, status per request, by start time) and the
-    canary's weight read back from HAProxy's runtime API."""
+    """The users of the local prod while a promotion runs: the rehearsal's steady client
+    through the router (version and status of every answer) and the canary's weight read back
+    from HAProxy's runtime API, on router ports chosen here (`PIPELINE_LOCAL_PROD_PORTS`)."""
 
-    repo: Path
-    url: str = ""
-    token: str = ""
-    seen: list[tuple[float, str, int]] = field(default_factory=list)
-    weights: list[tuple[float, int]] = field(default_factory=list)
-    _stop: threading.Event = field(default_factory=threading.Event)
-    _threads: list[threading.Thread] = field(default_factory=list)
+    token: str
+    ledger: Ledger = field(default_factory=lambda: Ledger.starting(datetime.now(UTC)))
+    listen: int = field(default_factory=free_port)
+    runtime: int = field(default_factory=free_port)
+    client: SteadyClient | None = None
+    reader: WeightReader | None = None
 
-    def emit(self, line: str) -> None:
-        print(line, flush=True)
-        marker = "the router answers at "
-        if marker in line and not self._threads:
-            self.url = line.split(marker, 1)[1].split()[0]
-            for target in (self._load, self._load, self._weights):
-                thread = threading.Thread(target=target, daemon=True)
-                thread.start()
-                self._threads.append(thread)
-
-    def _load(self) -> None:
-        headers = {"Authorization": f"Bearer {self.token}"}
-        with httpx.Client(base_url=self.url, timeout=5, headers=headers) as client:
-            while not self._stop.is_set():
-                started = time.time()
-                try:
-                    response = client.get(f"/sites/{DEMO_SITES[0]}/readings")
-                    self.seen.append(
-                        (started, response.headers.get("x-app-version", "?"), response.status_code)
-                    )
-                except httpx.HTTPError:
-                    time.sleep(0.05)  # the router is not up yet, or already stopped
-
-    def _weights(self) -> None:
-        while not self._stop.is_set():
-            found = read_router_file(self.repo / ROUTER_DIR)
-            if found is not None:
-                try:
-                    servers = HAProxyRuntime(RuntimeAddress(port=found.runtime_port)).servers(
-                        BACKEND
-                    )
-                    total = sum(s.weight for s in servers.values()) or 1
-                    self.weights.append((time.time(), round(100 * servers[CANARY].weight / total)))
-                except (RolloutError, OSError, KeyError):
-                    pass
-            time.sleep(0.1)
+    def start(self) -> None:
+        url = f"http://127.0.0.1:{self.listen}"
+        mix = {READ: 2.0, WRITE: 1.0, SITE: 1.0}
+        self.client = SteadyClient(url, self.token, "rehearsal", 15.0, self.ledger, mix)
+        self.reader = WeightReader(self.runtime)
+        self.client.start()
+        self.reader.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        for thread in self._threads:
-            thread.join(timeout=10)
+        if self.client is not None and self.reader is not None:
+            self.client.stop()
+            self.reader.stop()
+
+    @property
+    def weights(self) -> list[tuple[float, int]]:
+        return list(self.reader.samples) if self.reader else []
+
+    @property
+    def seen(self) -> list[tuple[float, str, int]]:
+        samples = self.client.samples if self.client else []
+        return [(s.started, s.version, s.status) for s in samples if s.answered]
 
     def canary_weights(self) -> list[int]:
         """The distinct canary weights in the order they were seen."""
-        out: list[int] = []
-        for _, weight in self.weights:
-            if not out or out[-1] != weight:
-                out.append(weight)
-        return out
+        return distinct_weights(self.weights)
 
     def versions_after(self, moment: float) -> set[str]:
         return {version for started, version, status in self.seen if started > moment and status}
@@ -199,9 +175,11 @@ def promote(repo: Path, moto: str, digest: str, watch: Watch, fault: str = "") -
         PARAM_EMULATOR: moto,
         PARAM_DIGEST: digest,
         PARAM_APPROVED_BY: "rita",
+        PARAM_ROUTER_PORTS: f"{watch.listen},{watch.runtime}",
         **({PARAM_CANARY_FAULT: fault} if fault else {}),
     }
-    ctx = EntryContext(rehearsal_config(), repo, environ, watch.emit)
+    ctx = EntryContext(rehearsal_config(), repo, environ)
+    watch.start()
     try:
         promotion.promote(ctx)
     except promotion.RolledBack as exc:
@@ -224,15 +202,15 @@ def test_first_release_then_a_good_canary_then_a_faulty_one_rolled_back(
     c, _ = bundle_variant(built, releases, "c")
     for digest in (a, b, c):
         green_in_staging(tables, digest)
-    token = local_token(repo)
+    token = mint_token(local_keys(repo), sites=("rehearsal",))
     started = time.monotonic()
 
-    first = promote(repo, tables, a, Watch(repo, token=token))
+    first = promote(repo, tables, a, Watch(token))
     assert first.status is Status.SUCCEEDED and first.weight == 100
     assert not first.backup_arn  # nothing live yet: nothing to back up
     assert any("first release" in note for note in first.notes)
 
-    good_watch = Watch(repo, token=token)
+    good_watch = Watch(token)
     good = promote(repo, tables, b, good_watch)
     assert good.status is Status.SUCCEEDED, (good.verdict, good.verdict_message, good.notes)
     # Every promotion of a live prod backs its data table up before any weight moves.
@@ -244,7 +222,7 @@ def test_first_release_then_a_good_canary_then_a_faulty_one_rolled_back(
     done = good.finished_at.timestamp() if good.finished_at else 0
     assert good_watch.versions_after(done) <= {b[:12]}
 
-    bad_watch = Watch(repo, token=token)
+    bad_watch = Watch(token)
     bad = promote(repo, tables, c, bad_watch, fault="1.0")
     assert bad.status is Status.ROLLED_BACK, (bad.status, bad.notes)
     assert bad.stable_version == b[:12] and bad.weight == 0

@@ -226,7 +226,8 @@ def test_status_and_history_call_infra_in_process_with_the_target_on_stderr(
         shown.append((type(target).__name__, config.name, as_json))
         emit("{}")
 
-    monkeypatch.setattr(environment_commands.commands, f"show_{kind}", show)
+    where = environment_commands if kind == "history" else environment_commands.commands
+    monkeypatch.setattr(where, f"show_{kind}", show)
     monkeypatch.setattr(LocalTarget, "running", classmethod(lambda cls, state_dir: cls(EMULATOR)))
     code = cli.main([kind, "--env", "staging", "--json"])
     out, err = capsys.readouterr()
@@ -410,3 +411,53 @@ def test_hotfix_undo_and_resume_run_their_prod_stages(
     assert fake.calls == ["hotfix-prod", "undo-prod", "resume-prod"]
     assert fake.params["hotfix-prod"]["PIPELINE_REASON"] == "CVE"
     assert "PIPELINE_UNDO_TO" not in fake.params["undo-prod"]
+
+
+def test_history_shows_the_rollouts_with_their_verdicts(
+    repo: Path, moto_endpoint: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Deployment records first, then each rollout (kind, outcome, weight, verdict, reason);
+    `--json` is one list of both, newest first, each saying which record it is."""
+    from datetime import UTC, datetime
+
+    from infra.aws.items import ItemTable
+    from infra.config import load_environment
+    from infra.rollout.plan import RolloutPlan, SetWeight
+    from infra.rollout.record import Kind, RolloutRecord, Status
+    from infra.rollout.store import RolloutStore
+    from tests.integration.infra.rollout.harness import create_table
+
+    config = load_environment("prod")
+    clients = LocalTarget(moto_endpoint).clients(config.region)
+    create_table(clients, config.names.deployments_table)
+    store = RolloutStore(ItemTable(clients, config.names.deployments_table), "prod")
+    at = datetime(2026, 12, 4, 12, tzinfo=UTC)
+    plan = RolloutPlan((SetWeight(100),))
+    good = RolloutRecord("r-good", "prod", "local", Kind.PROMOTE, "b" * 64, "aaaaaaaaaaaa",
+                         "bbbbbbbbbbbb", "rita", at, plan, status=Status.SUCCEEDED, weight=100,
+                         finished_at=at)  # fmt: skip
+    later = at.replace(hour=13)
+    bad = RolloutRecord("r-bad", "prod", "local", Kind.HOTFIX, "c" * 64, "bbbbbbbbbbbb",
+                        "cccccccccccc", "sam", later, plan, reason="urgent",
+                        status=Status.ROLLED_BACK, verdict="Failed",
+                        verdict_message="error_rate 0.9 > 0.05", finished_at=later)  # fmt: skip
+    store.create(good)
+    store.create(bad)
+    environ = {"AWS_ENDPOINT_URL": moto_endpoint}
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in environ.items():
+            patch.setenv(key, value)
+        assert cli.main(["history", "--env", "prod"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert "rollouts of prod (newest first):" in lines
+        first = next(i for i, line in enumerate(lines) if "rollout r-bad" in line)
+        assert "hotfix  rolled_back    0%  cccccccccccc" in lines[first]
+        assert lines[first + 1].strip() == "verdict: Failed: error_rate 0.9 > 0.05"
+        assert lines[first + 2].strip() == "reason: urgent"
+        assert "rollout r-good  promote succeeded    100%" in lines[first + 3]
+        assert cli.main(["history", "--env", "prod", "--json"]) == 0
+        items = json.loads(capsys.readouterr().out)
+    assert [(i["record"], i.get("rollout_id"), i.get("status")) for i in items] == [
+        ("rollout", "r-bad", "rolled_back"),
+        ("rollout", "r-good", "succeeded"),
+    ]

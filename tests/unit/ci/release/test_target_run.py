@@ -197,3 +197,16 @@ def test_a_failed_follow_up_turns_the_stage_into_an_error_so_what_needs_it_is_sk
     assert after.message == (
         "deploy-dev passed, but the local target could not follow up: port in use"
     )
+
+
+def test_a_local_promotion_gets_the_hosts_public_key_and_a_probe_token(local: Path) -> None:
+    """The local prod runs in the promotion's stage: its versions trust this host's keypair, so
+    the host's own tokens (`pipeline rehearse`'s client) are accepted, and its probe has one."""
+    from infra.targets.local_state import local_keys
+
+    opened = open_local(local, ("deploy-prod",))
+    assert opened.params["PIPELINE_LOCAL_PUBLIC_KEY"] == local_keys(local).public_pem
+    assert opened.secrets["PROBE_TOKEN"].count(".") == 2
+    plain = open_local(local, ("deploy-dev",), dry_run=True)
+    assert "PIPELINE_LOCAL_PUBLIC_KEY" not in plain.params
+    assert "PROBE_TOKEN" not in plain.secrets

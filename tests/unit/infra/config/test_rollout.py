@@ -115,3 +115,36 @@ def test_plans_that_cannot_run_are_refused(
 def test_valid_plans_load(config_dir: Path, steps: list[dict[str, Any]]) -> None:
     rewrite(config_dir, "prod", rollout(steps=steps))
     assert len(load_environment("prod", config_dir).rollout.steps) == len(steps)
+
+
+def test_the_rehearsal_keeps_the_steps_and_limits_with_few_long_measurements() -> None:
+    from infra.config.rollout import WatchConfig, rehearsal_rollout
+    from infra.rollout.plan import Analysis, SetWeight, compile_plan
+
+    prod = load_environment("prod")
+    rehearsal = prod.rollout.rehearsal
+    rehearsed = rehearsal_rollout(prod.rollout)
+    assert rehearsed.local_time_scale == 1.0
+    plan = compile_plan(prod.model_copy(update={"rollout": rehearsed}))
+    real = compile_plan(prod)
+    assert [s.weight for s in plan.steps if isinstance(s, SetWeight)] == [10, 50, 100]
+    assert [type(s) for s in plan.steps] == [type(s) for s in real.steps]
+    analyses = [s for s in plan.steps if isinstance(s, Analysis)]
+    assert [a.count for a in analyses] == [rehearsal.measurements] * 2 + [
+        rehearsal.watch_measurements
+    ]
+    assert {a.interval_s for a in analyses} == {float(rehearsal.interval_s)}
+    real_templates = [s.template for s in real.steps if isinstance(s, Analysis)]
+    assert [a.template for a in analyses] == real_templates  # same metrics, same limits
+    short = prod.rollout.model_copy(
+        update={"post_promotion_watch": WatchConfig(duration_s=10, interval_s=10)}
+    )
+    watch = rehearsal_rollout(short).post_promotion_watch
+    assert watch is not None and watch.duration_s == rehearsal.interval_s  # never more than prod
+
+
+def test_a_bad_rehearsal_section_is_refused(config_dir: Path) -> None:
+    rewrite(config_dir, "prod", rollout(rehearsal={"interval_s": 2}))
+    with pytest.raises(ConfigError) as caught:
+        load_environment("prod", config_dir)
+    assert "rollout.rehearsal.interval_s" in {p.key for p in caught.value.problems}

@@ -26,6 +26,7 @@ from pipeline.catalog import (
     E2E_TOKEN_SECRET,
     EXCLUDES,
     GITHUB_TOKEN_SECRET,
+    HOST_WIRED_PARAMS,
     KINDS,
     NOTIFY_SECRETS,
     PARAM_ACTOR,
@@ -254,7 +255,11 @@ def kind_arguments(catalog: Catalog, kind: StageKind) -> tuple[Argument, ...]:
     for env in _envs(catalog, kind):
         for stage in selection(catalog, kind, env, TARGET_LOCAL).stages.values():
             declared.update(stage.params, stage.secrets)
-    wired = {PARAM_EMULATOR, *(app_url_param(env) for env in _envs(catalog, kind))}
+    wired = {
+        PARAM_EMULATOR,
+        *HOST_WIRED_PARAMS,
+        *(app_url_param(env) for env in _envs(catalog, kind)),
+    }
     switched = {s.param for other in KINDS.values() for s in other.switches}
     switched |= {o.param for other in KINDS.values() for o in other.options}
     unknown = sorted(declared - set(ARGUMENTS) - wired - switched)

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import getpass
 import socket
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from app.local.dev_keys import mint_token
 from infra.aws.lambda_ import LambdaFunctions
 from infra.config.model import EnvironmentConfig
+from infra.config.rollout import rehearsal_rollout
 from infra.rollout import commands, requests
 from infra.rollout.binding.aws_ports import aws_ports
 from infra.rollout.binding.local_ports import LocalSetup, environ_drill, local_ports
@@ -33,13 +36,19 @@ from pipeline.catalog import (
     PARAM_CANARY_FAULT,
     PARAM_COMMIT,
     PARAM_DIGEST,
+    PARAM_LOCAL_PUBLIC_KEY,
     PARAM_OLDER_THAN,
     PARAM_REASON,
+    PARAM_REHEARSAL,
+    PARAM_ROUTER_PORTS,
+    PARAM_TARGET,
     PARAM_UNDO_TO,
     PROBE_TOKEN_SECRET,
+    TARGET_LOCAL,
 )
 from pipeline.release.app_runners import HostAppRunner
 from pipeline.release.entries.context import EntryContext
+from pipeline.release.errors import ReleaseUsageError
 
 Command = Callable[[EnvironmentConfig, RolloutPorts, float], RolloutRecord]
 
@@ -89,6 +98,7 @@ def _who(ctx: EntryContext) -> str:
 
 
 def _run(ctx: EntryContext, digest: str, command: Command, first: bool = False) -> None:
+    ctx = rehearsal_context(ctx)
     with _ports(ctx, digest, first) as (ports, url):
         if url:
             ctx.emit(f"local prod: the router answers at {url} while this runs")
@@ -98,6 +108,10 @@ def _run(ctx: EntryContext, digest: str, command: Command, first: bool = False) 
             f"rollout {record.rollout_id}: {record.status.value} at {record.weight}% "
             f"(version {record.canary_version}, digest {record.digest[:12]})"
         )
+        hold_s = ctx.config.rollout.rehearsal.hold_s if ctx.param(PARAM_REHEARSAL) else 0
+        if url and hold_s:  # the rehearsal's client sees what serves after the rollout ended
+            ctx.emit(f"rehearsal: the local prod serves {hold_s} s more, then stops")
+            time.sleep(hold_s)
         if exit_code_of(record) != 0:
             raise RolledBack(
                 f"{ctx.env}: rollout {record.rollout_id} of {record.digest[:12]} was rolled back"
@@ -126,8 +140,38 @@ def _ports(
         actor=_who(ctx),
         drill=environ_drill(ctx.environ, digest, PARAM_CANARY_FAULT),
         first_digest=digest if first_allowed else "",
+        router_ports=router_ports(ctx.param(PARAM_ROUTER_PORTS)),
+        public_pem=ctx.environ.get(PARAM_LOCAL_PUBLIC_KEY, ""),
     )
     # Locally the probe gets a token of the local keypair for its own site only.
     token = ctx.param(PROBE_TOKEN_SECRET) or mint_token(local_keys(ctx.repo), sites=(PROBE_SITE,))
     with local_ports(ctx.config, target, setup, ctx.emit, probe_token=token) as (ports, prod):
         yield ports, prod.url
+
+
+def rehearsal_context(ctx: EntryContext) -> EntryContext:
+    """With the run parameter PIPELINE_REHEARSAL=1 (`pipeline rehearse`, local target only):
+    the config's rehearsal plan (`infra.config.rollout.rehearsal_rollout`)."""
+    if not ctx.param(PARAM_REHEARSAL):
+        return ctx
+    if ctx.param(PARAM_TARGET) != TARGET_LOCAL:
+        raise ReleaseUsageError(
+            f"{PARAM_REHEARSAL} is set but the target is not local: the rehearsal's plan runs "
+            "only on the local target (`pipeline rehearse`)"
+        )
+    rollout = rehearsal_rollout(ctx.config.rollout)
+    return replace(ctx, config=ctx.config.model_copy(update={"rollout": rollout}))
+
+
+def router_ports(value: str) -> tuple[int, int]:
+    """PIPELINE_LOCAL_PROD_PORTS "LISTEN,RUNTIME" (loopback ports the host chose); (0, 0) when
+    unset: the local prod picks free ones."""
+    if not value:
+        return 0, 0
+    parts = value.split(",")
+    if len(parts) != 2 or not all(p.strip().isdigit() and 0 < int(p) < 65536 for p in parts):
+        raise ReleaseUsageError(
+            f"{PARAM_ROUTER_PORTS}={value!r}: expected two loopback ports, LISTEN,RUNTIME "
+            "(e.g. 18080,18081)"
+        )
+    return int(parts[0]), int(parts[1])

@@ -152,3 +152,46 @@ def test_status_and_history_read_what_is_there(
     out = capsys.readouterr().out
     assert "target: local (chosen with run parameter PIPELINE_TARGET)" in out
     assert DIGEST[:12] in out
+
+
+def test_staging_deploys_the_digest_dev_proved_fetched_by_digest(
+    recorded: RecordStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Build once: `deploy --env staging --digest D` deploys the zip dev recorded green, from
+    dev's artifact bucket (sha256 checked), not the build of this run; a digest dev never
+    proved is refused (exit 2) before anything is deployed."""
+    import hashlib
+
+    from infra.config import load_environment
+    from infra.templates.contract import artifact_key
+
+    monkeypatch.chdir(tmp_path)
+    endpoint = recorded_endpoint(recorded)
+    body = b"the zip dev deployed"
+    digest = hashlib.sha256(body).hexdigest()
+    now = datetime.now(UTC)
+    green = DeploymentRecord(f"green{now.timestamp():.0f}", "dev", "local", digest, "abc1234",
+                             "me", now, Outcome.SUCCEEDED, now,
+                             notes=(f"smoke passed at {now.isoformat()}",))  # fmt: skip
+    recorded.save(green)
+    dev = load_environment("dev")
+    target = LocalTarget(endpoint)
+    conn = target.connect(dev.region)
+    bucket = dev.names.artifact_bucket(conn.account_id, dev.region)
+    s3 = boto3.client("s3", region_name=dev.region, endpoint_url=endpoint)
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": dev.region})  # type: ignore[typeddict-item]
+    s3.put_object(Bucket=bucket, Key=artifact_key(digest), Body=body)
+    calls: list[DeployRequest] = []
+    monkeypatch.setattr(commands, "deploy", lambda target, request, emit: calls.append(request))
+    monkeypatch.setattr(commands, "lint_template", lambda request, emit: None)
+    environ = {"PIPELINE_TARGET": "local", "AWS_ENDPOINT_URL": endpoint}
+    assert main(["deploy", "--env", "staging"], environ={**environ, "PIPELINE_DIGEST": digest}) == 0
+    [request] = calls
+    assert request.artifact.digest == digest
+    assert request.artifact.path is not None
+    assert (tmp_path / request.artifact.path).read_bytes() == body  # fetched, not built
+
+    never = "d" * 64
+    assert main(["deploy", "--env", "staging"], environ={**environ, "PIPELINE_DIGEST": never}) == 2
+    assert main(["deploy", "--env", "dev"], environ={**environ, "PIPELINE_DIGEST": digest}) == 2
+    assert len(calls) == 1  # nothing more was deployed
