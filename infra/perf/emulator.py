@@ -22,3 +22,8 @@ class EmulatorCapacity(Protocol):
     def saturated(self, stats: RunStats) -> str | None:
         """Why this run saturated the emulator, or None when it did not."""
         ...
+
+    def comparable_key(self) -> str:
+        """What else two local runs must share to be compared (baseline): the emulator's
+        data-table size band, since its Query cost grows with the table; '' for nothing."""
+        ...

@@ -121,7 +121,10 @@ def judge(
         for kind, name, attribute in LATENCY_LIMITS:
             checks.append(_latency(stats, thresholds, kind, name, attribute))
         if baseline is None:
-            notes.append("no baseline yet: judged on the absolute thresholds only")
+            notes.append(
+                "no baseline yet (no green run with this load profile): judged on the absolute "
+                "thresholds only"
+            )
         else:
             checks += _against_baseline(stats, thresholds, policy, baseline)
     if conditions.generator_limited:

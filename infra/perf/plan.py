@@ -28,6 +28,7 @@ class PerfPlan:
     thresholds: PerfThresholds
     policy: BaselinePolicy
     progress_interval_s: int
+    comparable: str = ""  # local: the emulator's table band (EmulatorCapacity.comparable_key)
 
     @property
     def profile_key(self) -> str:
@@ -37,6 +38,7 @@ class PerfPlan:
             f"{self.target} users={p.users} spawn={p.spawn_rate_per_s:g}/s "
             f"duration={p.duration_s}s wait={p.wait_min_s:g}-{p.wait_max_s:g}s "
             f"sites={p.sites} journeys=v{JOURNEYS_VERSION}"
+            + (f" {self.comparable}" if self.comparable else "")
         )
 
     def describe(self) -> list[str]:
@@ -105,6 +107,7 @@ def plan_perf(
         thresholds=perf.thresholds,
         policy=perf.baseline,
         progress_interval_s=perf.progress_interval_s,
+        comparable=emulator.comparable_key() if target == "local" and emulator else "",
     )
 
 

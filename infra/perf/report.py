@@ -169,7 +169,7 @@ def markdown(data: Mapping[str, Any], files: Mapping[str, str]) -> str:
     if baseline is not None:
         lines.append(
             f"Baseline: run `{baseline['run_id']}` of {baseline['started_at'][:19]} (digest "
-            f"`{baseline['digest'][:12]}`), the last green run with the same load."
+            f"`{baseline['digest'][:12]}`), the last green run with the same load profile."
         )
     lines += [
         "",

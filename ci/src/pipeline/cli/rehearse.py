@@ -44,6 +44,9 @@ from infra.config.rollout import rehearsal_rollout
 from infra.deploy.artifact_store import Artifact, ArtifactBucket
 from infra.deploy.provenance import actor, git_head
 from infra.rollout.binding.local_prod import live_digest
+from infra.rollout.binding.records import perf_verdicts, release_evidence
+from infra.rollout.commands import check_gate
+from infra.rollout.errors import RolloutError
 from infra.rollout.plan import Analysis, SetWeight, compile_plan
 from infra.rollout.record import RolloutRecord, Status
 from infra.rollout.rehearsal import report
@@ -144,7 +147,7 @@ def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         if step.live() is None:
             say(f"{PROD} has nothing live: the tree's release goes live first (no canary)")
             runs.append(step.promote(tree, "first release", canary=False))
-        good = tree if step.live() != tree else release(session, SECOND_LABEL)
+        good = tree if step.live() != tree else second_release(session, config, emulator)
         runs.append(step.promote(good, "good"))
         faulty = build(session, FAULTY_LABEL)
         publish(config, emulator, repo, faulty)
@@ -379,6 +382,27 @@ def rerun_perf(session: Session) -> None:
         actor=session.who,
     )
     run_and_report(session.console, session.engine, session.repo, request)
+
+
+def second_release(session: Session, config: EnvironmentConfig, emulator: LocalTarget) -> str:
+    """Prod runs the tree's digest already: the good release is the tree built with
+    SECOND_LABEL (its own digest, the same each time for the same tree). Released through the
+    chain unless staging holds a green release of that digest already (an earlier rehearsal
+    of this tree): then its evidence stands, as for any digest promoted later."""
+    labelled = build(session, SECOND_LABEL)
+    conn = emulator.connect(config.region)
+    evidence = release_evidence(conn.clients, load_environment, config.name, conn.account_id)
+    try:
+        check_gate(labelled, "rehearsal", evidence, perf_verdicts(conn.clients, load_environment))
+    except RolloutError as exc:
+        session.console.print(f"the second release {labelled[:12]} is not green in staging yet "
+                              f"({exc}): releasing it")  # fmt: skip
+        return release(session, SECOND_LABEL)
+    session.console.print(
+        f"the second release {labelled[:12]} is green in staging already (deploy, smoke, perf): "
+        "promoting it without releasing it again"
+    )
+    return labelled
 
 
 def build(session: Session, label: str) -> str:

@@ -62,7 +62,10 @@ def test_a_healthy_run_without_baseline_is_green_on_absolute_thresholds_and_says
         "long-operation p95",
         "report generation p95",
     ]
-    assert result.notes == ("no baseline yet: judged on the absolute thresholds only",)
+    assert result.notes == (
+        "no baseline yet (no green run with this load profile): judged on the absolute "
+        "thresholds only",
+    )
 
 
 def test_zero_requests_served_is_failed_not_a_division_error() -> None:

@@ -184,3 +184,18 @@ def test_without_the_table_the_probe_still_measures_the_emulator() -> None:
     found = probe_ceiling("http://e", "r", "data", 2, probe, unknown)
     assert (found.capacity, seen) == (AMPLE, [None])  # its scan rate scaled, not measured
     assert found.note.startswith("item count of data unknown (DescribeTable data:")
+
+
+@pytest.mark.parametrize(
+    ("items_a", "items_b", "same"),
+    [(1552, 1552, True), (1600, 1900, True), (1552, 1771, False), (1771, 2055, False)],
+)
+def test_runs_on_tables_of_another_size_band_are_not_each_others_baseline(
+    items_a: int, items_b: int, same: bool
+) -> None:
+    """moto scans a whole table on each Query: the same build on a table 25 % bigger is slower
+    for the emulator's sake, so the local profile key carries the table's size band."""
+    key_a = LocalCeiling(lc.MEASURED, items_a).comparable_key()
+    key_b = LocalCeiling(lc.MEASURED, items_b).comparable_key()
+    assert key_a.startswith("table~")
+    assert (key_a == key_b) is same

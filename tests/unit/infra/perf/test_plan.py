@@ -30,6 +30,9 @@ class Capacity:
     def saturated(self, stats: RunStats) -> str | None:
         return None
 
+    def comparable_key(self) -> str:
+        return "table~1578"
+
 
 def refused(config: Any, target: str, **kwargs: Any) -> str:
     with pytest.raises(PerfConfigError) as caught:
@@ -53,6 +56,9 @@ def test_aws_runs_the_configured_load_and_local_the_sized_one() -> None:
     assert local.min_requests_key == "perf.local_load.min_requests"
     assert local.profile_key.startswith("local users=8 ")
     assert aws.profile_key != local.profile_key
+    measured = plan_perf(staging, "local", emulator=Capacity(None))
+    assert measured.profile_key.endswith(" table~1578")  # the emulator's table size band
+    assert not aws.profile_key.endswith("1578")
 
 
 def test_the_emulator_capacity_port_may_derive_the_local_load() -> None:

@@ -68,6 +68,9 @@ class Saturated:
     def saturated(self, stats: RunStats) -> str | None:
         return "503s from dependency timeouts at 17 req/s"
 
+    def comparable_key(self) -> str:
+        return "table~1578"
+
 
 def healthy(interactive_ms: float = 100.0) -> list[Sample]:
     return [
@@ -146,7 +149,10 @@ def test_a_green_run_writes_report_plots_markdown_and_record(tmp_path: Path) -> 
     assert stats_from_dict(summary["measured"]).overall.requests == 220  # the capacity input
     markdown = outcome.files["markdown"].read_text()
     assert markdown.startswith("### Perf staging: ✅ Successful")
-    assert "**No baseline yet: judged on the absolute thresholds only.**" in markdown
+    assert (
+        "**No baseline yet (no green run with this load profile): judged on the absolute "
+        "thresholds only.**"
+    ) in markdown
     assert "failures by status: none." in markdown
     (record,) = records.saved
     assert (record.run_id, record.digest, record.verdict) == ("run42", DIGEST, Verdict.SUCCESSFUL)
