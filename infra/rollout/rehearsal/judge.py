@@ -6,7 +6,10 @@ the rollout records say (pure; `pipeline rehearse` prints and keeps the result):
   first traffic, and no request started after the rollback is answered by it (with requests
   answered after the rollback: otherwise there is nothing to show);
 - every write acknowledged is readable: each read found the writes acknowledged before it, and
-  the data table holds them all at the end.
+  the data table holds them all at the end;
+- each promotion's load stayed within the emulator's capacity (`local_capacity.classify`): when
+  the emulator's ceiling explains the failures seen, the rehearsal is Inconclusive ("emulator
+  saturated"), never the release's fault and never a pass.
 
 Load figures per version always carry failures next to latencies."""
 
@@ -19,9 +22,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from infra.rollout.record import RolloutRecord, Status
-from infra.rollout.rehearsal.load import Sample
+from infra.rollout.rehearsal.load import READ, SITE, WRITE, Sample
+from infra.targets import local_capacity as lc
 
 ROLLBACK_SLACK_S = 5.0
+SATURATION = "emulator within capacity"  # the check's name
+# The client's journeys as the emulator calls they make (local_capacity.STEADY_MIX's).
+JOURNEY_COSTS = {
+    READ: lc.JOURNEYS["readings"],
+    WRITE: lc.JOURNEYS["ingest_one"],
+    SITE: lc.JOURNEYS["site"],
+}
 
 
 @dataclass(frozen=True)
@@ -73,6 +84,17 @@ class Judged:
     def ok(self) -> bool:
         return all(check.ok for check in self.checks)
 
+    @property
+    def inconclusive(self) -> bool:
+        """The emulator was saturated in a promotion: what failed may be its doing."""
+        return any(c.name.endswith(SATURATION) and not c.ok for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        if self.ok:
+            return "passed"
+        return "INCONCLUSIVE (emulator saturated)" if self.inconclusive else "FAILED"
+
 
 def percentile(values: Sequence[float], q: float) -> float:
     """Nearest-rank percentile; nan for no values."""
@@ -120,11 +142,13 @@ def judge(
     plan_weights: Sequence[int],
     table_missing: int | None,
     writes: int,
+    capacity: lc.EmulatorCapacity = lc.MEASURED,
 ) -> Judged:
     """Every check of the rehearsal; `table_missing`: acknowledged writes the data table lacks
-    at the end (None: it could not be read)."""
+    at the end (None: it could not be read); `capacity`: the emulator's, probed at the start."""
     checks: list[Check] = []
     for run in runs:
+        checks.append(_within_capacity(run, capacity))
         checks.extend(_outcome(run))
         if run.role == "good" and run.canary_expected:
             checks.append(_went_through(run, plan_weights))
@@ -153,6 +177,29 @@ def judge(
             )
         )
     return Judged(tuple(checks), {run.role: version_loads(run.samples) for run in runs})
+
+
+def _within_capacity(run: Run, capacity: lc.EmulatorCapacity) -> Check:
+    """`local_capacity.classify` over what the client sent while the promotion ran (every
+    503 counted as a dependency 503: locally the app's only 503 is DynamoDB or S3 timing out)."""
+    name = f"{run.role}: {SATURATION}"
+    answered = [s for s in run.samples if s.answered and s.journey in JOURNEY_COSTS]
+    if len(answered) < 2:
+        return Check(name, True, "no load to judge")
+    requests: dict[lc.Journey, int] = {}
+    for sample in answered:
+        journey = JOURNEY_COSTS[sample.journey]
+        requests[journey] = requests.get(journey, 0) + 1
+    failures = sum(1 for s in answered if s.failed)
+    observation = lc.LoadObservation(
+        duration_s=max(max(s.started for s in answered) - min(s.started for s in answered), 1.0),
+        requests=requests,
+        failures=failures,
+        dependency_503s=min(failures, sum(1 for s in answered if s.status == 503)),
+    )
+    found = lc.classify(observation, capacity)
+    return Check(name, found.verdict is not lc.Verdict.SATURATED,
+                 f"{found.verdict.value}: {found.reason}")  # fmt: skip
 
 
 def _outcome(run: Run) -> list[Check]:

@@ -37,6 +37,7 @@ def write(
     out_dir.mkdir(parents=True, exist_ok=True)
     document = {
         **as_dict(judged),
+        "verdict": judged.verdict,
         "seconds": round(seconds, 1),
         "steady_client": {
             "rate_rps": round(load.rate_rps, 2),
@@ -57,15 +58,13 @@ def write(
     paths["json"].write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
     paths["summary"].write_text("\n".join(render(runs, judged, load, seconds)) + "\n",
                                 encoding="utf-8")  # fmt: skip
-    verdict = "passed" if judged.ok else "FAILED"
-    timeline.draw(runs, paths["timeline"], f"local rehearsal of prod: {verdict}")
+    timeline.draw(runs, paths["timeline"], f"local rehearsal of prod: {judged.verdict}")
     return paths
 
 
 def render(runs: Sequence[Run], judged: Judged, load: LoadBasis, seconds: float) -> list[str]:
-    verdict = "passed" if judged.ok else "FAILED"
     lines = [
-        f"# Rehearsal {verdict} in {seconds:.0f} s",
+        f"# Rehearsal {judged.verdict} in {seconds:.0f} s",
         "",
         f"Steady client: {load.rate_rps:.1f} req/s ({load.basis}); {load.ceiling}.",
         f"At the first canary weight an interval sees ~{load.canary_per_interval:.0f} canary "

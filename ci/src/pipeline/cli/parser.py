@@ -90,7 +90,7 @@ def build_parser(catalog: Catalog) -> argparse.ArgumentParser:
         help=rehearsal,
         description=rehearsal.replace("%%", "%") + ". Its plan: `rollout.rehearsal` in "
         "infra/environments/prod.yaml. Exit 0: every check held; 1: one did not, or a release "
-        "failed.",
+        "failed; 3: inconclusive, the emulator was saturated (never a pass).",
     )
     rehearse.add_argument(
         "--engine",

@@ -59,6 +59,7 @@ from infra.targets.local import LocalTarget
 from infra.targets.local_state import LOCAL_DIR, local_keys
 from pipeline.catalog import (
     BUILD_STAGE,
+    DEGRADED_EXIT,
     KINDS,
     PARAM_APPROVED_BY,
     PARAM_BUILD_LABEL,
@@ -137,7 +138,7 @@ def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         say(f"[red]rehearsal stopped:[/] {exc}")
         return EXIT_FAILED
     emulator = LocalTarget.running(repo / LOCAL_DIR)
-    load = load_basis(config, emulator)
+    load, capacity = load_basis(config, emulator)
     say(f"steady client: {load.rate_rps:.1f} req/s ({load.basis}); {load.ceiling}")
     ledger = Ledger.starting(datetime.now(UTC))
     token = mint_token(local_keys(repo), sites=(CLIENT_SITE,))
@@ -159,7 +160,7 @@ def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         restore_tree_build(session, tree)
     missing = table_missing(config, emulator, ledger)
     plan = rehearsal_plan(config)
-    judged = judge(runs, plan.interval_s, plan.weights, missing, len(ledger.written))
+    judged = judge(runs, plan.interval_s, plan.weights, missing, len(ledger.written), capacity)
     seconds = time.monotonic() - started
     paths = report.write(repo / REPORT_DIR, runs, judged, load, seconds)
     for line in report.render(runs, judged, load, seconds):
@@ -167,7 +168,9 @@ def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
     say(f"report: {paths['summary'].relative_to(repo)}, {paths['json'].relative_to(repo)}, "
         f"timeline {paths['timeline'].relative_to(repo)}")  # fmt: skip
     say(f"history: `pipeline history --env {PROD}`; live: `pipeline rollout status --env {PROD}`")
-    return EXIT_OK if judged.ok else EXIT_FAILED
+    if judged.ok:
+        return EXIT_OK
+    return DEGRADED_EXIT if judged.inconclusive else EXIT_FAILED
 
 
 @dataclass(frozen=True)
@@ -191,9 +194,12 @@ def rehearsal_plan(config: EnvironmentConfig) -> RehearsalPlan:
     )
 
 
-def load_basis(config: EnvironmentConfig, emulator: LocalTarget) -> report.LoadBasis:
+def load_basis(
+    config: EnvironmentConfig, emulator: LocalTarget
+) -> tuple[report.LoadBasis, lc.EmulatorCapacity]:
     """The steady client's rate: `rehearsal.load_headroom` of the recorded ceiling for its mix,
-    or of the ceiling probed now when the recorded one would come near it (a busy machine)."""
+    or of the ceiling probed now when the recorded one would come near it (a busy machine);
+    and the capacity probed now (the judge's basis for "emulator saturated")."""
     from infra.targets.emulator_probe import ProbeError, probe
 
     headroom = config.rollout.rehearsal.load_headroom
@@ -215,7 +221,7 @@ def load_basis(config: EnvironmentConfig, emulator: LocalTarget) -> report.LoadB
         basis,
         rate * first / 100 * plan.interval_s,
         plan.min_requests,
-    )
+    ), now
 
 
 class Stepper:

@@ -70,7 +70,14 @@ def checks(runs: list[Run], missing: int | None = 0, writes: int = 10) -> dict[s
 def test_a_rehearsal_that_shows_everything_passes() -> None:
     judged = judge([good_run(), faulty_run()], 10.0, (10, 50, 100), 0, 10)
     assert judged.ok, [c for c in judged.checks if not c.ok]
-    assert len(judged.checks) == 7
+    assert len(judged.checks) == 9
+    assert judged.verdict == "passed"
+    within = {c.name: c.detail for c in judged.checks if c.name.endswith("within capacity")}
+    assert within["good: emulator within capacity"].startswith("within emulator capacity")
+    # the faulty canary's 500s are the release's, not the emulator's
+    assert within["faulty: emulator within capacity"].startswith(
+        "failures the emulator does not explain"
+    )
 
 
 def test_a_good_release_that_skipped_a_weight_fails() -> None:
@@ -153,3 +160,19 @@ def test_percentile_is_nearest_rank() -> None:
     assert percentile([1, 2, 3, 4, 100], 95) == 100
     assert percentile([5.0], 50) == 5.0
     assert percentile([], 95) != percentile([], 95)  # nan
+
+
+def test_503s_at_the_emulators_ceiling_make_it_inconclusive_never_a_pass() -> None:
+    """A good canary rolled back for the emulator's 503s is not the release's fault: the
+    rehearsal says Inconclusive (emulator saturated), and it is not a pass either."""
+    run = good_run()
+    assert run.record is not None
+    flood = [Sample(T0 + i / 40, "read", 503 if i % 3 == 0 else 200, GOOD[:12], 3000.0)
+             for i in range(1200)]  # fmt: skip  # 40 req/s of 60 ms emulator work each
+    rolled = replace(run.record, status=Status.ROLLED_BACK, weight=0)
+    judged = judge([replace(run, samples=flood, record=rolled), faulty_run()], 10.0,
+                   (10, 50, 100), 0, 10)  # fmt: skip
+    assert not judged.ok and judged.inconclusive
+    assert judged.verdict == "INCONCLUSIVE (emulator saturated)"
+    saturated = next(c for c in judged.checks if c.name == "good: emulator within capacity")
+    assert saturated.detail.startswith("emulator saturated")
