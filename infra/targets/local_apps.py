@@ -136,6 +136,10 @@ def wait_until_answering(
     )
 
 
+# (config, the build's bundle, its digest) -> the bundle and digest the env's function runs.
+BundleFor = Callable[[EnvironmentConfig, Path, str], tuple[Path, str]]
+
+
 class LocalApps:
     """The environments' apps of one repository, served next to its emulator."""
 
@@ -146,10 +150,12 @@ class LocalApps:
         target: LocalTarget,
         caller_env: Mapping[str, str] | None = None,
         clock: Clock | None = None,
+        bundle_for: BundleFor | None = None,
     ) -> None:
         self._repo = repo
         self._runner = runner
         self._target = target
+        self._bundle_for = bundle_for
         self._caller_env = os.environ if caller_env is None else caller_env
         self._clock = clock or SystemClock()
         self._ports: dict[str, int] = {}
@@ -167,10 +173,14 @@ class LocalApps:
         return app_url(self.port(env))
 
     def serve(self, env: str, port: int | None = None) -> ServedApp:
-        """(Re)start `env`'s app from build/artifacts on its port, and record it."""
+        """(Re)start `env`'s app on its port from the bundle its function runs (the build in
+        build/artifacts, or what `bundle_for` finds: a digest deployed by `--digest`), and
+        record it."""
         config = load_environment(env)
         bundle = single_artifact(self._repo)
         digest = sha256_of(bundle)
+        if self._bundle_for is not None:
+            bundle, digest = self._bundle_for(config, bundle, digest)
         settings = app_settings(
             self._target, config, digest, local_keys(self._repo).public_pem, self._caller_env
         )

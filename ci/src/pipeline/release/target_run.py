@@ -10,6 +10,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from app.local.dev_keys import mint_token
+from app.settings import Var
+from infra.aws.lambda_ import LambdaFunctions
+from infra.aws.s3 import Buckets
+from infra.config.model import EnvironmentConfig
+from infra.deploy.promotion_source import PROMOTED_DIR, fetch_by_digest
 from infra.errors import InfraError
 from infra.rollout.providers.probe import PROBE_SITE
 from infra.targets.base import Lifecycle, NoLifecycle, TargetChoice, TargetKind
@@ -110,7 +115,9 @@ def open_on_target(
     else:
         target = LocalTarget.start(repo / LOCAL_DIR)
         say(f"{target.describe_start()} (a host process)")
-    apps = LocalApps(repo, runner(), target)
+    apps = LocalApps(
+        repo, runner(), target, bundle_for=lambda c, b, d: deployed_bundle(repo, target, c, b, d)
+    )
     urls = _app_urls(repo, stages, apps)
     lifecycle = LocalLifecycle(target, None if dry_run else apps, keep_emulator=not dry_run)
     token = local_token(repo) if urls else None
@@ -125,6 +132,29 @@ def open_on_target(
         params[PARAM_LOCAL_PUBLIC_KEY] = keys.public_pem
         secrets[PROBE_TOKEN_SECRET] = mint_token(keys, sites=(PROBE_SITE,))
     return OnTarget(choice, params, secrets, lifecycle, urls)
+
+
+def deployed_bundle(
+    repo: Path, target: LocalTarget, config: EnvironmentConfig, built: Path, digest: str
+) -> tuple[Path, str]:
+    """The bundle `config`'s function runs: the build's, or a digest promoted to it (`deploy
+    --digest`) fetched from its artifact bucket by digest (sha256 checked). When neither can
+    be read the build's is returned, and serving refuses the mismatch naming both digests."""
+    conn = target.connect(config.region)
+    try:
+        running = LambdaFunctions(conn.clients).environment(config.names.function)
+    except InfraError:
+        return built, digest
+    deployed = running.get(Var.DIGEST.value, digest)
+    if deployed == digest:
+        return built, digest
+    bucket = config.names.artifact_bucket(conn.account_id, config.region)
+    try:
+        return fetch_by_digest(
+            Buckets(conn.clients), bucket, deployed, repo / PROMOTED_DIR
+        ), deployed
+    except InfraError:
+        return built, digest
 
 
 def _app_urls(repo: Path, stages: Sequence[Stage], apps: LocalApps) -> dict[str, str]:

@@ -210,3 +210,39 @@ def test_a_local_promotion_gets_the_hosts_public_key_and_a_probe_token(local: Pa
     plain = open_local(local, ("deploy-dev",), dry_run=True)
     assert "PIPELINE_LOCAL_PUBLIC_KEY" not in plain.params
     assert "PROBE_TOKEN" not in plain.secrets
+
+
+def test_a_local_app_serves_the_digest_its_function_runs(
+    moto_endpoint: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After `deploy --env staging --digest D` the local app serves D (fetched from staging's
+    artifact bucket by digest), not the build in build/artifacts."""
+    from infra.config import load_environment
+    from infra.targets.local import LocalTarget
+
+    running: dict[str, str] = {}
+    fetched: list[tuple[str, str]] = []
+
+    class Functions:
+        def __init__(self, clients: object) -> None:
+            pass
+
+        def environment(self, function: str) -> dict[str, str]:
+            return dict(running)
+
+    def fetch(reader: object, bucket: str, digest: str, into: Path) -> Path:
+        fetched.append((bucket, digest))
+        return into / f"{digest}.zip"
+
+    monkeypatch.setattr(target_run, "LambdaFunctions", Functions)
+    monkeypatch.setattr(target_run, "fetch_by_digest", fetch)
+    staging = load_environment("staging")
+    target = LocalTarget(moto_endpoint)
+    built = tmp_path / "build" / "artifacts" / "lambda.zip"
+    running["EI_ARTIFACT_DIGEST"] = "b" * 64
+    path, digest = target_run.deployed_bundle(tmp_path, target, staging, built, "b" * 64)
+    assert (path, digest, fetched) == (built, "b" * 64, [])  # the build is what runs
+    running["EI_ARTIFACT_DIGEST"] = "d" * 64
+    path, digest = target_run.deployed_bundle(tmp_path, target, staging, built, "b" * 64)
+    assert digest == "d" * 64 and path == tmp_path / "build" / "promoted" / f"{'d' * 64}.zip"
+    assert fetched == [(staging.names.artifact_bucket("123456789012", staging.region), "d" * 64)]
