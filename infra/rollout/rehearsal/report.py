@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,9 +91,14 @@ def render(runs: Sequence[Run], judged: Judged, load: LoadBasis, seconds: float)
             statuses = ", ".join(f"{k}: {n}" for k, n in v.by_status.items())
             lines.append(
                 f"| {role} | {v.version} | {v.requests} | {v.failures} | {v.error_rate:.1%} | "
-                f"{statuses} | {v.p50_all_ms:.0f} | {v.p95_all_ms:.0f} | {v.p95_ok_ms:.0f} |"
+                f"{statuses} | {_ms(v.p50_all_ms)} | {_ms(v.p95_all_ms)} | {_ms(v.p95_ok_ms)} |"
             )
     return lines
+
+
+def _ms(value: float) -> str:
+    """A latency cell; '-' when there was nothing to take it of (no success: no p95)."""
+    return "-" if math.isnan(value) else f"{value:.0f}"
 
 
 def _run(run: Run) -> dict[str, Any]:

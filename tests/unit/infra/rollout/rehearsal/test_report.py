@@ -28,7 +28,7 @@ def test_the_report_files_say_what_was_seen(tmp_path: Path) -> None:
     assert [r["status"] for r in document["runs"]] == ["succeeded", "rolled_back"]
     summary = paths["summary"].read_text()
     assert summary.startswith("# Rehearsal passed in 123 s")
-    assert "| faulty | cccccccccccc | 20 | 20 | 100.0% | 500: 20 |" in summary
+    assert "| faulty | cccccccccccc | 20 | 20 | 100.0% | 500: 20 | 20 | 20 | - |" in summary
     rows = list(csv.DictReader(paths["samples"].open()))
     assert len(rows) == sum(len(r.samples) for r in runs)
     assert {row["promotion"] for row in rows} == {"good", "faulty"}
