@@ -153,6 +153,9 @@ def test_journeys_match_the_calls_the_app_makes(
             "/sites/s1/readings", params={**window, "limit": 100}, headers=auth
         ),
         "ingest": lambda: api.post("/sites/s1/readings", json={"readings": ingest}, headers=auth),
+        "ingest_one": lambda: api.post(  # the rehearsal client's write
+            "/sites/s1/readings", json={"readings": ingest[:1]}, headers=auth
+        ),
         "report": lambda: api.post(
             "/sites/s1/reports", json={**window, "period": "hour"}, headers=auth
         ),
