@@ -5,7 +5,6 @@ has no Lambda or CloudWatch metrics; these lines are what it really has."""
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
@@ -14,6 +13,9 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from infra.operations.diagnose.facts import RequestFacts, RouteStats, ServiceMetrics
+from infra.perf.samples import percentile
+
+__all__ = ["AppLogFacts", "app_log_facts", "percentile", "record_time"]
 
 # Powertools' timestamp: "2026-12-04 15:42:12,909+0000".
 _POWERTOOLS_TIME = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})([+-]\d{4})$")
@@ -93,15 +95,6 @@ def app_log_facts(lines: Iterable[str], now: datetime, window_minutes: int) -> A
             source=SOURCE,
         ),
     )
-
-
-def percentile(values: list[float], pct: float) -> float | None:
-    """Nearest-rank percentile (what CloudWatch reports for small samples)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(pct / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def _records(lines: Iterable[str]) -> Iterable[Mapping[str, Any]]:

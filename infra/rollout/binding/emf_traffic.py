@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from typing import Any
 
 from infra.monitoring.emf import is_emf
 from infra.monitoring.local_source import MetricSource
+from infra.perf.samples import percentile
 from infra.rollout.providers.version_metrics import VersionTraffic
 
 # The router's health checks and the probe's: not the users' traffic the canary is judged on.
@@ -48,11 +48,8 @@ def _number(raw: Any) -> float | None:
 
 
 def p95(values: list[float]) -> float | None:
-    """The nearest-rank 95th percentile."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(0.95 * len(ordered)) - 1)]
+    """The nearest-rank 95th percentile (None for no values)."""
+    return percentile(values, 95)
 
 
 def traffic_of(

@@ -21,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from infra.perf.samples import percentile as nearest_rank
 from infra.rollout.record import RolloutRecord, Status
 from infra.rollout.rehearsal.load import READ, SITE, WRITE, Sample
 from infra.targets import local_capacity as lc
@@ -97,11 +98,9 @@ class Judged:
 
 
 def percentile(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile; nan for no values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
+    """`infra.perf.samples.percentile` (nearest rank); nan for no values (a gap in a plot)."""
+    found = nearest_rank(values, q)
+    return math.nan if found is None else found
 
 
 def version_loads(samples: Sequence[Sample]) -> tuple[VersionLoad, ...]:

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -80,10 +81,12 @@ class Pipeline:
         return records
 
 
-@pytest.fixture(scope="module")
-def pipeline(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    copy = copy_of_repo(tmp_path_factory.mktemp("release") / "repo")
-    namespace = f"it{secrets.token_hex(3)}"
+@contextmanager
+def local_pipeline(docker_client: Any, folder: Path, prefix: str) -> Iterator[Pipeline]:
+    """`pipeline` on a copy of the repository in `folder`, no AWS credentials, its app
+    containers in their own namespace; afterwards the local stack is stopped and removed."""
+    copy = copy_of_repo(folder / "repo")
+    namespace = f"{prefix}{secrets.token_hex(3)}"
     runner = Pipeline(copy, no_credentials_env(copy, namespace))
     try:
         yield runner
@@ -96,6 +99,12 @@ def pipeline(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> It
                 )
             except Exception as exc:  # already removed by `down local`: nothing left to do
                 print(f"cleanup {env}: {exc}")
+
+
+@pytest.fixture(scope="module")
+def pipeline(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
+    with local_pipeline(docker_client, tmp_path_factory.mktemp("release"), "it") as runner:
+        yield runner
 
 
 @pytest.fixture(scope="module")

@@ -8,33 +8,20 @@ the faulty version after the rollback, every acknowledged write readable. `pipel
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.integration.release.test_local_release import Pipeline, copy_of_repo, no_credentials_env
+from tests.integration.release.test_local_release import Pipeline, local_pipeline
 
 pytestmark = [pytest.mark.docker, pytest.mark.emulator, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
 def pipeline(docker_client: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Pipeline]:
-    copy = copy_of_repo(tmp_path_factory.mktemp("rehearse") / "repo")
-    namespace = f"rh{secrets.token_hex(3)}"
-    runner = Pipeline(copy, no_credentials_env(copy, namespace))
-    try:
+    with local_pipeline(docker_client, tmp_path_factory.mktemp("rehearse"), "rh") as runner:
         yield runner
-    finally:
-        runner("down", "local")
-        for env in ("dev", "staging"):
-            try:
-                docker_client.containers.get(f"energy-insights-{namespace}-{env}").remove(
-                    force=True
-                )
-            except Exception as exc:  # already removed by `down local`: nothing left to do
-                print(f"cleanup {env}: {exc}")
 
 
 def test_rehearse_promotes_a_good_release_and_rolls_a_faulty_one_back(pipeline: Pipeline) -> None:

@@ -79,6 +79,7 @@ from pipeline.cli.stage_commands import preflight, repo_of
 from pipeline.engines.base import Engine
 from pipeline.engines.select import choose_local
 from pipeline.errors import EXIT_FAILED, EXIT_OK, UsageError
+from pipeline.results import RunReport
 from pipeline.results import Status as StageStatus
 from pipeline.runs import RunRequest, run_and_report
 from pipeline.scheduler import RunOptions
@@ -114,6 +115,37 @@ class Session:
     commit: str
     who: str
 
+    def run(
+        self,
+        names: tuple[str, ...],
+        report_name: str,
+        *,
+        catalog: Catalog | None = None,
+        values: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        jobs: int = 1,
+    ) -> RunReport:
+        """The stages `names` (and what they need) on the local target, stopping at a failure;
+        the report is printed and written as build/reports/`report_name`."""
+        request = RunRequest(
+            catalog=self.catalog if catalog is None else catalog,
+            names=names,
+            options=RunOptions(fail_fast=True, jobs=jobs, params=dict(params or {})),
+            verbose=self.verbose,
+            report_name=report_name,
+            target="local",
+            commit=self.commit,
+            actor=self.who,
+            values=dict(values or {}),
+        )
+        return run_and_report(self.console, self.engine, self.repo, request)[0]
+
+    def run_kind(self, kind: str, env: str, report_name: str, values: Mapping[str, str]) -> None:
+        """One environment's stage of `kind` alone (as `pipeline <kind> --env E` runs it)."""
+        stage = kind_stage(self.catalog, KINDS[kind], env)
+        catalog = alone(with_stage(self.catalog, stage), stage.name)
+        self.run((stage.name,), report_name, catalog=catalog, values=values)
+
 
 def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> int:
     if args.engine == "dagger":
@@ -138,7 +170,8 @@ def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
         say(f"[red]rehearsal stopped:[/] {exc}")
         return EXIT_FAILED
     emulator = LocalTarget.running(repo / LOCAL_DIR)
-    load, capacity = load_basis(config, emulator)
+    plan = rehearsal_plan(config)
+    load, capacity = load_basis(config, emulator, plan)
     say(f"steady client: {load.rate_rps:.1f} req/s ({load.basis}); {load.ceiling}")
     ledger = Ledger.starting(datetime.now(UTC))
     token = mint_token(local_keys(repo), sites=(CLIENT_SITE,))
@@ -159,7 +192,6 @@ def rehearse(args: argparse.Namespace, catalog: Catalog, console: Console) -> in
     finally:
         restore_tree_build(session, tree)
     missing = table_missing(config, emulator, ledger)
-    plan = rehearsal_plan(config)
     judged = judge(runs, plan.interval_s, plan.weights, missing, len(ledger.written), capacity)
     seconds = time.monotonic() - started
     paths = report.write(repo / REPORT_DIR, runs, judged, load, seconds)
@@ -195,7 +227,7 @@ def rehearsal_plan(config: EnvironmentConfig) -> RehearsalPlan:
 
 
 def load_basis(
-    config: EnvironmentConfig, emulator: LocalTarget
+    config: EnvironmentConfig, emulator: LocalTarget, plan: RehearsalPlan
 ) -> tuple[report.LoadBasis, lc.EmulatorCapacity]:
     """The steady client's rate: `rehearsal.load_headroom` of the recorded ceiling for its mix,
     or of the ceiling probed now when the recorded one would come near it (a busy machine);
@@ -213,7 +245,6 @@ def load_basis(
     if rate > lc.NEAR_CEILING * lc.ceiling_rps(now, mix):
         rate = lc.steady_rps(now, mix, headroom=headroom)
         basis = f"{headroom:.0%} of the ceiling probed now: the recorded one would come near it"
-    plan = rehearsal_plan(config)
     first = plan.weights[0] if plan.weights else 100
     return report.LoadBasis(
         rate,
@@ -276,22 +307,6 @@ class Stepper:
     ) -> Run:
         session = self._session
         listen, runtime = free_port(), free_port()
-        stage = kind_stage(session.catalog, KINDS[kind], PROD)
-        request = RunRequest(
-            catalog=alone(with_stage(session.catalog, stage), stage.name),
-            names=(stage.name,),
-            options=RunOptions(fail_fast=True, jobs=1),
-            verbose=session.verbose,
-            report_name=f"rehearse-{kind}.json",
-            target="local",
-            commit=session.commit,
-            actor=session.who,
-            values={
-                **values,
-                PARAM_ROUTER_PORTS: f"{listen},{runtime}",
-                PARAM_REHEARSAL: "1",
-            },
-        )
         session.console.rule(f"rehearsal: {role} ({kind} {digest[:12]})")
         client = SteadyClient(
             loopback_url(listen), self._token, CLIENT_SITE, self._rate, self._ledger, CLIENT_MIX
@@ -306,7 +321,8 @@ class Stepper:
         )
         watcher.start()
         try:
-            run_and_report(session.console, session.engine, session.repo, request)
+            ports = {PARAM_ROUTER_PORTS: f"{listen},{runtime}", PARAM_REHEARSAL: "1"}
+            session.run_kind(kind, PROD, f"rehearse-{kind}.json", {**values, **ports})
         finally:
             ended.set()
             client.stop()
@@ -346,20 +362,10 @@ class Stepper:
 
 def release(session: Session, label: str) -> str:
     """The release chain on the local target (the build labelled when `label`); its digest."""
-    request = RunRequest(
-        catalog=session.catalog,
-        names=RELEASE_STAGES,
-        options=RunOptions(fail_fast=True, jobs=DEFAULT_JOBS),
-        verbose=session.verbose,
-        report_name="rehearse-release.json",
-        target="local",
-        commit=session.commit,
-        actor=session.who,
-        values={PARAM_BUILD_LABEL: label} if label else {},
-    )
     what = f"release labelled {label!r}" if label else "release of the tree"
     session.console.rule(f"rehearsal: {what}")
-    report_, _ = run_and_report(session.console, session.engine, session.repo, request)
+    values = {PARAM_BUILD_LABEL: label} if label else {}
+    report_ = session.run(RELEASE_STAGES, "rehearse-release.json", values=values, jobs=DEFAULT_JOBS)
     if not report_.status.ok:
         raise RehearsalStopped(f"the {what} failed (build/reports/rehearse-release.json)")
     perf = [s for s in report_.stages if s.name == PERF_STAGE]
@@ -376,18 +382,7 @@ def rerun_perf(session: Session) -> None:
         f"{PERF_STAGE} was Inconclusive (build/reports/perf/staging/summary.md): running it once "
         "more, as its report advises; the promotion gate reads the newest run"
     )
-    stage = kind_stage(session.catalog, KINDS["perf"], "staging")
-    request = RunRequest(
-        catalog=alone(with_stage(session.catalog, stage), stage.name),
-        names=(stage.name,),
-        options=RunOptions(fail_fast=True, jobs=1),
-        verbose=session.verbose,
-        report_name="rehearse-perf.json",
-        target="local",
-        commit=session.commit,
-        actor=session.who,
-    )
-    run_and_report(session.console, session.engine, session.repo, request)
+    session.run_kind("perf", "staging", "rehearse-perf.json", {})
 
 
 def second_release(session: Session, config: EnvironmentConfig, emulator: LocalTarget) -> str:
@@ -413,15 +408,10 @@ def second_release(session: Session, config: EnvironmentConfig, emulator: LocalT
 
 def build(session: Session, label: str) -> str:
     """Only the build stage, labelled; its digest (build/artifacts holds it until restored)."""
-    request = RunRequest(
-        catalog=session.catalog.only([BUILD_STAGE]),
-        names=(BUILD_STAGE,),
-        options=RunOptions(fail_fast=True, jobs=1, params={PARAM_BUILD_LABEL: label}),
-        verbose=session.verbose,
-        report_name="rehearse-build.json",
-    )
     session.console.rule(f"rehearsal: build labelled {label!r}")
-    report_, _ = run_and_report(session.console, session.engine, session.repo, request)
+    only = session.catalog.only([BUILD_STAGE])
+    params = {PARAM_BUILD_LABEL: label}  # no environment: a run parameter, not a target value
+    report_ = session.run((BUILD_STAGE,), "rehearse-build.json", catalog=only, params=params)
     if not report_.status.ok:
         raise RehearsalStopped(f"the build labelled {label!r} failed")
     return sha256_of(single_artifact(session.repo))
